@@ -1,0 +1,40 @@
+#!/usr/bin/env python3
+"""The CDK app: one Stage for the environment named by ``-c env=NAME`` (default ``dev``)."""
+
+import sys
+
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks
+
+from stacks.bundling import BundlingError, bundle_note
+from stacks.config import ConfigError, select_environment
+from stacks.nag import unacknowledged_findings
+from stacks.stage import PasswordlessStage
+
+
+def main() -> None:
+    app = cdk.App()
+    try:
+        config = select_environment(app.node.try_get_context)
+    except ConfigError as error:
+        sys.exit(f"cdk.json: {error}")
+    try:
+        PasswordlessStage(app, config=config)
+    except BundlingError as error:
+        sys.exit(f"bundling: {error}")
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks())
+    note = bundle_note()
+    if note:
+        print(note, file=sys.stderr)
+    try:
+        findings = unacknowledged_findings(app.synth().directory)
+    except RuntimeError as error:  # outside the CLI, CDK raises on a failed validation itself
+        if "ValidationFailed" not in str(error):
+            raise
+        findings = [str(error)]
+    if findings:
+        sys.exit("cdk-nag found problems:\n" + "\n".join(findings))
+
+
+if __name__ == "__main__":
+    main()

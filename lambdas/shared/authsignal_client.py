@@ -1,0 +1,61 @@
+"""The Authsignal SDK client, built once per cold start from the secret and the environment.
+
+The URL and the HTTP timeout come from the function's environment (set by the stack from
+the environment's configuration); the timeout is below the Lambda's own, which is below
+Cognito's 5-second limit, so a slow Authsignal fails the call rather than the trigger.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from authsignal.client import AuthsignalClient
+
+from shared.secret import authsignal_secret_key
+
+URL_VARIABLE = "AUTHSIGNAL_URL"
+TIMEOUT_VARIABLE = "AUTHSIGNAL_TIMEOUT_SECONDS"
+SIGN_IN_ACTION = "cognitoAuth"
+
+_client: AuthsignalClient | None = None
+
+
+def authsignal() -> AuthsignalClient:
+    """Return the client, creating it (and reading the secret) on first use."""
+    global _client
+    if _client is None:
+        _client = AuthsignalClient(
+            api_secret_key=authsignal_secret_key(),
+            api_url=os.environ[URL_VARIABLE],
+            timeout=float(os.environ.get(TIMEOUT_VARIABLE, "1.5")),
+        )
+    return _client
+
+
+def pending_passkey_challenge_id(client: AuthsignalClient, user_id: str) -> str | None:
+    """The id of the user's pending passkey challenge for sign-in, if there is one.
+
+    authsignal 4.1.0 has no method for the get-challenge endpoint, so this calls it
+    through the SDK's own session: authentication, timeout and error handling (ApiException)
+    stay the SDK's.
+    """
+    response = client.session.get(
+        url=f"{client.api_url}/challenges",
+        params={"userId": user_id, "action": SIGN_IN_ACTION, "verificationMethod": "PASSKEY"},
+    )
+    content: Any = getattr(response, "decamelized_content", None)
+    if not isinstance(content, dict):
+        raise ValueError("get-challenge answered without a JSON object")
+    challenge_id = content.get("challenge_id")
+    if challenge_id is None:
+        return None
+    if not isinstance(challenge_id, str) or not challenge_id:
+        raise ValueError("get-challenge answered a malformed challengeId")
+    return challenge_id
+
+
+def reset_client() -> None:
+    """Forget the client (tests simulate a new cold start with it)."""
+    global _client
+    _client = None

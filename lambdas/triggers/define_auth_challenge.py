@@ -1,0 +1,78 @@
+"""Define auth challenge: decides, from the session so far, whether to issue tokens,
+ask for another custom challenge, or fail.
+
+Tokens are issued only when every challenge in the session is ``CUSTOM_CHALLENGE`` and the
+last one succeeded. It needs neither the Authsignal SDK nor the secret, so it imports
+neither: this trigger runs on every step of every sign-in.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from shared.event import MalformedEvent, field
+from shared.log import decision
+
+CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"
+ATTEMPT_LIMIT_VARIABLE = "ATTEMPT_LIMIT"
+DEFAULT_ATTEMPT_LIMIT = 3
+
+
+def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
+    correlation_id = event.get("userName") if isinstance(event, dict) else None
+    error = None
+    try:
+        outcome, reason, failures = _decide(event)
+    except MalformedEvent as problem:
+        outcome, reason, failures, error = "fail", "malformed_event", None, str(problem)
+    except Exception as problem:  # noqa: BLE001 - fail closed on anything unforeseen
+        outcome, reason, failures, error = "fail", "unexpected_error", None, type(problem).__name__
+
+    response: dict[str, Any] = {"issueTokens": outcome == "tokens", "failAuthentication": outcome == "fail"}
+    if outcome == "challenge":
+        response["challengeName"] = CUSTOM_CHALLENGE
+    if not isinstance(event, dict):
+        event = {}
+    event["response"] = response
+
+    if outcome == "tokens":
+        decision("tokens_issued", metric="TokensIssued", correlation_id=correlation_id)
+    elif outcome == "challenge":
+        decision("challenge_requested", correlation_id=correlation_id, failures=failures)
+    elif reason == "attempts_exhausted":
+        decision("attempts_exhausted", metric="AttemptsExhausted", level="WARNING",
+                 correlation_id=correlation_id, failures=failures)
+    else:
+        decision("authentication_failed", metric="AuthenticationFailed", level="WARNING",
+                 correlation_id=correlation_id, reason=reason, error=error)
+    return event
+
+
+def attempt_limit() -> int:
+    """The configured number of wrong answers after which a sign-in fails."""
+    value = int(os.environ.get(ATTEMPT_LIMIT_VARIABLE, DEFAULT_ATTEMPT_LIMIT))
+    if value < 1:
+        raise ValueError(f"{ATTEMPT_LIMIT_VARIABLE} must be positive")
+    return value
+
+
+def _decide(event: Any) -> tuple[str, str | None, int | None]:
+    """``("tokens" | "challenge" | "fail", reason, failures so far)``."""
+    request = field(event, "request", dict)
+    user_not_found = request.get("userNotFound", False)
+    if not isinstance(user_not_found, bool):
+        raise MalformedEvent("request.userNotFound is not bool")
+    if user_not_found:
+        return "fail", "user_not_found", None
+    results = []
+    for entry in field(event, "request.session", list):
+        if field(entry, "challengeName", str) != CUSTOM_CHALLENGE:
+            return "fail", "non_custom_challenge", None
+        results.append(field(entry, "challengeResult", bool))
+    if results and results[-1]:
+        return "tokens", None, None
+    failures = results.count(False)
+    if failures >= attempt_limit():
+        return "fail", "attempts_exhausted", failures
+    return "challenge", None, failures

@@ -1,0 +1,145 @@
+"""Per-environment configuration from ``cdk.json``, typed and validated in one place.
+
+A mistake in ``cdk.json`` must stop synth with one line naming the key and what it allows,
+never with a stack trace or, worse, a template built from a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+ENVIRONMENTS_KEY = "environments"
+SELECTOR_KEY = "env"
+DEFAULT_ENVIRONMENT = "dev"
+
+# The values CloudWatch Logs accepts for a log group's retention.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
+                      2557, 2922, 3288, 3653)
+_ACCOUNT = re.compile(r"^\d{12}$")
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+_HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d+)?(/[A-Za-z0-9._~/-]*)?$")
+_ORIGIN = re.compile(r"^(\*|https://[A-Za-z0-9.-]+(:\d+)?|http://localhost(:\d+)?)$")
+_SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class ConfigError(Exception):
+    """A configuration mistake, worded for the person who edits ``cdk.json``."""
+
+
+@dataclass(frozen=True)
+class EnvironmentConfig:
+    """One environment's settings; every field is valid once constructed."""
+
+    name: str
+    account: str | None
+    region: str | None
+    authsignal_url: str
+    authsignal_secret_arn: str | None
+    attempt_limit: int
+    access_token_validity_minutes: int
+    id_token_validity_minutes: int
+    refresh_token_validity_days: int
+    log_retention_days: int
+    production: bool
+    api_throttling_rate_limit: int
+    api_throttling_burst_limit: int
+    cors_origins: tuple[str, ...]
+    alarms_enabled: bool
+    alarm_email: str | None
+
+
+def _integer(low: int, high: int) -> Callable[[str, Any], int]:
+    def check(key: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ConfigError(f"{key} must be a whole number from {low} to {high}, got {value!r}")
+        return value
+
+    return check
+
+
+def _boolean(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{key} must be true or false, got {value!r}")
+    return value
+
+
+def _pattern(regex: re.Pattern[str], allowed: str) -> Callable[[str, Any], str]:
+    def check(key: str, value: Any) -> str:
+        if not isinstance(value, str) or not regex.fullmatch(value):
+            raise ConfigError(f"{key} must be {allowed}, got {value!r}")
+        return value
+
+    return check
+
+
+def _retention(key: str, value: Any) -> int:
+    if isinstance(value, bool) or value not in LOG_RETENTION_DAYS:
+        raise ConfigError(f"{key} must be one of {', '.join(map(str, LOG_RETENTION_DAYS))}, got {value!r}")
+    return value
+
+
+def _origins(key: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        raise ConfigError(f"{key} must be a non-empty list of origins (https://host[:port] or *), got {value!r}")
+    check = _pattern(_ORIGIN, "an origin like https://app.example.com (or * outside production)")
+    return tuple(check(f"{key}[{index}]", origin) for index, origin in enumerate(value))
+
+
+# key in cdk.json -> (field name, check, default; a default of ... means required)
+_FIELDS: dict[str, tuple[str, Callable[[str, Any], Any], Any]] = {
+    "account": ("account", _pattern(_ACCOUNT, "a 12-digit AWS account id"), None),
+    "region": ("region", _pattern(_REGION, "an AWS region like eu-west-1"), None),
+    "authsignalUrl": ("authsignal_url", _pattern(_HTTPS_URL, "an https:// URL like https://api.authsignal.com/v1"),
+                      ...),
+    "authsignalSecretArn": ("authsignal_secret_arn", _pattern(_SECRET_ARN, "the full ARN of a Secrets Manager secret"),
+                            None),
+    "attemptLimit": ("attempt_limit", _integer(1, 10), 3),
+    "accessTokenValidityMinutes": ("access_token_validity_minutes", _integer(5, 1440), 60),
+    "idTokenValidityMinutes": ("id_token_validity_minutes", _integer(5, 1440), 60),
+    "refreshTokenValidityDays": ("refresh_token_validity_days", _integer(1, 3650), 30),
+    "logRetentionDays": ("log_retention_days", _retention, 30),
+    "production": ("production", _boolean, False),
+    "apiThrottlingRateLimit": ("api_throttling_rate_limit", _integer(1, 10000), 50),
+    "apiThrottlingBurstLimit": ("api_throttling_burst_limit", _integer(1, 5000), 100),
+    "corsOrigins": ("cors_origins", _origins, ...),
+    "alarmsEnabled": ("alarms_enabled", _boolean, False),
+    "alarmEmail": ("alarm_email", _pattern(_EMAIL, "an email address"), None),
+}
+
+
+def parse_environment(name: str, raw: Any) -> EnvironmentConfig:
+    """Validate one environment's entry and build its typed configuration."""
+    prefix = f"{ENVIRONMENTS_KEY}.{name}"
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{prefix} must be an object of settings, got {raw!r}")
+    unknown = sorted(set(raw) - set(_FIELDS))
+    if unknown:
+        raise ConfigError(f"{prefix}.{unknown[0]} is not a known setting; allowed: {', '.join(_FIELDS)}")
+    values: dict[str, Any] = {"name": name}
+    for key, (attribute, check, default) in _FIELDS.items():
+        if key in raw and raw[key] is not None:
+            values[attribute] = check(f"{prefix}.{key}", raw[key])
+        elif default is ...:
+            raise ConfigError(f"{prefix}.{key} is required")
+        else:
+            values[attribute] = default
+    config = EnvironmentConfig(**values)
+    if config.production and "*" in config.cors_origins:
+        raise ConfigError(f"{prefix}.corsOrigins must list exact origins in production, not *")
+    return config
+
+
+def select_environment(context: Callable[[str], Any]) -> EnvironmentConfig:
+    """The environment named by ``-c env=NAME`` (default ``dev``), from the app's context."""
+    environments = context(ENVIRONMENTS_KEY)
+    if not isinstance(environments, Mapping) or not environments:
+        raise ConfigError(f"{ENVIRONMENTS_KEY} must be an object with one entry per environment in cdk.json")
+    name = context(SELECTOR_KEY) or DEFAULT_ENVIRONMENT
+    if not isinstance(name, str) or name not in environments:
+        raise ConfigError(f"{SELECTOR_KEY} must be one of {', '.join(environments)}, got {name!r}")
+    if not re.fullmatch(r"[a-z][a-z0-9-]{0,20}", name):
+        raise ConfigError(f"{SELECTOR_KEY} must be lower-case letters, digits and dashes, got {name!r}")
+    return parse_environment(name, environments[name])

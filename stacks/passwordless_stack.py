@@ -1,0 +1,41 @@
+"""The stack of one environment: it composes the secret, the user pool with its triggers and
+the authenticators API, and says what a client needs to find them (the outputs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, RemovalPolicy, Stack
+from constructs import Construct
+
+from stacks.authenticators_api import AuthenticatorsApi
+from stacks.authsignal_secret import authsignal_secret
+from stacks.config import EnvironmentConfig
+from stacks.nag import acknowledge_findings
+from stacks.user_pool import PasswordlessUserPool
+
+METRICS_NAMESPACE = "PasswordlessAuth"
+
+
+class PasswordlessStack(Stack):
+    """Everything one environment deploys."""
+
+    def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig, **kwargs: Any) -> None:
+        super().__init__(scope, id_, **kwargs)
+        removal_policy = RemovalPolicy.RETAIN if config.production else RemovalPolicy.DESTROY
+        runtime_environment = {"ENVIRONMENT_NAME": config.name, "METRICS_NAMESPACE": METRICS_NAMESPACE}
+
+        self.secret = authsignal_secret(self, "AuthsignalSecret", existing_arn=config.authsignal_secret_arn,
+                                        removal_policy=removal_policy)
+        self.auth = PasswordlessUserPool(self, "Auth", config=config, secret=self.secret,
+                                         runtime_environment=runtime_environment, removal_policy=removal_policy)
+        self.api = AuthenticatorsApi(self, "Api", config=config, user_pool=self.auth.user_pool,
+                                     client=self.auth.client, secret=self.secret,
+                                     runtime_environment=runtime_environment, removal_policy=removal_policy)
+
+        CfnOutput(self, "UserPoolId", value=self.auth.user_pool.user_pool_id)
+        CfnOutput(self, "UserPoolClientId", value=self.auth.client.user_pool_client_id)
+        CfnOutput(self, "Region", value=self.region)
+        CfnOutput(self, "AuthsignalSecretArn", value=self.secret.secret_arn)
+        CfnOutput(self, "ApiUrl", value=self.api.url)
+        acknowledge_findings(self)

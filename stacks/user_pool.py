@@ -1,0 +1,102 @@
+"""The passwordless user pool: email or phone number as the username, self sign-up, and
+sign-in only through the custom-auth triggers backed by Authsignal."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from stacks.config import EnvironmentConfig
+from stacks.lambda_function import PythonLambda
+
+# Cognito waits 5 s for a trigger. The create trigger makes two Authsignal calls in a row,
+# each bounded by the HTTP timeout, so 2 x 1.2 s + a cold start fits inside the 4 s Lambda
+# timeout, which itself ends before Cognito gives up.
+AUTHSIGNAL_TIMEOUT_SECONDS = "1.2"
+TRIGGER_TIMEOUT = Duration.seconds(4)
+
+
+class PasswordlessUserPool(Construct):
+    """The user pool, its app client and its four triggers."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        config: EnvironmentConfig,
+        secret: secretsmanager.ISecret,
+        runtime_environment: dict[str, str],
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, id_)
+        self.triggers: dict[str, PythonLambda] = {}
+
+        def trigger(name: str, module: str, description: str, *, needs_authsignal: bool,
+                    extra: dict[str, str] | None = None) -> PythonLambda:
+            environment = {**runtime_environment, **(extra or {})}
+            if needs_authsignal:
+                environment |= {"AUTHSIGNAL_SECRET_ARN": secret.secret_arn, "AUTHSIGNAL_URL": config.authsignal_url,
+                                "AUTHSIGNAL_TIMEOUT_SECONDS": AUTHSIGNAL_TIMEOUT_SECONDS}
+            function = PythonLambda(
+                self, name, handler=f"triggers.{module}.handler", description=description,
+                with_dependencies=needs_authsignal, timeout=TRIGGER_TIMEOUT, environment=environment,
+                log_retention_days=config.log_retention_days, removal_policy=removal_policy,
+            )
+            if needs_authsignal:
+                secret.grant_read(function.role)
+            self.triggers[module] = function
+            return function
+
+        pre_sign_up = trigger("PreSignUp", "pre_sign_up", "Confirms new users; the first sign-in proves ownership",
+                              needs_authsignal=False)
+        define = trigger("DefineAuthChallenge", "define_auth_challenge",
+                         "Issues tokens only after a successful custom challenge",
+                         needs_authsignal=False, extra={"ATTEMPT_LIMIT": str(config.attempt_limit)})
+        create = trigger("CreateAuthChallenge", "create_auth_challenge",
+                         "Starts an Authsignal challenge (email OTP, SMS OTP or passkey)", needs_authsignal=True)
+        verify = trigger("VerifyAuthChallenge", "verify_auth_challenge",
+                         "Accepts only a succeeded Authsignal challenge for this user", needs_authsignal=True)
+
+        self.user_pool = cognito.UserPool(
+            self,
+            "UserPool",
+            sign_in_aliases=cognito.SignInAliases(email=True, phone=True),
+            self_sign_up_enabled=True,
+            auto_verify=cognito.AutoVerifiedAttrs(email=False, phone=False),
+            standard_attributes=cognito.StandardAttributes(
+                email=cognito.StandardAttribute(required=False, mutable=True),
+                phone_number=cognito.StandardAttribute(required=False, mutable=True),
+            ),
+            # Users never type a password (the app sends a random one at sign-up); the policy
+            # still makes that password strong, so it could not be guessed if ever enabled.
+            password_policy=cognito.PasswordPolicy(min_length=16, require_digits=True, require_lowercase=True,
+                                                   require_uppercase=True, require_symbols=True),
+            account_recovery=cognito.AccountRecovery.NONE,
+            # Authsignal sends the OTPs; Cognito itself never sends SMS, so it gets no SNS role.
+            enable_sms_role=False,
+            mfa=cognito.Mfa.OFF,
+            feature_plan=cognito.FeaturePlan.ESSENTIALS,
+            deletion_protection=config.production,
+            removal_policy=removal_policy,
+            lambda_triggers=cognito.UserPoolTriggers(
+                pre_sign_up=pre_sign_up.function,
+                define_auth_challenge=define.function,
+                create_auth_challenge=create.function,
+                verify_auth_challenge_response=verify.function,
+            ),
+        )
+        self.client = self.user_pool.add_client(
+            "AppClient",
+            auth_flows=cognito.AuthFlow(custom=True),
+            generate_secret=False,
+            prevent_user_existence_errors=True,
+            enable_token_revocation=True,
+            disable_o_auth=True,
+            auth_session_validity=Duration.minutes(5),
+            access_token_validity=Duration.minutes(config.access_token_validity_minutes),
+            id_token_validity=Duration.minutes(config.id_token_validity_minutes),
+            refresh_token_validity=Duration.days(config.refresh_token_validity_days),
+        )

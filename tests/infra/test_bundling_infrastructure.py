@@ -1,0 +1,68 @@
+"""Docker-free bundles: what they hold, and a hash that depends on content, not on paths."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from stacks.bundling import PYTHON_VERSION, asset_hash, bytecode_python
+from tests.infra.conftest import ROOT, resources
+
+
+def bundle_directories(synthesized):
+    """Each handler's staged asset directory (``asset.<hash>``, the hash its S3Key carries)."""
+    template = synthesized.templates["dev"]
+    return {props["Properties"]["Handler"]: Path(synthesized.assembly.directory,
+                                                 "asset." + props["Properties"]["Code"]["S3Key"].removesuffix(".zip"))
+            for props in resources(template, "AWS::Lambda::Function").values()}
+
+
+def test_sdk_bundle_holds_the_pinned_sdk_built_for_arm64_and_no_pip_scripts(synthesized):
+    bundle = bundle_directories(synthesized)["triggers.create_auth_challenge.handler"]
+    assert (bundle / "authsignal" / "client.py").exists()
+    assert (bundle / "authsignal-4.1.0.dist-info").is_dir()
+    assert not (bundle / "bin").exists()
+    wheel = (bundle / "charset_normalizer-3.5.3.dist-info" / "WHEEL").read_text()
+    assert "aarch64" in wheel
+
+
+def test_define_bundle_holds_only_our_sources(synthesized):
+    bundle = bundle_directories(synthesized)["triggers.define_auth_challenge.handler"]
+    assert (bundle / "triggers" / "define_auth_challenge.py").exists()
+    assert not (bundle / "authsignal").exists()
+    assert not list(bundle.glob("*.dist-info"))
+
+
+def test_bundles_carry_bytecode_for_the_lambda_python_when_this_machine_has_it(synthesized):
+    bundle = bundle_directories(synthesized)["triggers.verify_auth_challenge.handler"]
+    compiled = list((bundle / "triggers" / "__pycache__").glob("*.pyc")) if (bundle / "triggers").exists() else []
+    tag = f"cpython-{PYTHON_VERSION.replace('.', '')}"
+    if bytecode_python():
+        assert compiled and all(tag in path.name for path in compiled)
+    else:
+        assert compiled == []
+
+
+def test_asset_hash_is_the_same_from_another_checkout_path(tmp_path):
+    copy = tmp_path / "elsewhere"
+    for part in ("stacks", "lambdas"):
+        shutil.copytree(ROOT / part, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
+    probe = "from stacks.bundling import asset_hash; print(asset_hash(True), asset_hash(False))"
+    result = subprocess.run([sys.executable, "-c", probe], cwd=copy, capture_output=True, text=True, check=True,
+                            env={"PATH": "/usr/bin:/bin", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+                                 "HOME": str(Path.home())})
+    assert result.stdout.split() == [asset_hash(True), asset_hash(False)]
+
+
+def test_asset_hash_changes_when_a_source_changes(tmp_path):
+    copy = tmp_path / "changed"
+    for part in ("stacks", "lambdas"):
+        shutil.copytree(ROOT / part, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
+    with (copy / "lambdas" / "shared" / "log.py").open("a") as source:
+        source.write("\n# changed\n")
+    probe = "from stacks.bundling import asset_hash; print(asset_hash(True), asset_hash(False))"
+    result = subprocess.run([sys.executable, "-c", probe], cwd=copy, capture_output=True, text=True, check=True,
+                            env={"PATH": "/usr/bin:/bin", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+                                 "HOME": str(Path.home())})
+    changed = result.stdout.split()
+    assert changed[0] != asset_hash(True) and changed[1] != asset_hash(False)

@@ -1,0 +1,82 @@
+"""Every Lambda: runtime, architecture, timeouts inside Cognito's limit, logs and privileges."""
+
+import pytest
+
+from tests.infra.conftest import resources
+
+SDK_HANDLERS = {"triggers.create_auth_challenge.handler", "triggers.verify_auth_challenge.handler",
+                "api.authenticators.handler"}
+COGNITO_TRIGGER_LIMIT_SECONDS = 5
+
+
+def functions(template_json):
+    return {props["Properties"]["Handler"]: (logical_id, props["Properties"])
+            for logical_id, props in resources(template_json, "AWS::Lambda::Function").items()}
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_every_function_runs_python_3_13_on_arm64(templates, environment):
+    for _, properties in functions(templates[environment]).values():
+        assert properties["Runtime"] == "python3.13"
+        assert properties["Architectures"] == ["arm64"]
+
+
+def test_triggers_end_before_cognito_gives_up_and_authsignal_calls_end_before_the_trigger(templates):
+    for handler, (_, properties) in functions(templates["dev"]).items():
+        if not handler.startswith("triggers."):
+            continue
+        assert properties["Timeout"] < COGNITO_TRIGGER_LIMIT_SECONDS
+        variables = properties["Environment"]["Variables"]
+        if handler in SDK_HANDLERS:
+            # create makes two Authsignal calls in a row: both must fit in the function's time
+            assert 2 * float(variables["AUTHSIGNAL_TIMEOUT_SECONDS"]) < properties["Timeout"]
+
+
+def test_only_the_sdk_functions_get_the_secret_arn_and_url(templates, configs):
+    secret_ref = {"Ref": next(iter(resources(templates["dev"], "AWS::SecretsManager::Secret")))}
+    for handler, (_, properties) in functions(templates["dev"]).items():
+        variables = properties["Environment"]["Variables"]
+        if handler in SDK_HANDLERS:
+            assert variables["AUTHSIGNAL_SECRET_ARN"] == secret_ref
+            assert variables["AUTHSIGNAL_URL"] == configs["dev"].authsignal_url
+        else:
+            assert "AUTHSIGNAL_SECRET_ARN" not in variables
+
+
+def test_define_trigger_gets_the_configured_attempt_limit(templates, configs):
+    _, properties = functions(templates["prod"])["triggers.define_auth_challenge.handler"]
+    assert properties["Environment"]["Variables"]["ATTEMPT_LIMIT"] == str(configs["prod"].attempt_limit)
+
+
+def test_secret_read_is_granted_to_the_sdk_functions_alone_and_on_that_secret_alone(templates):
+    template = templates["dev"]
+    secret_ref = {"Ref": next(iter(resources(template, "AWS::SecretsManager::Secret")))}
+    roles_by_function = {handler: properties["Role"]["Fn::GetAtt"][0]
+                         for handler, (_, properties) in functions(template).items()}
+    readers = {}
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            if any(action.startswith("secretsmanager:") for action in actions):
+                assert set(actions) <= {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
+                assert statement["Resource"] == secret_ref
+                for role in policy["Properties"]["Roles"]:
+                    readers[role["Ref"]] = True
+    assert {handler for handler, role in roles_by_function.items() if role in readers} == SDK_HANDLERS
+
+
+def test_no_environment_variable_holds_a_secret_value(templates):
+    for environment in ("dev", "prod"):
+        for _, properties in functions(templates[environment]).values():
+            for name, value in properties["Environment"]["Variables"].items():
+                assert "KEY" not in name or name.endswith("_ARN")
+                assert "PLACEHOLDER" not in str(value)
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_every_function_logs_to_its_own_group_kept_as_long_as_config_says(templates, configs, environment):
+    template = templates[environment]
+    groups = resources(template, "AWS::Logs::LogGroup")
+    for _, properties in functions(template).values():
+        group_id = properties["LoggingConfig"]["LogGroup"]["Ref"]
+        assert groups[group_id]["Properties"]["RetentionInDays"] == configs[environment].log_retention_days

@@ -1,0 +1,78 @@
+"""The user pool and app client, as deployed per environment."""
+
+import pytest
+from aws_cdk.assertions import Match
+
+from tests.infra.conftest import resources
+
+
+def test_user_pool_signs_users_in_by_email_or_phone_with_self_sign_up(template):
+    template("dev").has_resource_properties("AWS::Cognito::UserPool", {
+        "UsernameAttributes": ["email", "phone_number"],
+        "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": False},
+        "UserPoolTier": "ESSENTIALS",
+        "MfaConfiguration": "OFF",
+        "AccountRecoverySetting": {"RecoveryMechanisms": [{"Name": "admin_only", "Priority": 1}]},
+    })
+
+
+def test_user_pool_wires_all_four_custom_auth_triggers_to_their_functions(templates):
+    template = templates["dev"]
+    (pool,) = resources(template, "AWS::Cognito::UserPool").values()
+    wired = {name: value["Fn::GetAtt"][0] for name, value in pool["Properties"]["LambdaConfig"].items()}
+    assert set(wired) == {"PreSignUp", "DefineAuthChallenge", "CreateAuthChallenge", "VerifyAuthChallengeResponse"}
+    functions = resources(template, "AWS::Lambda::Function")
+    handlers = {name: functions[logical_id]["Properties"]["Handler"] for name, logical_id in wired.items()}
+    assert handlers == {
+        "PreSignUp": "triggers.pre_sign_up.handler",
+        "DefineAuthChallenge": "triggers.define_auth_challenge.handler",
+        "CreateAuthChallenge": "triggers.create_auth_challenge.handler",
+        "VerifyAuthChallengeResponse": "triggers.verify_auth_challenge.handler",
+    }
+
+
+def test_user_pool_has_no_sms_role_because_authsignal_sends_every_otp(templates):
+    assert not [logical_id for logical_id in templates["dev"]["Resources"] if "smsRole" in logical_id]
+    (pool,) = resources(templates["dev"], "AWS::Cognito::UserPool").values()
+    assert "SmsConfiguration" not in pool["Properties"]
+
+
+def test_app_client_allows_only_custom_auth_and_refresh_without_secret(template):
+    template("dev").has_resource_properties("AWS::Cognito::UserPoolClient", {
+        "ExplicitAuthFlows": ["ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        "GenerateSecret": False,
+        "PreventUserExistenceErrors": "ENABLED",
+        "EnableTokenRevocation": True,
+        "AllowedOAuthFlowsUserPoolClient": False,
+    })
+
+
+@pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
+def test_app_client_token_validity_comes_from_config(templates, configs, environment):
+    (client,) = resources(templates[environment], "AWS::Cognito::UserPoolClient").values()
+    config = configs[environment]
+    properties = client["Properties"]
+    assert properties["AccessTokenValidity"] == config.access_token_validity_minutes
+    assert properties["IdTokenValidity"] == config.id_token_validity_minutes
+    assert properties["RefreshTokenValidity"] == config.refresh_token_validity_days * 24 * 60
+    assert properties["TokenValidityUnits"] == {"AccessToken": "minutes", "IdToken": "minutes",
+                                                "RefreshToken": "minutes"}
+
+
+def test_production_retains_the_user_pool_and_secret_and_protects_the_pool(template):
+    prod = template("prod")
+    prod.has_resource("AWS::Cognito::UserPool", {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+                                                 "Properties": Match.object_like({"DeletionProtection": "ACTIVE"})})
+    prod.has_resource("AWS::SecretsManager::Secret", {"DeletionPolicy": "Retain"})
+
+
+def test_development_deletes_the_user_pool_and_secret_on_teardown(template):
+    dev = template("dev")
+    dev.has_resource("AWS::Cognito::UserPool", {"DeletionPolicy": "Delete",
+                                                "Properties": Match.object_like({"DeletionProtection": "INACTIVE"})})
+    dev.has_resource("AWS::SecretsManager::Secret", {"DeletionPolicy": "Delete"})
+
+
+def test_stack_outputs_name_what_a_client_needs(templates):
+    assert set(templates["dev"]["Outputs"]) >= {"UserPoolId", "UserPoolClientId", "Region", "AuthsignalSecretArn",
+                                                "ApiUrl"}
