@@ -62,6 +62,7 @@ class AuthenticatorsApi(Construct):
         )
         self.http_api = apigwv2.HttpApi(
             self, "HttpApi",
+            api_name=f"{config.name}-passwordless-authenticators",
             description="Passkey and authenticator management for signed-in users",
             create_default_stage=False,
             default_authorizer=self.authorizer,

@@ -1,0 +1,78 @@
+"""The authenticators HTTP API: JWT authorizer on every route, throttling, access logs, CORS."""
+
+import pytest
+
+from tests.infra.conftest import resources
+
+ROUTES = {"GET /authenticators", "POST /authenticators", "DELETE /authenticators/{authenticatorId}"}
+
+
+def only(template_json, kind):
+    (resource,) = resources(template_json, kind).items()
+    return resource
+
+
+def test_authorizer_trusts_only_this_environments_pool_and_app_client(templates):
+    template = templates["dev"]
+    pool_id, _ = only(template, "AWS::Cognito::UserPool")
+    client_id, _ = only(template, "AWS::Cognito::UserPoolClient")
+    _, authorizer = only(template, "AWS::ApiGatewayV2::Authorizer")
+    properties = authorizer["Properties"]
+    assert properties["AuthorizerType"] == "JWT"
+    assert properties["IdentitySource"] == ["$request.header.Authorization"]
+    assert properties["JwtConfiguration"]["Audience"] == [{"Ref": client_id}]
+    assert properties["JwtConfiguration"]["Issuer"] == {"Fn::Join": ["", [
+        "https://cognito-idp.", {"Ref": "AWS::Region"}, ".amazonaws.com/", {"Ref": pool_id}]]}
+
+
+def test_every_route_requires_the_jwt_authorizer_and_nothing_else_is_routed(templates):
+    template = templates["dev"]
+    authorizer_id, _ = only(template, "AWS::ApiGatewayV2::Authorizer")
+    routes = {route["Properties"]["RouteKey"]: route["Properties"]
+              for route in resources(template, "AWS::ApiGatewayV2::Route").values()}
+    assert set(routes) == ROUTES
+    for properties in routes.values():
+        assert properties["AuthorizationType"] == "JWT"
+        assert properties["AuthorizerId"] == {"Ref": authorizer_id}
+
+
+def test_routes_reach_the_api_function_with_payload_format_2(templates):
+    template = templates["dev"]
+    _, integration = only(template, "AWS::ApiGatewayV2::Integration")
+    function_id = integration["Properties"]["IntegrationUri"]["Fn::GetAtt"][0]
+    assert template["Resources"][function_id]["Properties"]["Handler"] == "api.authenticators.handler"
+    assert integration["Properties"]["PayloadFormatVersion"] == "2.0"
+
+
+@pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
+def test_stage_throttling_and_access_log_retention_come_from_config(templates, configs, environment):
+    template = templates[environment]
+    config = configs[environment]
+    _, stage = only(template, "AWS::ApiGatewayV2::Stage")
+    properties = stage["Properties"]
+    assert properties["StageName"] == "$default"
+    assert properties["DefaultRouteSettings"] == {"ThrottlingRateLimit": config.api_throttling_rate_limit,
+                                                  "ThrottlingBurstLimit": config.api_throttling_burst_limit}
+    log_group_id = properties["AccessLogSettings"]["DestinationArn"]["Fn::GetAtt"][0]
+    assert template["Resources"][log_group_id]["Properties"]["RetentionInDays"] == config.log_retention_days
+    assert "Authorization" not in properties["AccessLogSettings"]["Format"]
+
+
+@pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
+def test_cors_allows_the_configured_origins_and_only_the_routes_methods(templates, configs, environment):
+    _, api = only(templates[environment], "AWS::ApiGatewayV2::Api")
+    cors = api["Properties"]["CorsConfiguration"]
+    assert cors["AllowOrigins"] == list(configs[environment].cors_origins)
+    assert sorted(cors["AllowMethods"]) == ["DELETE", "GET", "POST"]
+    assert cors["AllowHeaders"] == ["Authorization", "Content-Type"]
+
+
+def test_production_allows_no_wildcard_origin(templates):
+    _, api = only(templates["prod"], "AWS::ApiGatewayV2::Api")
+    assert "*" not in api["Properties"]["CorsConfiguration"]["AllowOrigins"]
+
+
+def test_api_url_is_an_output(templates):
+    api_id, _ = only(templates["dev"], "AWS::ApiGatewayV2::Api")
+    assert templates["dev"]["Outputs"]["ApiUrl"]["Value"] == {
+        "Fn::Join": ["", [{"Fn::GetAtt": [api_id, "ApiEndpoint"]}, "/"]]}
