@@ -11,6 +11,7 @@ from constructs import Construct
 from stacks.authenticators_api import AuthenticatorsApi
 from stacks.authsignal_secret import authsignal_secret
 from stacks.config import EnvironmentConfig
+from stacks.monitoring import Monitoring
 from stacks.nag import acknowledge_findings
 from stacks.user_pool import PasswordlessUserPool
 
@@ -33,9 +34,23 @@ class PasswordlessStack(Stack):
                                      client=self.auth.client, secret=self.secret,
                                      runtime_environment=runtime_environment, removal_policy=removal_policy)
 
+        if config.alarms_enabled:
+            self.monitoring = Monitoring(
+                self, "Monitoring", environment_name=config.name, namespace=METRICS_NAMESPACE,
+                functions={**{_title(module): function for module, function in self.auth.triggers.items()},
+                           "AuthenticatorsApi": self.api.handler},
+                http_api=self.api.http_api, alarm_email=config.alarm_email,
+            )
+            CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
+
         CfnOutput(self, "UserPoolId", value=self.auth.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=self.auth.client.user_pool_client_id)
         CfnOutput(self, "Region", value=self.region)
         CfnOutput(self, "AuthsignalSecretArn", value=self.secret.secret_arn)
         CfnOutput(self, "ApiUrl", value=self.api.url)
         acknowledge_findings(self)
+
+
+def _title(module: str) -> str:
+    """``define_auth_challenge`` -> ``DefineAuthChallenge``."""
+    return "".join(part.capitalize() for part in module.split("_"))

@@ -1,0 +1,113 @@
+"""Alarms, their notification topic and a dashboard for one environment.
+
+The sign-in decisions are metrics already: every decision the Lambdas log is also an Embedded
+Metric Format record (lambdas/shared/log.py) in ``PasswordlessAuth``, dimension ``Environment``
+(and ``Reason`` for rejections). Lambda and API Gateway publish the rest.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+from stacks.lambda_function import PythonLambda
+
+PERIOD = Duration.minutes(5)
+# The decisions the dashboard graphs as sign-in outcomes, in the order of a sign-in.
+OUTCOMES = ("ChallengeCreated", "AnswerAccepted", "TokensIssued", "AnswerRejected", "Blocked",
+            "AttemptsExhausted", "AuthsignalError")
+AUTHSIGNAL_ERRORS_THRESHOLD = 3
+REJECTED_ANSWERS_THRESHOLD = 50
+API_5XX_RATE_PERCENT = 5
+API_4XX_RATE_PERCENT = 25
+
+
+class Monitoring(Construct):
+    """Alarms on errors, throttles, API error rates, Authsignal errors and rejected-answer spikes."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        environment_name: str,
+        namespace: str,
+        functions: dict[str, PythonLambda],
+        http_api: apigwv2.HttpApi,
+        alarm_email: str | None,
+    ) -> None:
+        super().__init__(scope, id_)
+        self._environment_name = environment_name
+        self._namespace = namespace
+        self.alarms: list[cloudwatch.Alarm] = []
+
+        # CloudWatch must be able to use the key to publish to an encrypted topic, which the
+        # AWS-managed SNS key does not allow: hence a key of our own, rotated yearly.
+        key = kms.Key(self, "TopicKey", enable_key_rotation=True,
+                      description=f"Encrypts the {environment_name} passwordless alarm topic")
+        key.grant(iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*")
+        self.topic = sns.Topic(self, "AlarmTopic", display_name=f"Passwordless sign-in alarms ({environment_name})",
+                               master_key=key, enforce_ssl=True)
+        if alarm_email:
+            self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
+
+        for name, function in functions.items():
+            self._alarm(f"{name}Errors", function.function.metric_errors(period=PERIOD, statistic="Sum"), 1,
+                        f"{name} failed (an unhandled error: Cognito refused the request)")
+            self._alarm(f"{name}Throttles", function.function.metric_throttles(period=PERIOD, statistic="Sum"), 1,
+                        f"{name} was throttled (sign-ins fail while it is)")
+
+        requests = http_api.metric_count(period=PERIOD, statistic="Sum")
+        for kind, metric, percent in (("5xx", http_api.metric_server_error(period=PERIOD, statistic="Sum"),
+                                       API_5XX_RATE_PERCENT),
+                                      ("4xx", http_api.metric_client_error(period=PERIOD, statistic="Sum"),
+                                       API_4XX_RATE_PERCENT)):
+            rate = cloudwatch.MathExpression(expression="100 * errors / MAX([requests, 1])",
+                                             using_metrics={"errors": metric, "requests": requests},
+                                             period=PERIOD, label=f"API {kind} rate (%)")
+            self._alarm(f"Api{kind}Rate", rate, percent, f"more than {percent}% of API requests answered {kind}")
+
+        self._alarm("AuthsignalErrors", self.decision_metric("AuthsignalError"), AUTHSIGNAL_ERRORS_THRESHOLD,
+                    "Authsignal calls are failing (down, slow or refusing the key): sign-ins are refused")
+        self._alarm("RejectedAnswersSpike", self.decision_metric("AnswerRejected"), REJECTED_ANSWERS_THRESHOLD,
+                    "a spike of rejected answers: someone may be guessing or replaying tokens")
+
+        self.dashboard = cloudwatch.Dashboard(self, "Dashboard",
+                                              dashboard_name=f"{environment_name}-passwordless-sign-in")
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(title="Sign-ins by outcome", width=24,
+                                   left=[self.decision_metric(outcome) for outcome in OUTCOMES]),
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(title="Trigger and API latency p99 (ms)", width=12, left=[
+                function.function.metric_duration(period=PERIOD, statistic="p99", label=name)
+                for name, function in functions.items()]),
+            cloudwatch.GraphWidget(title="API requests and errors", width=12,
+                                   left=[requests, http_api.metric_client_error(period=PERIOD, statistic="Sum"),
+                                         http_api.metric_server_error(period=PERIOD, statistic="Sum")]),
+        )
+        self.dashboard.add_widgets(cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24))
+
+    def decision_metric(self, name: str) -> cloudwatch.Metric:
+        """A sign-in decision counted by the Lambdas' EMF log lines, for this environment."""
+        return cloudwatch.Metric(namespace=self._namespace, metric_name=name,
+                                 dimensions_map={"Environment": self._environment_name},
+                                 statistic="Sum", period=PERIOD)
+
+    def _alarm(self, id_: str, metric: cloudwatch.IMetric, threshold: float, description: str) -> None:
+        alarm = cloudwatch.Alarm(
+            self, id_, metric=metric, threshold=threshold, evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_name=f"{self._environment_name}-passwordless-{id_}",
+            alarm_description=f"{self._environment_name}: {description}",
+        )
+        alarm.add_alarm_action(actions.SnsAction(self.topic))
+        self.alarms.append(alarm)
