@@ -1,0 +1,435 @@
+"""A real HTTP fake of the part of Authsignal's server API that the product uses.
+
+Why a server and not a mock of the SDK: the handlers are tested through the very SDK they are
+bundled with (its basic auth, its timeout, its decamelizing, its error handling), so the fake
+must speak HTTP. Why this small: a fake is as small as the contract it stands for.
+
+Endpoints (under ``/v1``, basic auth with the secret key as username, else 401):
+  POST   /users/{userId}/actions/{action}        track
+  POST   /validate                               validate a token
+  GET    /challenges?userId=&action=&verificationMethod=   the user's pending passkey challenge
+  GET    /users/{userId}/authenticators          list authenticators
+  DELETE /users/{userId}/authenticators/{id}     remove one
+
+Test controls are the public methods of ``FakeAuthsignal``; out-of-process users reach the same
+methods as ``POST /__fake/{method}`` with the keyword arguments as a JSON object, and read the
+recorded calls with ``GET /__fake/calls``. Run standalone with
+``python -m tests.fakes.authsignal_server --port N --secret KEY``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import re
+import socket
+import threading
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+BODY_WAIT_SECONDS = 1.0
+VALID_STATES = frozenset({"ALLOW", "CHALLENGE_SUCCEEDED", "REVIEW_SUCCEEDED"})
+RULE_STATES = frozenset({"ALLOW", "CHALLENGE_REQUIRED", "BLOCK"})
+FAULT_KINDS = frozenset({"status", "delay", "bad_json", "content_type", "close"})
+CONTROLS = frozenset(
+    {"reset", "set_rule", "complete", "start_passkey_challenge", "complete_passkey_challenge",
+     "add_authenticator", "enrol_passkey", "fail"}
+)
+
+
+@dataclass
+class Call:
+    """One request to ``/v1``, as the fake received it: tests assert on what was asked."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    authorized: bool
+
+
+@dataclass
+class _Action:
+    user_id: str
+    action: str
+    idempotency_key: str
+    state: str
+    scope: str | None = None
+
+
+@dataclass
+class _Challenge:
+    user_id: str
+    action: str
+    attributed_to: str | None = None  # the token of the action ``track`` attributed it to
+
+
+@dataclass
+class _Fault:
+    kind: str
+    times: int
+    status: int
+    delay: float
+    on: str | None
+
+
+@dataclass
+class _State:
+    default_rule: str = "CHALLENGE_REQUIRED"
+    rules: dict[str, str] = field(default_factory=dict)
+    actions: dict[str, _Action] = field(default_factory=dict)  # by token
+    challenges: dict[str, _Challenge] = field(default_factory=dict)  # by challengeId
+    passkey_tokens: dict[str, str] = field(default_factory=dict)  # token -> challengeId
+    authenticators: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # user -> id -> item
+    faults: list[_Fault] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+
+
+class FakeAuthsignal:
+    """The fake's state and test controls, served over HTTP on 127.0.0.1."""
+
+    def __init__(self, secret: str, port: int = 0) -> None:
+        self.secret = secret
+        self._lock = threading.Lock()
+        self._state = _State()
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        """Scheme, host and port; the SDK's ``api_url`` is this plus ``/v1``."""
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> FakeAuthsignal:
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="fake-authsignal", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    # --- test controls -------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget everything: rules, actions, challenges, authenticators, faults, calls."""
+        with self._lock:
+            self._state = _State()
+
+    def set_rule(self, state: str, user_id: str | None = None) -> None:
+        """What ``track`` answers for ``user_id`` (or for everyone without a rule of their own)."""
+        if state not in RULE_STATES:
+            raise ValueError(f"rule state must be one of {sorted(RULE_STATES)}")
+        with self._lock:
+            if user_id is None:
+                self._state.default_rule = state
+            else:
+                self._state.rules[user_id] = state
+
+    def complete(self, token: str, *, state: str = "CHALLENGE_SUCCEEDED", user_id: str | None = None,
+                 action: str | None = None) -> None:
+        """Do what a user does in the app (enter the OTP, use the passkey) for ``token``'s action.
+
+        ``user_id`` and ``action`` forge what ``validate`` will report, to test mismatches.
+        """
+        with self._lock:
+            found = self._state.actions.get(token)
+            if found is None:
+                raise KeyError("the fake did not issue this token")
+            found.state = state
+            found.user_id = user_id or found.user_id
+            found.action = action or found.action
+
+    def start_passkey_challenge(self, user_id: str, action: str = "cognitoAuth") -> str:
+        """A passkey challenge the app started for ``user_id``; pending until ``track`` takes it."""
+        challenge_id = str(uuid.uuid4())
+        with self._lock:
+            self._state.challenges[challenge_id] = _Challenge(user_id=user_id, action=action)
+        return challenge_id
+
+    def complete_passkey_challenge(self, challenge_id: str) -> str:
+        """The token the app gets from ``passkey.signIn``.
+
+        It validates for the action ``track`` attributed the challenge to (via ``challengeId``)
+        and for nothing before that: a passkey sign-in that create did not attribute fails.
+        """
+        token = "passkey-" + uuid.uuid4().hex
+        with self._lock:
+            if challenge_id not in self._state.challenges:
+                raise KeyError("no such challenge")
+            self._state.passkey_tokens[token] = challenge_id
+        return token
+
+    def add_authenticator(self, user_id: str, *, verification_method: str = "PASSKEY",
+                          name: str = "iCloud Keychain") -> str:
+        """Enrol an authenticator for ``user_id``; returns its ``userAuthenticatorId``."""
+        authenticator_id = str(uuid.uuid4())
+        item: dict[str, Any] = {
+            "userAuthenticatorId": authenticator_id,
+            "verificationMethod": verification_method,
+            "createdAt": "2025-01-02T03:04:05.000Z",
+            "lastVerifiedAt": "2025-02-03T04:05:06.000Z",
+        }
+        if verification_method == "PASSKEY":
+            item["webauthnCredential"] = {
+                "credentialId": "cred-" + uuid.uuid4().hex,
+                "name": name,
+                "aaguid": "fbfc3007-154e-4ecc-8c0b-6e020557d7bd",
+                "aaguidMapping": {"name": name, "svgIconLight": "data:image/svg+xml;base64,AAAA"},
+                "credentialBackedUp": True,
+                "credentialDeviceType": "multiDevice",
+                "authenticatorAttachment": "platform",
+            }
+        with self._lock:
+            self._state.authenticators.setdefault(user_id, {})[authenticator_id] = item
+        return authenticator_id
+
+    def enrol_passkey(self, token: str, name: str = "iCloud Keychain") -> str:
+        """What ``passkey.signUp`` does with the token of an ``addAuthenticator`` action: enrol a
+        passkey for that action's user. Returns its ``userAuthenticatorId``.
+
+        Only a token tracked with the ``add:authenticators`` scope and not blocked may add one,
+        as Authsignal requires of a signed-in user adding another authenticator.
+        """
+        with self._lock:
+            found = self._state.actions.get(token)
+            if (found is None or found.action != "addAuthenticator" or found.scope != "add:authenticators"
+                    or found.state == "BLOCK"):
+                raise KeyError("not a token of an addAuthenticator action with the add:authenticators scope")
+            found.state = "CHALLENGE_SUCCEEDED"
+            user_id = found.user_id
+        return self.add_authenticator(user_id, name=name)
+
+    def fail(self, kind: str, *, times: int = 1, status: int = 500, delay: float = 1.0,
+             on: str | None = None) -> None:
+        """Misbehave on the next ``times`` requests (matching regex ``on`` against "METHOD /path").
+
+        ``status``: that HTTP status with an Authsignal JSON error; ``delay``: answer normally
+        after ``delay`` seconds (longer than the client's timeout); ``bad_json``: a body that is
+        not JSON, labelled application/json; ``content_type``: JSON labelled text/html;
+        ``close``: close the connection without answering.
+        """
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"fault kind must be one of {sorted(FAULT_KINDS)}")
+        with self._lock:
+            self._state.faults.append(_Fault(kind=kind, times=times, status=status, delay=delay, on=on))
+
+    def calls(self) -> list[Call]:
+        """Every ``/v1`` request so far, oldest first."""
+        with self._lock:
+            return list(self._state.calls)
+
+    def authenticator_ids(self, user_id: str) -> set[str]:
+        with self._lock:
+            return set(self._state.authenticators.get(user_id, {}))
+
+    # --- the API -------------------------------------------------------------------------
+
+    def _fault_for(self, method: str, path: str) -> _Fault | None:
+        with self._lock:
+            for fault in self._state.faults:
+                if fault.times > 0 and (fault.on is None or re.search(fault.on, f"{method} {path}")):
+                    fault.times -= 1
+                    return fault
+        return None
+
+    def _answer(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
+        """The status and JSON body Authsignal would answer; called with the lock held."""
+        state = self._state
+        parts = [unquote(part) for part in path.strip("/").split("/")]
+        match parts:
+            case ["v1", "users", user_id, "actions", action] if method == "POST":
+                return 200, self._track(user_id, action, body if isinstance(body, dict) else {})
+            case ["v1", "validate"] if method == "POST":
+                return 200, self._validate(body if isinstance(body, dict) else {})
+            case ["v1", "challenges"] if method == "GET":
+                for challenge_id, challenge in state.challenges.items():
+                    if (challenge.user_id == query.get("userId") and challenge.action == query.get("action")
+                            and query.get("verificationMethod") == "PASSKEY" and challenge.attributed_to is None):
+                        return 200, {"challengeId": challenge_id, "userId": challenge.user_id,
+                                     "action": challenge.action, "verificationMethod": "PASSKEY"}
+                return 200, {}
+            case ["v1", "users", user_id, "authenticators"] if method == "GET":
+                return 200, list(state.authenticators.get(user_id, {}).values())
+            case ["v1", "users", user_id, "authenticators", authenticator_id] if method == "DELETE":
+                if state.authenticators.get(user_id, {}).pop(authenticator_id, None) is None:
+                    return 404, _error("not_found", "authenticator not found")
+                return 200, {"removed": True}
+        return 404, _error("not_found", "no such endpoint")
+
+    def _track(self, user_id: str, action: str, body: dict[str, Any]) -> dict[str, Any]:
+        state = self._state
+        token = "token-" + uuid.uuid4().hex
+        rule = state.rules.get(user_id, state.default_rule)
+        scope = body.get("scope") if isinstance(body.get("scope"), str) else None
+        tracked = _Action(user_id=user_id, action=action, idempotency_key=str(uuid.uuid4()), state=rule, scope=scope)
+        state.actions[token] = tracked
+        challenge = state.challenges.get(str(body.get("challengeId")))
+        if challenge and challenge.user_id == user_id and challenge.action == action and rule != "BLOCK":
+            challenge.attributed_to = token
+        return {
+            "state": rule,
+            "idempotencyKey": tracked.idempotency_key,
+            "token": token,
+            "url": f"{self.base_url}/__fake/challenge?token={token}",
+            "isEnrolled": bool(state.authenticators.get(user_id)),
+            "ruleIds": [],
+        }
+
+    def _validate(self, body: dict[str, Any]) -> dict[str, Any]:
+        state = self._state
+        token = body.get("token")
+        found = state.actions.get(token) if isinstance(token, str) else None
+        if found is None and isinstance(token, str) and token in state.passkey_tokens:
+            challenge = state.challenges[state.passkey_tokens[token]]
+            if challenge.attributed_to:
+                attributed = state.actions[challenge.attributed_to]
+                found = _Action(attributed.user_id, attributed.action, attributed.idempotency_key,
+                                "CHALLENGE_SUCCEEDED")
+        if found is None:
+            return {"isValid": False}
+        return {
+            "isValid": found.state in VALID_STATES,
+            "state": found.state,
+            "userId": found.user_id,
+            "action": found.action,
+            "idempotencyKey": found.idempotency_key,
+        }
+
+
+def _error(code: str, description: str) -> dict[str, str]:
+    return {"error": code, "errorCode": code, "errorDescription": description}
+
+
+def _handler_for(fake: FakeAuthsignal) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's pooled session uses it
+        disable_nagle_algorithm = True  # else headers and body wait ~40 ms for a delayed ACK
+
+        def do_GET(self) -> None:
+            self._handle()
+
+        def do_POST(self) -> None:
+            self._handle()
+
+        def do_DELETE(self) -> None:
+            self._handle()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # the recorded calls are the log
+
+        def _handle(self) -> None:
+            url = urlsplit(self.path)
+            raw = self._body()
+            if raw is None:
+                self.close_connection = True
+                self._send(400, _error("invalid_request", "body shorter than its Content-Length"))
+                return
+            try:
+                body: Any = json.loads(raw) if raw else None
+            except ValueError:
+                body = raw.decode("utf-8", "replace")
+            if url.path.startswith("/__fake/"):
+                self._control(url.path.removeprefix("/__fake/"), body)
+                return
+            query = {key: values[-1] for key, values in parse_qs(url.query).items()}
+            authorized = self._authorized()
+            with fake._lock:
+                fake._state.calls.append(Call(self.command, url.path, query, body, authorized))
+            fault = fake._fault_for(self.command, url.path)
+            if fault and fault.kind == "close":
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            if fault and fault.kind == "delay":
+                time.sleep(fault.delay)
+            if fault and fault.kind == "status":
+                self._send(fault.status, _error("fault", f"injected {fault.status}"))
+            elif not authorized:
+                self._send(401, _error("unauthorized", "invalid secret key"))
+            else:
+                with fake._lock:
+                    status, answer = fake._answer(self.command, url.path, query, body)
+                if fault and fault.kind == "bad_json":
+                    self._send(status, b"<html>upstream error</html>")
+                elif fault and fault.kind == "content_type":
+                    self._send(status, answer, content_type="text/html; charset=utf-8")
+                else:
+                    self._send(status, answer)
+
+        def _body(self) -> bytes | None:
+            """The request body, or None if fewer bytes than announced come within a second
+            (a real server would wait, then fail the request: so does the fake, sooner)."""
+            length = int(self.headers.get("Content-Length") or 0)
+            self.connection.settimeout(BODY_WAIT_SECONDS)
+            try:
+                raw = self.rfile.read(length)
+            except TimeoutError:
+                return None
+            finally:
+                self.connection.settimeout(None)
+            return raw if len(raw) == length else None
+
+        def _authorized(self) -> bool:
+            """Basic auth with the secret key as username and an empty password, as the SDK sends."""
+            header = self.headers.get("Authorization", "")
+            if not header.startswith("Basic "):
+                return False
+            try:
+                username, _, _ = base64.b64decode(header[6:]).decode().partition(":")
+            except ValueError:
+                return False
+            return username == fake.secret
+
+        def _control(self, command: str, arguments: Any) -> None:
+            if command == "calls" and self.command == "GET":
+                self._send(200, [asdict(call) for call in fake.calls()])
+            elif command in CONTROLS and self.command == "POST":
+                try:
+                    result = getattr(fake, command)(**(arguments or {}))
+                except (TypeError, ValueError, KeyError) as problem:
+                    self._send(400, _error("bad_control", str(problem)))
+                else:
+                    self._send(200, {"result": result})
+            else:
+                self._send(404, _error("not_found", "no such control"))
+
+        def _send(self, status: int, answer: Any, content_type: str = "application/json") -> None:
+            data = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client gave up (timeout): nothing to answer
+
+    return Handler
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--secret", required=True)
+    options = parser.parse_args()
+    fake = FakeAuthsignal(options.secret, options.port)
+    print(fake.base_url, flush=True)  # one line a harness can read; the SDK's api_url is this + "/v1"
+    try:
+        fake._server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        fake._server.server_close()
+
+
+if __name__ == "__main__":
+    main()

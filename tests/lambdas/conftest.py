@@ -1,0 +1,155 @@
+"""Fixtures for the Lambda runtime tests: the fake Authsignal server, moto's Secrets Manager
+with the secret, the functions' environment, a fresh cold start per test, users and the
+functions' log lines. The event builders are plain functions in ``support.py``.
+
+The handlers run in this process, as the Lambda runtime runs them: imported from the bundle
+root (``lambdas/``, put on sys.path by this package's ``__init__``), configured only through
+environment variables.
+"""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from shared import authsignal_client
+from tests.fakes.authsignal_server import FakeAuthsignal
+from tests.lambdas.support import (
+    ATTEMPT_LIMIT,
+    AUTHSIGNAL_FAULTS,
+    REGION,
+    SECRET_KEY,
+    TIMEOUT_SECONDS,
+    Logs,
+    Secrets,
+    User,
+    cold_start,
+    new_user,
+)
+
+# --- the fake Authsignal server and the secret ---------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def authsignal_server() -> Iterator[FakeAuthsignal]:
+    fake = FakeAuthsignal(SECRET_KEY).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake(authsignal_server: FakeAuthsignal) -> FakeAuthsignal:
+    """The fake server, with no rules, actions, authenticators, faults or calls of earlier tests
+    (``environment`` resets it before every test)."""
+    return authsignal_server
+
+
+@pytest.fixture(scope="session")
+def aws() -> Iterator[Aws]:
+    """Dummy credentials, and the session the functions' ``boto3.client()`` will use, counting
+    GetSecretValue calls. Built once: a new boto3 session costs ~50 ms."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+        }.items():
+            patch.setenv(name, value)
+        for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SECRETS_MANAGER"):
+            patch.delenv(name, raising=False)
+        state = Aws()
+        state.functions_session.events.register("before-call.secrets-manager.GetSecretValue", state.count)
+        yield state
+
+
+class Aws:
+    """What outlives a test: the functions' boto3 session and an admin client of another one."""
+
+    def __init__(self) -> None:
+        self.functions_session = boto3.session.Session(region_name=REGION)
+        self.admin = boto3.session.Session(region_name=REGION).client("secretsmanager")  # reads not counted
+        self.current: Secrets | None = None
+
+    def count(self, **_: Any) -> None:
+        if self.current is not None:
+            self.current.reads += 1
+
+
+@pytest.fixture(autouse=True)
+def environment(monkeypatch: pytest.MonkeyPatch, authsignal_server: FakeAuthsignal, aws: Aws) -> Iterator[Secrets]:
+    """The functions' environment, as the stack sets it, the secret in moto's Secrets Manager,
+    a fake Authsignal that remembers nothing, and a new cold start for every test."""
+    authsignal_server.reset()
+    for name, value in {
+        "AUTHSIGNAL_URL": authsignal_server.base_url + "/v1",
+        "AUTHSIGNAL_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS),
+        "ATTEMPT_LIMIT": str(ATTEMPT_LIMIT),
+        "ENVIRONMENT_NAME": "test",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():  # fresh, empty backends for every test
+        boto3.DEFAULT_SESSION = aws.functions_session  # mock_aws patched it to None; moto restores it
+        arn = aws.admin.create_secret(Name="authsignal-secret-key", SecretString=SECRET_KEY)["ARN"]
+        monkeypatch.setenv("AUTHSIGNAL_SECRET_ARN", arn)
+        aws.current = Secrets(arn=arn, admin=aws.admin)
+        cold_start()
+        yield aws.current
+        cold_start()
+        aws.current = None
+
+
+@pytest.fixture
+def secrets(environment: Secrets) -> Secrets:
+    return environment
+
+
+def closed_port_url() -> str:
+    """An Authsignal URL on which nothing listens: connecting is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"
+
+
+@pytest.fixture(params=list(AUTHSIGNAL_FAULTS))
+def break_authsignal(request: pytest.FixtureRequest, fake: FakeAuthsignal,
+                     monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Each way Authsignal fails, in turn; call it (with ``on``, a regex of "METHOD /path", to
+    pick one endpoint) before invoking the function."""
+
+    def apply(on: str | None = None) -> None:
+        fault = AUTHSIGNAL_FAULTS[request.param]
+        if fault is None:
+            monkeypatch.setenv("AUTHSIGNAL_URL", closed_port_url())
+            authsignal_client.reset_client()  # the URL is read once per cold start
+        else:
+            fake.fail(**fault, times=5, on=on)
+
+    return apply
+
+
+@pytest.fixture
+def logs(capsys: pytest.CaptureFixture[str]) -> Logs:
+    return Logs(capsys)
+
+
+@pytest.fixture
+def email_user() -> User:
+    return new_user(email=f"ada.{uuid.uuid4().hex[:8]}@example.com")
+
+
+@pytest.fixture
+def phone_user() -> User:
+    return new_user(phone="+4477009" + str(uuid.uuid4().int)[:5])
+
+
+@pytest.fixture
+def other_user() -> User:
+    return new_user(email=f"mallory.{uuid.uuid4().hex[:8]}@example.com")

@@ -1,0 +1,84 @@
+"""The fake Authsignal server itself: what the runtime tests and the end-to-end harness rely on
+(authentication, the HTTP test controls, running standalone)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+from tests.fakes.authsignal_server import FakeAuthsignal
+from tests.lambdas.support import SECRET_KEY
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_fake_rejects_a_missing_or_wrong_secret_with_401_and_records_it(fake: FakeAuthsignal) -> None:
+    url = f"{fake.base_url}/v1/users/u-1/authenticators"
+
+    assert requests.get(url, timeout=2).status_code == 401
+    assert requests.get(url, auth=("sk-wrong", ""), timeout=2).status_code == 401
+    assert requests.get(url, auth=(SECRET_KEY, ""), timeout=2).status_code == 200
+
+    assert [call.authorized for call in fake.calls()] == [False, False, True]
+
+
+def test_the_fake_is_controlled_over_http(fake: FakeAuthsignal) -> None:
+    control = f"{fake.base_url}/__fake"
+    secret = (SECRET_KEY, "")
+    tracked = requests.post(f"{fake.base_url}/v1/users/u-1/actions/cognitoAuth", json={"email": "a@example.com"},
+                            auth=secret, timeout=2).json()
+
+    requests.post(f"{control}/complete", json={"token": tracked["token"]}, timeout=2).raise_for_status()
+    validated = requests.post(f"{fake.base_url}/v1/validate", json={"token": tracked["token"]},
+                              auth=secret, timeout=2).json()
+    calls = requests.get(f"{control}/calls", timeout=2).json()
+
+    assert (validated["isValid"], validated["state"], validated["userId"]) == (True, "CHALLENGE_SUCCEEDED", "u-1")
+    assert [(call["method"], call["path"], call["body"]) for call in calls] == [
+        ("POST", "/v1/users/u-1/actions/cognitoAuth", {"email": "a@example.com"}),
+        ("POST", "/v1/validate", {"token": tracked["token"]}),
+    ]
+    requests.post(f"{control}/reset", timeout=2).raise_for_status()
+    assert requests.get(f"{control}/calls", timeout=2).json() == []
+
+
+def test_the_fake_answers_400_to_a_bad_control_and_404_to_an_unknown_one(fake: FakeAuthsignal) -> None:
+    control = f"{fake.base_url}/__fake"
+
+    assert requests.post(f"{control}/complete", json={"token": "never-issued"}, timeout=2).status_code == 400
+    assert requests.post(f"{control}/fail", json={"kind": "explode"}, timeout=2).status_code == 400
+    assert requests.post(f"{control}/enrol_passkey", json={"token": "never-issued"}, timeout=2).status_code == 400
+    assert requests.post(f"{control}/stop", timeout=2).status_code == 404
+
+
+def test_the_fake_enrols_a_passkey_only_with_a_token_of_the_add_scope(fake: FakeAuthsignal) -> None:
+    secret = (SECRET_KEY, "")
+    track = f"{fake.base_url}/v1/users/u-1/actions"
+    sign_in = requests.post(f"{track}/cognitoAuth", json={"email": "a@example.com"}, auth=secret, timeout=2).json()
+    add = requests.post(f"{track}/addAuthenticator", json={"scope": "add:authenticators"}, auth=secret, timeout=2)
+
+    authenticator_id = fake.enrol_passkey(add.json()["token"])
+
+    assert fake.authenticator_ids("u-1") == {authenticator_id}
+    assert requests.post(f"{fake.base_url}/__fake/enrol_passkey", json={"token": sign_in["token"]},
+                         timeout=2).status_code == 400
+
+
+def test_the_fake_runs_standalone() -> None:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakes.authsignal_server", "--port", "0", "--secret", "sk-standalone"],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        base_url = server.stdout.readline().strip()
+        challenge = requests.post(f"{base_url}/__fake/start_passkey_challenge", json={"user_id": "u-1"}, timeout=2)
+        found = requests.get(f"{base_url}/v1/challenges", auth=("sk-standalone", ""), timeout=2,
+                             params={"userId": "u-1", "action": "cognitoAuth", "verificationMethod": "PASSKEY"})
+
+        assert found.json()["challengeId"] == challenge.json()["result"]
+    finally:
+        server.terminate()
+        server.wait(timeout=5)

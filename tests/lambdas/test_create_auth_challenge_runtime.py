@@ -1,0 +1,264 @@
+"""Create auth challenge: asks Authsignal (track) what the sign-in needs and hands the app the
+token, url and isEnrolled; refuses the sign-in outright on BLOCK and on every error."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.fakes.authsignal_server import Call, FakeAuthsignal
+from tests.lambdas.support import Logs, Secrets, User, create_event
+from triggers import create_auth_challenge
+from triggers.create_auth_challenge import ChallengeRefused
+
+TRACK = r"^POST /v1/users/[^/]+/actions/cognitoAuth$"
+GET_CHALLENGE = r"^GET /v1/challenges$"
+
+
+def tracks(fake: FakeAuthsignal) -> list[Call]:
+    return [call for call in fake.calls() if call.method == "POST" and "/actions/" in call.path]
+
+
+def refused(event: dict[str, Any]) -> None:
+    """Invoke the trigger and require it to raise, so Cognito ends the sign-in."""
+    with pytest.raises(ChallengeRefused):
+        create_auth_challenge.handler(event)
+
+
+def test_create_tracks_cognito_auth_for_the_sub_with_the_email(fake: FakeAuthsignal, email_user: User) -> None:
+    create_auth_challenge.handler(create_event(email_user))
+
+    [track] = tracks(fake)
+    assert track.path == f"/v1/users/{email_user.sub}/actions/cognitoAuth"
+    assert track.body == {"email": email_user.email}
+    assert track.authorized
+
+
+def test_create_tracks_with_the_phone_number_for_an_sms_user(fake: FakeAuthsignal, phone_user: User) -> None:
+    create_auth_challenge.handler(create_event(phone_user))
+
+    [track] = tracks(fake)
+    assert track.path == f"/v1/users/{phone_user.sub}/actions/cognitoAuth"
+    assert track.body == {"phoneNumber": phone_user.phone}
+
+
+def test_create_hands_the_app_the_token_url_and_enrolment_as_strings(fake: FakeAuthsignal, email_user: User) -> None:
+    event = create_auth_challenge.handler(create_event(email_user))
+
+    public = event["response"]["publicChallengeParameters"]
+    assert set(public) == {"url", "token", "isEnrolled"}
+    assert all(isinstance(value, str) for value in public.values())
+    assert public["isEnrolled"] == "false"
+    assert public["url"].startswith(fake.base_url)
+    assert public["token"].startswith("token-")  # what the fake's track issued
+    assert event["response"]["privateChallengeParameters"] == {"action": "cognitoAuth"}
+    assert event["response"]["challengeMetadata"] == "AUTHSIGNAL"
+
+
+def test_create_says_an_enrolled_user_is_enrolled(fake: FakeAuthsignal, email_user: User) -> None:
+    fake.add_authenticator(email_user.sub)
+
+    event = create_auth_challenge.handler(create_event(email_user))
+
+    assert event["response"]["publicChallengeParameters"]["isEnrolled"] == "true"
+
+
+def test_create_asks_for_the_pending_passkey_challenge_of_the_sub(fake: FakeAuthsignal, email_user: User) -> None:
+    create_auth_challenge.handler(create_event(email_user))
+
+    [lookup] = [call for call in fake.calls() if call.path == "/v1/challenges"]
+    assert lookup.method == "GET"
+    assert lookup.query == {"userId": email_user.sub, "action": "cognitoAuth", "verificationMethod": "PASSKEY"}
+    assert lookup.authorized
+
+
+def test_create_passes_the_pending_passkey_challenge_id_to_track(fake: FakeAuthsignal, email_user: User) -> None:
+    challenge_id = fake.start_passkey_challenge(email_user.sub)
+
+    create_auth_challenge.handler(create_event(email_user))
+
+    [track] = tracks(fake)
+    assert track.body == {"email": email_user.email, "challengeId": challenge_id}
+
+
+def test_create_ignores_a_passkey_challenge_of_another_user(
+    fake: FakeAuthsignal, email_user: User, other_user: User
+) -> None:
+    fake.start_passkey_challenge(other_user.sub)
+
+    create_auth_challenge.handler(create_event(email_user))
+
+    [track] = tracks(fake)
+    assert "challengeId" not in track.body
+
+
+def test_create_logs_one_info_line_without_token_email_or_secret(
+    fake: FakeAuthsignal, email_user: User, logs: Logs
+) -> None:
+    event = create_auth_challenge.handler(create_event(email_user))
+
+    [line] = logs.lines
+    assert (line["level"], line["event"], line["correlation_id"]) == ("INFO", "challenge_created", email_user.sub)
+    logs.assert_free_of(event["response"]["publicChallengeParameters"]["token"], email_user.email)
+
+
+def test_create_logs_no_phone_number(fake: FakeAuthsignal, phone_user: User, logs: Logs) -> None:
+    event = create_auth_challenge.handler(create_event(phone_user))
+
+    logs.assert_free_of(event["response"]["publicChallengeParameters"]["token"], phone_user.phone)
+
+
+# --- refusals ------------------------------------------------------------------------------
+
+
+def test_create_refuses_a_sign_in_that_authsignal_blocks(fake: FakeAuthsignal, email_user: User, logs: Logs) -> None:
+    fake.set_rule("BLOCK", user_id=email_user.sub)
+    event = create_event(email_user)
+
+    refused(event)
+
+    [track] = tracks(fake)
+    assert track.path == f"/v1/users/{email_user.sub}/actions/cognitoAuth"
+    assert event["response"].get("publicChallengeParameters") is None
+    problem = logs.one_problem()
+    assert (problem["level"], problem["event"], problem["Blocked"]) == ("WARNING", "sign_in_blocked", 1)
+    assert problem["idempotency_key"]
+    logs.assert_free_of(email_user.email)
+
+
+def test_create_does_not_attribute_a_passkey_challenge_to_a_blocked_sign_in(
+    fake: FakeAuthsignal, email_user: User
+) -> None:
+    fake.set_rule("BLOCK", user_id=email_user.sub)
+    challenge_id = fake.start_passkey_challenge(email_user.sub)
+
+    refused(create_event(email_user))
+
+    # the challenge is still pending: a blocked track took nothing
+    fake.set_rule("CHALLENGE_REQUIRED", user_id=email_user.sub)
+    create_auth_challenge.handler(create_event(email_user))
+    assert tracks(fake)[-1].body["challengeId"] == challenge_id
+
+
+@pytest.mark.parametrize("endpoint", [GET_CHALLENGE, TRACK], ids=["get_challenge", "track"])
+def test_create_refuses_when_an_authsignal_call_fails(
+    break_authsignal: Callable[..., None], endpoint: str, email_user: User, logs: Logs
+) -> None:
+    break_authsignal(on=endpoint)
+    event = create_event(email_user)
+
+    refused(event)
+
+    assert event["response"].get("publicChallengeParameters") is None
+    problem = logs.one_problem()
+    assert (problem["level"], problem["event"], problem["reason"]) == ("ERROR", "challenge_refused", "authsignal_error")
+    logs.assert_free_of(email_user.email)
+
+
+def test_create_refuses_when_authsignal_rejects_the_secret(
+    fake: FakeAuthsignal, secrets: Secrets, email_user: User, logs: Logs
+) -> None:
+    secrets.set("sk-another-tenant")
+
+    refused(create_event(email_user))
+
+    assert [call.authorized for call in fake.calls()] == [False]
+    problem = logs.one_problem()
+    assert (problem["reason"], problem["error"]) == ("authsignal_error", "ApiException status 401")
+    logs.assert_free_of("sk-another-tenant")
+
+
+@pytest.mark.parametrize(
+    "value", ["   ", "PLACEHOLDER", "PLACEHOLDER: set the Authsignal secret key"],
+    ids=["blank", "placeholder", "placeholder_text"],
+)
+def test_create_refuses_without_a_usable_secret(
+    fake: FakeAuthsignal, secrets: Secrets, value: str, email_user: User, logs: Logs
+) -> None:
+    secrets.set(value)
+
+    refused(create_event(email_user))
+
+    assert fake.calls() == []
+    problem = logs.one_problem()
+    assert (problem["level"], problem["reason"]) == ("ERROR", "secret_unavailable")
+
+
+def test_create_refuses_when_the_secret_has_no_value(
+    fake: FakeAuthsignal, monkeypatch: pytest.MonkeyPatch, secrets: Secrets, email_user: User, logs: Logs
+) -> None:
+    monkeypatch.setenv("AUTHSIGNAL_SECRET_ARN", secrets.admin.create_secret(Name="never-set")["ARN"])
+
+    refused(create_event(email_user))
+
+    assert fake.calls() == []
+    assert logs.one_problem()["reason"] == "secret_unavailable"
+
+
+def test_create_refuses_when_the_secret_arn_is_not_set(
+    fake: FakeAuthsignal, monkeypatch: pytest.MonkeyPatch, email_user: User, logs: Logs
+) -> None:
+    monkeypatch.delenv("AUTHSIGNAL_SECRET_ARN")
+
+    refused(create_event(email_user))
+
+    assert fake.calls() == []
+    assert logs.one_problem()["reason"] == "secret_unavailable"
+
+
+def test_create_refuses_when_the_secret_does_not_exist(
+    fake: FakeAuthsignal, monkeypatch: pytest.MonkeyPatch, secrets: Secrets, email_user: User, logs: Logs
+) -> None:
+    monkeypatch.setenv("AUTHSIGNAL_SECRET_ARN", secrets.arn.replace("authsignal-secret-key", "no-such-secret"))
+
+    refused(create_event(email_user))
+
+    assert fake.calls() == []
+    assert logs.one_problem()["reason"] == "secret_unavailable"
+
+
+def _without_sub(event: dict[str, Any]) -> None:
+    del event["request"]["userAttributes"]["sub"]
+
+
+def _sub_not_a_string(event: dict[str, Any]) -> None:
+    event["request"]["userAttributes"]["sub"] = 42
+
+
+def _empty_sub(event: dict[str, Any]) -> None:
+    event["request"]["userAttributes"]["sub"] = ""
+
+
+def _no_user_attributes(event: dict[str, Any]) -> None:
+    del event["request"]["userAttributes"]
+
+
+def _request_not_a_dict(event: dict[str, Any]) -> None:
+    event["request"] = ["userAttributes"]
+
+
+@pytest.mark.parametrize(
+    "spoil", [_without_sub, _sub_not_a_string, _empty_sub, _no_user_attributes, _request_not_a_dict],
+    ids=lambda spoil: spoil.__name__.strip("_"),
+)
+def test_create_refuses_a_malformed_event_without_calling_authsignal(
+    fake: FakeAuthsignal, spoil: Callable[[dict[str, Any]], None], email_user: User, logs: Logs
+) -> None:
+    event = create_event(email_user)
+    spoil(event)
+
+    refused(event)
+
+    assert fake.calls() == []
+    problem = logs.one_problem()
+    assert (problem["level"], problem["reason"]) == ("ERROR", "malformed_event")
+
+
+@pytest.mark.parametrize("event", [None, [], "event", 7], ids=["none", "list", "string", "int"])
+def test_create_refuses_an_event_that_is_not_a_dict(fake: FakeAuthsignal, event: Any, logs: Logs) -> None:
+    refused(event)
+
+    assert fake.calls() == []
+    assert logs.one_problem()["reason"] == "malformed_event"
