@@ -37,11 +37,12 @@ def _read() -> str:
         value = boto3.client("secretsmanager").get_secret_value(SecretId=arn).get("SecretString")
     except Exception as error:  # noqa: BLE001 - any failure to read is the same answer: no key
         raise SecretUnavailable(f"cannot read the secret ({type(error).__name__})") from None
-    if not isinstance(value, str) or not value.strip():
+    key = value.strip() if isinstance(value, str) else ""
+    if not key:
         raise SecretUnavailable("the secret is empty")
-    if value.startswith(PLACEHOLDER_PREFIX):
+    if key.startswith(PLACEHOLDER_PREFIX):
         raise SecretUnavailable("the secret still holds the placeholder; set the Authsignal key")
-    return value.strip()
+    return key
 
 
 def reset_cache() -> None:

@@ -227,6 +227,11 @@ class FakeAuthsignal:
         with self._lock:
             return list(self._state.calls)
 
+    def issued_tokens(self) -> list[str]:
+        """Every token this fake handed out since the last reset (sign-in, add-passkey, passkey)."""
+        with self._lock:
+            return [*self._state.actions, *self._state.passkey_tokens]
+
     def authenticator_ids(self, user_id: str) -> set[str]:
         with self._lock:
             return set(self._state.authenticators.get(user_id, {}))

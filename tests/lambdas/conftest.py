@@ -135,9 +135,14 @@ def break_authsignal(request: pytest.FixtureRequest, fake: FakeAuthsignal,
     return apply
 
 
-@pytest.fixture
-def logs(capsys: pytest.CaptureFixture[str]) -> Logs:
-    return Logs(capsys)
+@pytest.fixture(autouse=True)
+def logs(capsys: pytest.CaptureFixture[str], authsignal_server: FakeAuthsignal) -> Iterator[Logs]:
+    """The functions' log lines; after every test, on every path, they must hold no secret key,
+    no token the fake issued, no email address and no phone number."""
+    captured = Logs(capsys)
+    yield captured
+    captured.assert_free_of(*authsignal_server.issued_tokens())
+    captured.assert_free_of_contact_details()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ API Gateway send, and a reader of the functions' log lines."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -85,6 +86,13 @@ class Logs:
         for value in (SECRET_KEY, *values):
             if value:
                 assert value not in text, f"a log line leaks {value!r}"
+
+
+    def assert_free_of_contact_details(self) -> None:
+        """No line carries anything shaped like an email address or an E.164 phone number."""
+        text = self.text
+        assert not re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", text), "a log line leaks an email address"
+        assert not re.search(r"\+\d{8,15}", text), "a log line leaks a phone number"
 
 
 # --- events, as Cognito and API Gateway send them --------------------------------------------

@@ -171,8 +171,8 @@ def test_create_refuses_when_authsignal_rejects_the_secret(
 
 
 @pytest.mark.parametrize(
-    "value", ["   ", "PLACEHOLDER", "PLACEHOLDER: set the Authsignal secret key"],
-    ids=["blank", "placeholder", "placeholder_text"],
+    "value", ["   ", "PLACEHOLDER", "PLACEHOLDER: set the Authsignal secret key", "  PLACEHOLDER with spaces before"],
+    ids=["blank", "placeholder", "placeholder_text", "indented_placeholder"],
 )
 def test_create_refuses_without_a_usable_secret(
     fake: FakeAuthsignal, secrets: Secrets, value: str, email_user: User, logs: Logs
