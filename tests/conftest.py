@@ -1,8 +1,52 @@
-"""Shared by every test: the repository root on sys.path, so tests import ``stacks``."""
+"""Shared by every test: the repository root on sys.path, and the session's one synth.
 
+The synth builds every environment in cdk.json, plus one variant that brings its own secret,
+in a single app with cdk-nag attached, exactly as app.py builds each: the infrastructure tests
+read its templates and the end-to-end tests deploy its dev assembly.
+"""
+
+from __future__ import annotations
+
+import json
 import sys
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]
+EXISTING_SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:authsignal/prod-AbCdEf"
+
+
+@dataclass(frozen=True)
+class Synthesized:
+    assembly: Any  # aws_cdk.cx_api.CloudAssembly
+    configs: dict[str, Any]  # name -> stacks.config.EnvironmentConfig
+    templates: dict[str, dict[str, Any]]
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    import aws_cdk as cdk
+    from cdk_nag import AwsSolutionsChecks
+
+    from stacks.config import parse_environment
+    from stacks.stage import PasswordlessStage
+
+    configs = {name: parse_environment(name, raw) for name, raw in CONTEXT["environments"].items()}
+    configs["byosecret"] = replace(configs["dev"], name="byosecret", authsignal_secret_arn=EXISTING_SECRET_ARN)
+    app = cdk.App(outdir=str(tmp_path_factory.mktemp("cdk.out")), analytics_reporting=False, context=CONTEXT)
+    stages = {name: PasswordlessStage(app, config=config) for name, config in configs.items()}
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks())
+    assembly = app.synth()
+    templates = {
+        name: json.loads(Path(assembly.directory, f"assembly-{name}", f"{stage.stack.artifact_id}.template.json")
+                         .read_text())
+        for name, stage in stages.items()
+    }
+    return Synthesized(assembly=assembly, configs=configs, templates=templates)

@@ -1,0 +1,121 @@
+"""The fake Authsignal server of the unit tests (``tests/fakes/authsignal_server.py``) as a child
+process, and a client of its test controls (``/__fake/...``): what a user does in the app
+(enter the OTP, use a passkey) and what a test reads back (the calls the Lambdas made).
+
+The fake listens on 127.0.0.1 only; the deployed Lambdas reach it through the Authsignal URL the
+local deployment gives them.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from e2e.emulator import HOST, ROOT, free_port
+
+START_TIMEOUT_SECONDS = 15.0
+
+
+class FakeAuthsignalError(Exception):
+    """The fake did not start, or refused a control request."""
+
+
+class FakeAuthsignalControls:
+    """The fake's test controls over HTTP, for tests and for the sign-in tool."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+
+    @property
+    def api_url(self) -> str:
+        """What the Lambdas' ``AUTHSIGNAL_URL`` must be to reach this fake."""
+        return self.base_url + "/v1"
+
+    def complete(self, token: str) -> str:
+        """Complete the challenge of ``token`` as the user would (enter the OTP); returns the
+        validation token the app then sends to Cognito (the fake validates the same token)."""
+        self._control("complete", token=token)
+        return token
+
+    def set_rule(self, state: str, user_id: str | None = None) -> None:
+        self._control("set_rule", state=state, user_id=user_id)
+
+    def enrol_passkey(self, token: str) -> str:
+        """What ``passkey.signUp`` does with the token ``POST /authenticators`` returned; returns
+        the new authenticator's id."""
+        return self._control("enrol_passkey", token=token)
+
+    def passkey_sign_in(self, user_id: str) -> str:
+        """What ``passkey.signIn`` does before Cognito is called: a pending passkey challenge for
+        ``user_id``, completed; returns the token the app answers Cognito's challenge with."""
+        challenge_id = self._control("start_passkey_challenge", user_id=user_id)
+        return self._control("complete_passkey_challenge", challenge_id=challenge_id)
+
+    def calls(self) -> list[dict[str, Any]]:
+        """Every request the Lambdas made to the fake's API, oldest first."""
+        return self._request("GET", "/__fake/calls")
+
+    def _control(self, name: str, **arguments: Any) -> Any:
+        return self._request("POST", f"/__fake/{name}", arguments)["result"]
+
+    def _request(self, method: str, path: str, body: Any = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base_url + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            detail = error.read().decode(errors="replace")[:300]
+            raise FakeAuthsignalError(f"fake Authsignal refused {method} {path}: {error.code} {detail}") from None
+
+
+@dataclass
+class FakeAuthsignalProcess:
+    """The fake running as a child process with a secret key made up for this run."""
+
+    process: subprocess.Popen[bytes]
+    controls: FakeAuthsignalControls
+    secret_key: str
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+def start_fake_authsignal(log_path: Path, port: int | None = None) -> FakeAuthsignalProcess:
+    """Start ``python -m tests.fakes.authsignal_server`` on 127.0.0.1 and wait until it answers."""
+    port = port or free_port()
+    secret_key = "local-" + secrets.token_urlsafe(24)  # never printed; the emulator's secret gets it
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tests.fakes.authsignal_server", "--port", str(port), "--secret", secret_key],
+            cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    fake = FakeAuthsignalProcess(process, FakeAuthsignalControls(f"http://{HOST}:{port}"), secret_key)
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while True:
+        if process.poll() is not None:
+            raise FakeAuthsignalError(f"the fake Authsignal server exited with status {process.returncode}: "
+                                      f"{log_path.read_text(errors='replace')[-1000:]}")
+        try:
+            fake.controls.calls()
+            return fake
+        except (urllib.error.URLError, OSError):
+            if time.monotonic() > deadline:
+                fake.stop()
+                raise FakeAuthsignalError(f"the fake Authsignal server did not answer on port {port}") from None
+            time.sleep(0.05)

@@ -1,0 +1,87 @@
+"""One local sandbox for the end-to-end tests: ``cdk synth`` of dev, the fake Authsignal server
+and the MiniStack emulator as child processes on 127.0.0.1, one deploy; torn down as soon as the
+last of these tests is done (package scope), not at the end of the whole test session. Each test
+signs up its own users, so tests share the deployment but no state.
+
+The assembly deployed is the session's one synth (tests/conftest.py), built exactly as app.py
+builds it; set ``E2E_CDK_OUT`` to deploy another cloud assembly instead (one ``cdk synth`` wrote).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from e2e.emulator import EMULATOR_PYTHON, EMULATOR_VENV
+from e2e.fake_authsignal import FakeAuthsignalControls
+from e2e.sandbox import LocalSandbox, local_sandbox
+from e2e.signin import PasswordlessClient
+from tests.conftest import Synthesized
+from tests.e2e.support import SignedIn, new_email, new_phone
+
+_timings: dict[str, float] = {}
+
+
+@pytest.fixture(scope="package")
+def sandbox(tmp_path_factory: pytest.TempPathFactory, synthesized: Synthesized) -> Iterator[LocalSandbox]:
+    if not EMULATOR_PYTHON.exists():
+        pytest.skip(f"{EMULATOR_VENV.name} is missing: run scripts/setup to install the local AWS emulator")
+    cdk_out = os.environ.get("E2E_CDK_OUT") or synthesized.assembly.directory
+    started = time.monotonic()
+    with local_sandbox(tmp_path_factory.mktemp("e2e"), cdk_out=Path(cdk_out)) as built:
+        _timings.update(built.timings)
+        _timings["ready"] = time.monotonic() - started
+        yield built
+
+
+@pytest.fixture(scope="package")
+def client(sandbox: LocalSandbox) -> PasswordlessClient:
+    return sandbox.client()
+
+
+@pytest.fixture(scope="package")
+def authsignal(sandbox: LocalSandbox) -> FakeAuthsignalControls:
+    return sandbox.authsignal
+
+
+@pytest.fixture
+def email() -> str:
+    return new_email()
+
+
+@pytest.fixture
+def phone() -> str:
+    return new_phone()
+
+
+@pytest.fixture
+def signed_in(client: PasswordlessClient, authsignal: FakeAuthsignalControls) -> SignedIn:
+    """A new user, signed up by email and signed in with an email OTP."""
+    username = new_email()
+    sub = client.sign_up(username).sub
+    tokens = client.sign_in(username, lambda challenge: authsignal.complete(challenge.token))
+    return SignedIn(username, sub, tokens)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+    """A failed test's report carries the functions' last log lines and the emulator's."""
+    report = yield
+    sandbox = getattr(item, "funcargs", {}).get("sandbox") if report.failed else None
+    if isinstance(sandbox, LocalSandbox):
+        try:
+            report.sections.append(("Lambda logs (emulator)", sandbox.function_logs()))
+            report.sections.append(("MiniStack log", sandbox.emulator.log_tail()))
+        except Exception as error:  # noqa: BLE001 - diagnosis must not hide the failure itself
+            report.sections.append(("Lambda logs (emulator)", f"unavailable: {error!r}"))
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _timings:
+        terminalreporter.write_line("e2e sandbox: " + ", ".join(f"{name} {seconds:.1f} s"
+                                                                for name, seconds in _timings.items()))

@@ -1,0 +1,60 @@
+"""What the end-to-end tests share besides fixtures: new users, the environment's settings, the
+fake's record of calls, and the emulator's known differences from AWS (each one named)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from e2e.fake_authsignal import FakeAuthsignalControls
+from e2e.signin import Tokens
+
+ROOT = Path(__file__).resolve().parents[2]
+DEV = json.loads((ROOT / "cdk.json").read_text())["context"]["environments"]["dev"]
+ATTEMPT_LIMIT = DEV.get("attemptLimit", 3)
+SIGN_IN_ACTION = "cognitoAuth"
+ADD_AUTHENTICATOR_ACTION = "addAuthenticator"
+
+# Cognito's answer when a trigger raises (the create trigger refusing a blocked sign-in): AWS
+# answers UserLambdaValidationException; MiniStack 1.5.33 answers InvalidLambdaResponseException.
+# Both carry the trigger's message, which the tests check too.
+TRIGGER_REFUSED_CODE = "InvalidLambdaResponseException"
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    username: str
+    sub: str
+    tokens: Tokens
+
+
+def new_email() -> str:
+    return f"ada.{uuid.uuid4().hex[:12]}@example.com"
+
+
+def new_phone() -> str:
+    return "+4477009" + str(uuid.uuid4().int)[-5:]
+
+
+def calls_for(authsignal: FakeAuthsignalControls, user_id: str) -> list[tuple[str, str, Any]]:
+    """``(method, path, body)`` of each Authsignal call about ``user_id``, oldest first."""
+    found = []
+    for call in authsignal.calls():
+        body = call["body"] if isinstance(call["body"], dict) else {}
+        if f"/users/{user_id}/" in call["path"] or call["query"].get("userId") == user_id \
+                or body.get("userId") == user_id:
+            assert call["authorized"], "the Lambdas must call Authsignal with the secret key"
+            found.append((call["method"], call["path"], body))
+    return found
+
+
+def tampered(token: str, **claims: Any) -> str:
+    """``token`` with some claims changed and its signature kept (so it no longer matches)."""
+    header, payload, signature = token.split(".")
+    decoded = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    forged = base64.urlsafe_b64encode(json.dumps({**decoded, **claims}).encode()).rstrip(b"=").decode()
+    return f"{header}.{forged}.{signature}"
