@@ -1,10 +1,12 @@
 """Docker-free Lambda bundles: pip installs the pinned runtime dependencies for the Lambda's
 platform (manylinux, aarch64, CPython 3.13) from the local wheelhouse, beside our sources.
 
-Synth needs no Docker and no network: ``scripts/setup`` fills ``.wheelhouse`` once. The asset
-hash is computed here from the sources, the pinned requirements and this recipe, so it is the
-same from any checkout path and changes only when what is deployed changes. Bundles are
-cached under ``.build/bundles/<hash>``: a second synth copies instead of reinstalling.
+Synth needs no Docker and no network: ``scripts/setup`` fills ``.wheelhouse`` once. What the
+pins install but nothing imports at run time is left out (``UNUSED_DISTRIBUTIONS``,
+``UNUSED_FILES``). The asset hash is computed here from the sources, the pinned requirements and
+this recipe, so it is the same from any checkout path and changes only when what is deployed
+changes. Bundles are cached under ``.build/bundles/<hash>``: a second synth copies instead of
+reinstalling.
 
 Where an interpreter of the Lambda's Python version exists on this machine, the bundle also
 carries bytecode compiled by it (unchecked-hash, so no timestamps): Lambda's ``/var/task`` is
@@ -37,7 +39,13 @@ PYTHON_VERSION = "3.13"
 RUNTIME = lambda_.Runtime.PYTHON_3_13
 ARCHITECTURE = lambda_.Architecture.ARM_64
 PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_28_aarch64")
-RECIPE = f"v1 cp{PYTHON_VERSION} {' '.join(PLATFORMS)} no-bin"
+# Installed (pinned) but never imported at run time, so left out of the bundle: authsignal 4.1.0
+# declares pyjwt, yet neither it nor requests imports ``jwt``; ``client_tests.py`` is the SDK's
+# own test module. benchmarks/RESULTS.md says how that was checked.
+UNUSED_DISTRIBUTIONS = ("pyjwt",)
+UNUSED_FILES = ("authsignal/client_tests.py",)
+RECIPE = (f"v2 cp{PYTHON_VERSION} {' '.join(PLATFORMS)} no-bin "
+          f"without {' '.join(UNUSED_DISTRIBUTIONS + UNUSED_FILES)}")
 
 
 class BundlingError(Exception):
@@ -85,16 +93,21 @@ def asset_hash(with_dependencies: bool) -> str:
 
 @jsii.implements(ILocalBundling)
 class _LocalBundling:
-    def __init__(self, with_dependencies: bool, fingerprint: str) -> None:
+    def __init__(self, with_dependencies: bool) -> None:
         self.with_dependencies = with_dependencies
-        self.fingerprint = fingerprint
 
     def try_bundle(self, output_dir: str, options: object = None) -> bool:
-        cached = CACHE / self.fingerprint
-        if not cached.is_dir():
-            _build_into_cache(cached, self.with_dependencies)
-        shutil.copytree(cached, output_dir, dirs_exist_ok=True)
+        shutil.copytree(bundle_directory(self.with_dependencies), output_dir, dirs_exist_ok=True)
         return True
+
+
+def bundle_directory(with_dependencies: bool) -> Path:
+    """The cached bundle, built first if needed: what synth copies into ``cdk.out`` (and what
+    the benchmark measures)."""
+    cached = CACHE / asset_hash(with_dependencies)
+    if not cached.is_dir():
+        _build_into_cache(cached, with_dependencies)
+    return cached
 
 
 def _build_into_cache(cached: Path, with_dependencies: bool) -> None:
@@ -110,9 +123,22 @@ def _build_into_cache(cached: Path, with_dependencies: bool) -> None:
             shutil.copy2(path, target)
         python = bytecode_python()
         if python:
-            subprocess.run([python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
-                            "-s", str(out), "-p", "/var/task", str(out)], check=True)
-        os.replace(out, cached)
+            compile_bytecode(python, out)
+        try:
+            os.replace(out, cached)
+        except OSError:
+            if not cached.is_dir():
+                raise  # else another process (a parallel synth) built the same bundle first
+
+
+def compile_bytecode(python: str, root: Path) -> None:
+    """Bytecode for every module under ``root``, as Lambda will find it in ``/var/task``.
+
+    Unchecked-hash: no timestamps in it, so the bundle is reproducible, and Python loads it
+    without checking the source.
+    """
+    subprocess.run([python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
+                    "-s", str(root), "-p", "/var/task", str(root)], check=True)
 
 
 def _pip_install(out: Path) -> None:
@@ -127,6 +153,29 @@ def _pip_install(out: Path) -> None:
         raise BundlingError(f"pip could not install lambdas/requirements.txt from {WHEELHOUSE.name} "
                             f"(run scripts/setup again): {result.stderr.strip().splitlines()[-1:]}")
     shutil.rmtree(out / "bin", ignore_errors=True)
+    _remove_unused(out)
+
+
+def _remove_unused(out: Path) -> None:
+    """Delete ``UNUSED_DISTRIBUTIONS`` (every file their RECORD lists) and ``UNUSED_FILES``.
+
+    Either missing is an error: the lists must follow the pins, not silently outlive them.
+    """
+    for name in UNUSED_DISTRIBUTIONS:
+        records = list(out.glob(f"{name}-*.dist-info/RECORD"))
+        if len(records) != 1:
+            raise BundlingError(f"{name} is not installed once: update UNUSED_DISTRIBUTIONS in stacks/bundling.py")
+        for line in records[0].read_text().splitlines():
+            path = (out / line.split(",")[0]).resolve()
+            if path.is_relative_to(out.resolve()):
+                path.unlink(missing_ok=True)
+    for relative in UNUSED_FILES:
+        if not (out / relative).is_file():
+            raise BundlingError(f"{relative} is not in the bundle: update UNUSED_FILES in stacks/bundling.py")
+        (out / relative).unlink()
+    for directory in sorted((path for path in out.rglob("*") if path.is_dir()), reverse=True):
+        if not any(directory.iterdir()):
+            directory.rmdir()
 
 
 def lambda_code(with_dependencies: bool) -> lambda_.Code:
@@ -141,7 +190,7 @@ def lambda_code(with_dependencies: bool) -> lambda_.Code:
         asset_hash=fingerprint,
         bundling=BundlingOptions(
             image=DockerImage.from_registry("unused-local-bundling-only"),
-            local=_LocalBundling(with_dependencies, fingerprint),
+            local=_LocalBundling(with_dependencies),
         ),
     )
 

@@ -3,9 +3,14 @@ a malformed event, and a malformed event is refused, never guessed at."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+# typing.TYPE_CHECKING without importing typing: ~3 ms of the define and pre sign-up triggers'
+# cold start (benchmarks/RESULTS.md). Annotations are never evaluated here (``from __future__
+# import annotations``), so only type checkers need these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
 
-T = TypeVar("T")
+    T = TypeVar("T")
 
 
 class MalformedEvent(Exception):

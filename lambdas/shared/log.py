@@ -1,7 +1,7 @@
 """One JSON line per decision, which is also a CloudWatch metric (Embedded Metric Format).
 
 Why not Powertools Logger/Metrics: importing them costs more than the whole cold-import
-budget of a trigger (measured in BENCHMARK.md); this module is the few lines of that
+budget of a trigger (benchmarks/RESULTS.md); this module is the few lines of that
 contract the product needs, with the standard library only.
 
 Only the fields named in ``_ALLOWED_FIELDS`` can reach a log line, so a secret, token,

@@ -9,10 +9,13 @@ neither: this trigger runs on every step of every sign-in.
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from shared.event import MalformedEvent, field
 from shared.log import decision
+
+TYPE_CHECKING = False  # no typing import at run time: see shared/event.py
+if TYPE_CHECKING:
+    from typing import Any
 
 CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"
 ATTEMPT_LIMIT_VARIABLE = "ATTEMPT_LIMIT"

@@ -4,10 +4,12 @@ no sign-in succeeds without it."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from shared.event import MalformedEvent, field, optional_str
 from shared.log import decision
+
+TYPE_CHECKING = False  # no typing import at run time: see shared/event.py
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class SignUpRefused(Exception):

@@ -26,6 +26,13 @@ def test_sdk_bundle_holds_the_pinned_sdk_built_for_arm64_and_no_pip_scripts(synt
     assert "aarch64" in wheel
 
 
+def test_sdk_bundle_leaves_out_what_nothing_imports(synthesized):
+    bundle = bundle_directories(synthesized)["triggers.create_auth_challenge.handler"]
+    assert not (bundle / "jwt").exists()
+    assert not list(bundle.glob("pyjwt-*.dist-info"))
+    assert not (bundle / "authsignal" / "client_tests.py").exists()
+
+
 def test_define_bundle_holds_only_our_sources(synthesized):
     bundle = bundle_directories(synthesized)["triggers.define_auth_challenge.handler"]
     assert (bundle / "triggers" / "define_auth_challenge.py").exists()

@@ -1,0 +1,163 @@
+"""Cold imports, the way Lambda loads a handler: a fresh interpreter, the asset directory first
+on ``sys.path`` (like ``/var/task``) and read-only, so no bytecode can be written and only what
+the bundle ships is used.
+
+Each variant is a fresh ``python -S -B`` process timed from spawn to exit; the process ends with
+``os._exit`` right after the import, because Lambda never tears the interpreter down after init.
+Variants are interleaved in a shuffled order every round, so the noise of this shared machine
+hits them alike; figures are medians, and the budgets are differences to a reference measured
+in the same rounds.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sysconfig
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.functions import FUNCTIONS, PLAIN_FUNCTIONS, SDK_FUNCTIONS
+from benchmarks.report import Figure
+from stacks.bundling import bundle_directory, compile_bytecode
+
+REFERENCE_MODULE = Path(__file__).with_name("reference_handler.py")
+SDK_BUDGET_MS = 25.0  # over the ``import authsignal`` floor
+PLAIN_BUDGET_MS = 30.0  # over the bare interpreter
+# What an SDK function's first invocation adds to read the secret (shared/secret.py), no call made.
+SECRET_CLIENT = "import boto3; boto3.client('secretsmanager', region_name='eu-west-1')"
+# What shared/log.py saves by not using Powertools.
+POWERTOOLS = ("from aws_lambda_powertools import Logger, Metrics; "
+              "Logger(service='x'); Metrics(namespace='x', service='x')")
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    path: tuple[str, ...]
+    statement: str = ""  # what is timed beyond the interpreter's start
+
+    def command(self, python: str) -> list[str]:
+        code = f"import sys; sys.path[0:0] = {list(self.path)!r}\n{self.statement}\nimport os; os._exit(0)"
+        return [python, "-S", "-B", "-c", code]
+
+
+def measure(python: str, runs: int, *, bytecode: bool) -> list[Figure]:
+    """Median cold-import figures of every function and the reference points."""
+    with _read_only_assets(python, bytecode=bytecode) as assets:
+        site_packages = sysconfig.get_paths()["purelib"]  # boto3 and Powertools, as the runtime ships boto3
+        variants = [
+            Variant("bare", (assets["plain"],)),
+            Variant("floor", (assets["sdk"],), "import authsignal"),
+            Variant("floor_sources", (assets["sources"],), "import authsignal"),
+            Variant("reference", (assets["reference"], site_packages), "import reference_handler"),
+            Variant("secret_client", (site_packages,), SECRET_CLIENT),
+            Variant("powertools", (site_packages,), POWERTOOLS),
+            *(Variant(name, (assets["sdk" if function.sdk else "plain"],), f"import {function.module}")
+              for name, function in FUNCTIONS.items()),
+        ]
+        samples = _interleaved(python, variants, runs)
+    median = {name: statistics.median(times) for name, times in samples.items()}
+
+    def timed(key: str, label: str) -> Figure:
+        return Figure(f"cold_import.{key}.median_ms", label, round(median[key], 1), "ms",
+                      note=f"median of {runs}, interquartile range {_iqr(samples[key]):.1f} ms")
+
+    def over(key: str, base: str, label: str, limit: float | None = None) -> Figure:
+        """The median of the per-round differences: each pair ran in the same round, close in time."""
+        differences = [a - b for a, b in zip(samples[key], samples[base], strict=True)]
+        return Figure(f"cold_import.{key}.over_{base}_ms", label, round(statistics.median(differences), 1), "ms",
+                      limit, note=f"median of {runs} same-round differences")
+
+    figures = [
+        timed("bare", "cold: bare interpreter start"),
+        timed("floor", "cold: import authsignal (floor, with bytecode)"),
+        timed("floor_sources", "cold: import authsignal without bytecode"),
+        over("floor_sources", "floor", "cold: bytecode saves (floor without - with)"),
+        timed("reference", "cold: reference handler (boto3+powertools+authsignal)"),
+        over("reference", "floor", "cold: reference over floor"),
+        over("secret_client", "bare", "cold: boto3 + Secrets Manager client (1st invocation)"),
+        over("powertools", "bare", "cold: Powertools Logger + Metrics alone"),
+    ]
+    for name in SDK_FUNCTIONS:
+        figures += [
+            timed(name, f"cold: {name}"),
+            over(name, "floor", f"cold: {name} over floor", SDK_BUDGET_MS),
+            Figure(f"cold_import.{name}.ratio_to_reference", f"cold: {name} / reference",
+                   round(median[name] / median["reference"], 2), "x", note="ratio of medians"),
+        ]
+    for name in PLAIN_FUNCTIONS:
+        figures += [
+            timed(name, f"cold: {name}"),
+            over(name, "bare", f"cold: {name} over bare", PLAIN_BUDGET_MS),
+        ]
+    return figures
+
+
+def _interleaved(python: str, variants: list[Variant], runs: int) -> dict[str, list[float]]:
+    """Milliseconds per variant; one untimed warm-up round first (page cache, stdlib)."""
+    environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONDONTWRITEBYTECODE": "1",
+                   "LANG": "C.UTF-8"}
+    samples: dict[str, list[float]] = {variant.name: [] for variant in variants}
+    order = random.Random(1)
+    with tempfile.TemporaryDirectory() as cwd:
+        for round_ in range(runs + 1):
+            order.shuffle(variants)
+            for variant in variants:
+                command = variant.command(python)
+                start = time.perf_counter_ns()
+                result = subprocess.run(command, cwd=cwd, env=environment, stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                elapsed = (time.perf_counter_ns() - start) / 1e6
+                if result.returncode != 0:
+                    raise RuntimeError(f"cold import of {variant.name} failed: {result.stderr.decode()[-2000:]}")
+                if round_:
+                    samples[variant.name].append(elapsed)
+    return samples
+
+
+def _iqr(times: list[float]) -> float:
+    if len(times) < 4:
+        return max(times) - min(times)
+    quartiles = statistics.quantiles(times, n=4)
+    return quartiles[2] - quartiles[0]
+
+
+@contextmanager
+def _read_only_assets(python: str, *, bytecode: bool) -> Iterator[dict[str, str]]:
+    """Read-only copies of the bundles as synth deploys them, plus the reference asset (the SDK
+    bundle with the reference handler) and the SDK bundle stripped of its bytecode."""
+    with tempfile.TemporaryDirectory(prefix="benchmark-assets-") as work:
+        root = Path(work)
+        assets = {"sdk": root / "sdk", "plain": root / "plain", "reference": root / "reference",
+                  "sources": root / "sources"}
+        shutil.copytree(bundle_directory(True), assets["sdk"])
+        shutil.copytree(bundle_directory(False), assets["plain"])
+        shutil.copytree(bundle_directory(True), assets["reference"])
+        shutil.copy2(REFERENCE_MODULE, assets["reference"] / REFERENCE_MODULE.name)
+        if bytecode:
+            compile_bytecode(python, assets["reference"])
+        shutil.copytree(bundle_directory(True), assets["sources"], ignore=shutil.ignore_patterns("__pycache__"))
+        for asset in assets.values():
+            _set_writable(asset, False)
+        try:
+            yield {name: str(path) for name, path in assets.items()}
+        finally:
+            for asset in assets.values():
+                _set_writable(asset, True)
+
+
+def _set_writable(root: Path, writable: bool) -> None:
+    """chmod the tree (root ignores it, hence ``-B`` and ``PYTHONDONTWRITEBYTECODE`` as well)."""
+    for path in [root, *root.rglob("*")]:
+        if path.is_dir():
+            path.chmod(0o755 if writable else 0o555)
+        else:
+            path.chmod(0o644 if writable else 0o444)

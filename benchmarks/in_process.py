@@ -1,0 +1,333 @@
+"""Round trips and warm overhead, with the real handlers in this process (as the runtime runs
+them: imported from the bundle root, configured only by environment variables), the fake
+Authsignal server on loopback and moto's Secrets Manager.
+
+Round trips are counted where they arrive: the fake records every ``/v1`` request, and a
+botocore hook counts ``GetSecretValue``. Every flow must also succeed (tokens issued, token
+handed out), or its count would mean nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import math
+import os
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks.functions import FUNCTIONS, SDK_FUNCTIONS
+from benchmarks.report import Figure
+
+SOURCE = Path(__file__).resolve().parents[1] / "lambdas"
+SECRET_KEY = "sk-benchmark-0123456789abcdef"
+REGION = "eu-west-1"
+TIMEOUT_SECONDS = "1.2"  # as deployed (stacks/user_pool.py)
+WARM_BUDGET_MS = 2.0
+
+Handler = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class User:
+    sub: str
+    email: str | None = None
+    phone: str | None = None
+
+    def attributes(self) -> dict[str, str]:
+        attributes = {"sub": self.sub, "cognito:user_status": "CONFIRMED"}
+        if self.email:
+            attributes |= {"email": self.email, "email_verified": "true"}
+        if self.phone:
+            attributes |= {"phone_number": self.phone, "phone_number_verified": "true"}
+        return attributes
+
+
+def _user(kind: str) -> User:
+    sub = str(uuid.uuid4())
+    return User(sub, email=f"{sub[:8]}@example.com") if kind == "email" else User(sub, phone="+447700900123")
+
+
+# --- events, as Cognito and API Gateway send them ----------------------------------------------
+
+
+def _trigger(source: str, user_name: str, request: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
+    return {"version": "1", "region": REGION, "userPoolId": f"{REGION}_Benchmark", "userName": user_name,
+            "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "benchmarkclient"},
+            "triggerSource": source, "request": request, "response": response}
+
+
+def pre_sign_up_event(user: User) -> dict[str, Any]:
+    attributes = {key: value for key, value in user.attributes().items() if key in ("email", "phone_number")}
+    return _trigger("PreSignUp_SignUp", str(uuid.uuid4()), {"userAttributes": attributes, "validationData": None},
+                    {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False})
+
+
+def define_event(user: User, session: list[dict[str, Any]]) -> dict[str, Any]:
+    return _trigger("DefineAuthChallenge_Authentication", user.sub,
+                    {"userAttributes": user.attributes(), "session": session, "userNotFound": False},
+                    {"challengeName": None, "issueTokens": None, "failAuthentication": None})
+
+
+def create_event(user: User, session: list[dict[str, Any]]) -> dict[str, Any]:
+    return _trigger("CreateAuthChallenge_Authentication", user.sub,
+                    {"userAttributes": user.attributes(), "challengeName": "CUSTOM_CHALLENGE",
+                     "session": session, "userNotFound": False},
+                    {"publicChallengeParameters": None, "privateChallengeParameters": None,
+                     "challengeMetadata": None})
+
+
+def verify_event(user: User, answer: str) -> dict[str, Any]:
+    return _trigger("VerifyAuthChallengeResponse_Authentication", user.sub,
+                    {"userAttributes": user.attributes(), "privateChallengeParameters": {"action": "cognitoAuth"},
+                     "challengeAnswer": answer, "userNotFound": False},
+                    {"answerCorrect": None})
+
+
+def add_passkey_event(user: User) -> dict[str, Any]:
+    claims = {"sub": user.sub, "token_use": "access", "client_id": "benchmarkclient",
+              "scope": "aws.cognito.signin.user.admin", "username": user.sub}
+    return {"version": "2.0", "routeKey": "POST /authenticators", "rawPath": "/authenticators",
+            "rawQueryString": "", "headers": {"authorization": "Bearer redacted"}, "isBase64Encoded": False,
+            "requestContext": {"http": {"method": "POST", "path": "/authenticators"},
+                               "routeKey": "POST /authenticators", "stage": "$default",
+                               "authorizer": {"jwt": {"claims": claims, "scopes": None}}}}
+
+
+# --- the harness -------------------------------------------------------------------------------
+
+
+class Harness:
+    """The handlers, the fake, and moto's Secrets Manager with a read counter."""
+
+    def __init__(self, fake: Any, handlers: dict[str, Handler], secret_reads: Callable[[], int], aws: Any) -> None:
+        self.fake = fake
+        self.handlers = handlers
+        self.secret_reads = secret_reads
+        self._aws = aws
+
+    def cold_start(self) -> None:
+        """Forget what a warm container keeps: the secret and the SDK client."""
+        from shared import authsignal_client, secret
+
+        secret.reset_cache()
+        authsignal_client.reset_client()
+
+    @contextlib.contextmanager
+    def without_aws(self) -> Iterator[None]:
+        """moto off: it routes every ``requests`` call through its own mock, which would be timed
+        too. Warm invocations need no AWS call; one that tried would fail."""
+        import boto3
+
+        session = boto3.DEFAULT_SESSION  # the one that counts reads; moto swaps it on start and stop
+        self._aws.stop()
+        try:
+            yield
+        finally:
+            self._aws.start(reset=False)
+            boto3.DEFAULT_SESSION = session
+
+    def sign_in(self, user: User, answer: Callable[[dict[str, str]], str]) -> bool:
+        """Cognito's CUSTOM_AUTH loop: define, create, (the app answers), verify, define, ..."""
+        define, create, verify = (self.handlers[name] for name in
+                                  ("define_auth_challenge", "create_auth_challenge", "verify_auth_challenge"))
+        session: list[dict[str, Any]] = []
+        for _ in range(10):
+            decision = define(define_event(user, session))["response"]
+            if decision["issueTokens"] or decision["failAuthentication"]:
+                return bool(decision["issueTokens"])
+            public = create(create_event(user, session))["response"]["publicChallengeParameters"]
+            correct = verify(verify_event(user, answer(public)))["response"]["answerCorrect"]
+            session.append({"challengeName": "CUSTOM_CHALLENGE", "challengeResult": correct,
+                            "challengeMetadata": "AUTHSIGNAL"})
+        return False
+
+    def otp(self, public: dict[str, str]) -> str:
+        """The user enters the OTP in Authsignal's UI; the app answers the validation token."""
+        self.fake.complete(public["token"])
+        return public["token"]
+
+
+@contextlib.contextmanager
+def harness() -> Iterator[Harness]:
+    import boto3
+    from moto import mock_aws
+
+    from tests.fakes.authsignal_server import FakeAuthsignal
+
+    fake = FakeAuthsignal(SECRET_KEY).start()
+    saved = dict(os.environ)
+    os.environ.update({
+        "AWS_DEFAULT_REGION": REGION, "AWS_ACCESS_KEY_ID": "benchmark", "AWS_SECRET_ACCESS_KEY": "benchmark",
+        "AWS_SESSION_TOKEN": "benchmark", "AUTHSIGNAL_URL": fake.base_url + "/v1",
+        "AUTHSIGNAL_TIMEOUT_SECONDS": TIMEOUT_SECONDS, "ATTEMPT_LIMIT": "3", "ENVIRONMENT_NAME": "benchmark",
+    })
+    os.environ.pop("AWS_PROFILE", None)
+    sys.path.insert(0, str(SOURCE))
+    aws = mock_aws()
+    aws.start()
+    reads: list[object] = []
+
+    def count(**_: object) -> None:
+        reads.append(None)
+
+    try:
+        with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+            admin = boto3.session.Session(region_name=REGION).client("secretsmanager")
+            os.environ["AUTHSIGNAL_SECRET_ARN"] = admin.create_secret(Name="authsignal", SecretString=SECRET_KEY)["ARN"]
+            boto3.setup_default_session(region_name=REGION)  # the session the functions' boto3.client() uses
+            boto3.DEFAULT_SESSION.events.register("before-call.secrets-manager.GetSecretValue", count)
+            handlers = {name: importlib.import_module(function.module).handler for name, function in FUNCTIONS.items()}
+            yield Harness(fake, handlers, lambda: len(reads), aws)
+    finally:
+        aws.stop()
+        fake.stop()
+        sys.path.remove(str(SOURCE))
+        boto3.DEFAULT_SESSION = None
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+# --- round trips ------------------------------------------------------------------------------
+
+
+def round_trips(h: Harness, warm_invocations: int) -> list[Figure]:
+    """Authsignal calls per flow, and Secrets Manager reads per cold start of each SDK function."""
+    figures = []
+    for key, label, budget, flow in [
+        ("email_otp_sign_in", "round trips: email OTP sign-in", 2, lambda: _otp_sign_in(h, "email")),
+        ("sms_otp_sign_in", "round trips: SMS OTP sign-in", 2, lambda: _otp_sign_in(h, "phone")),
+        ("passkey_sign_in", "round trips: passkey sign-in", 3, lambda: _passkey_sign_in(h)),
+        ("add_passkey", "round trips: add passkey", 1, lambda: _add_passkey(h)),
+    ]:
+        h.fake.reset()
+        flow()
+        calls = h.fake.calls()
+        endpoints = ", ".join(f"{call.method} {_endpoint(call.path)}" for call in calls)
+        figures.append(Figure(f"round_trips.{key}.authsignal_calls", label, len(calls), "calls", budget, "==",
+                              note=endpoints))
+    for name in SDK_FUNCTIONS:
+        h.fake.reset()
+        handler, event = _prepared(h, name)
+        h.cold_start()
+        before = h.secret_reads()
+        for _ in range(1 + warm_invocations):
+            handler(event())
+        figures.append(Figure(f"round_trips.{name}.secret_reads_per_cold_start",
+                              f"round trips: {name} secret reads / cold start", h.secret_reads() - before, "reads",
+                              1, "==", note=f"1 cold + {warm_invocations} warm invocations"))
+    return figures
+
+
+def _endpoint(path: str) -> str:
+    parts = path.split("/")
+    return "/".join("{id}" if len(part) >= 32 else part for part in parts)
+
+
+def _otp_sign_in(h: Harness, kind: str) -> None:
+    h.cold_start()
+    if not h.sign_in(_user(kind), h.otp):
+        raise RuntimeError(f"the {kind} OTP sign-in did not issue tokens")
+
+
+def _passkey_sign_in(h: Harness) -> None:
+    h.cold_start()
+    user = _user("email")
+    h.fake.add_authenticator(user.sub)
+    # the app runs passkey.signIn(action: "cognitoAuth") first (client-side), then InitiateAuth
+    token = h.fake.complete_passkey_challenge(h.fake.start_passkey_challenge(user.sub))
+    if not h.sign_in(user, lambda public: token):
+        raise RuntimeError("the passkey sign-in did not issue tokens")
+
+
+def _add_passkey(h: Harness) -> None:
+    h.cold_start()
+    response = h.handlers["authenticators"](add_passkey_event(_user("email")))
+    if response["statusCode"] != 200:
+        raise RuntimeError(f"POST /authenticators answered {response['statusCode']}")
+
+
+# --- warm overhead ----------------------------------------------------------------------------
+
+
+def _prepared(h: Harness, name: str) -> tuple[Handler, Callable[[], dict[str, Any]]]:
+    """``name``'s handler and a maker of events for its usual successful path."""
+    user = _user("email")
+    handler = h.handlers[name]
+    if name == "pre_sign_up":
+        return handler, lambda: pre_sign_up_event(user)
+    if name == "define_auth_challenge":
+        return handler, lambda: define_event(user, [])
+    if name == "create_auth_challenge":
+        return handler, lambda: create_event(user, [])
+    if name == "verify_auth_challenge":
+        public = h.handlers["create_auth_challenge"](create_event(user, []))["response"]["publicChallengeParameters"]
+        token = h.otp(public)
+        return handler, lambda: verify_event(user, token)
+    if name == "authenticators":
+        return handler, lambda: add_passkey_event(user)
+    raise KeyError(name)
+
+
+def warm_overhead(h: Harness, invocations: int) -> list[Figure]:
+    """p50 and p99 of each handler's warm invocations (events made outside the clock), beside a
+    bare request to the fake for scale. Handlers and the bare request take turns in blocks, so
+    the machine's noise hits them alike; each handler has had its cold invocation first."""
+    import requests
+
+    prepared = {name: _prepared(h, name) for name in FUNCTIONS}
+    for handler, event in prepared.values():
+        handler(event())  # cold: secret, client, connection; under moto
+    session = requests.Session()
+    session.auth = (SECRET_KEY, "")
+    url, query = f"{h.fake.base_url}/v1/challenges", {"userId": "u", "action": "cognitoAuth",
+                                                      "verificationMethod": "PASSKEY"}
+    prepared["loopback_request"] = (lambda _: session.get(url, params=query, timeout=5).json(), dict)
+    times: dict[str, list[float]] = {name: [] for name in prepared}
+    calls: dict[str, int] = dict.fromkeys(prepared, 0)
+    blocks = min(10, invocations)
+    with h.without_aws(), session:
+        for block in range(blocks):
+            for name, (handler, event) in prepared.items():
+                h.fake.reset()
+                times[name] += _timed(handler, event, invocations // blocks + (block < invocations % blocks))
+                calls[name] += len(h.fake.calls())
+    loopback = statistics.median(times.pop("loopback_request"))
+    figures = []
+    for name, samples in times.items():
+        per_invocation = calls[name] / invocations
+        p50 = statistics.median(samples)
+        figures += [
+            Figure(f"warm.{name}.p50_ms", f"warm: {name} p50", round(p50, 3), "ms", WARM_BUDGET_MS,
+                   note=f"{invocations} invocations, {per_invocation:g} Authsignal calls each"),
+            Figure(f"warm.{name}.p99_ms", f"warm: {name} p99", round(_percentile(samples, 99), 3), "ms"),
+        ]
+        if FUNCTIONS[name].sdk:
+            figures.append(Figure(f"warm.{name}.own_p50_ms", f"warm: {name} p50 less its bare requests",
+                                  round(p50 - per_invocation * loopback, 3), "ms",
+                                  note="p50 minus its Authsignal calls x the bare request's p50"))
+    figures.append(Figure("warm.loopback_request.p50_ms", "warm: one bare request to the fake, p50",
+                          round(loopback, 3), "ms",
+                          note="requests.Session GET on loopback, fake's own time included: the floor of each call"))
+    return figures
+
+
+def _timed(handler: Handler, event: Callable[[], Any], invocations: int) -> list[float]:
+    times = []
+    for _ in range(invocations):
+        argument = event()
+        start = time.perf_counter_ns()
+        handler(argument)
+        times.append((time.perf_counter_ns() - start) / 1e6)
+    return times
+
+
+def _percentile(values: list[float], percent: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(percent / 100 * len(ordered)) - 1)]
