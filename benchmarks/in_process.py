@@ -18,86 +18,42 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from benchmarks.functions import FUNCTIONS, SDK_FUNCTIONS
 from benchmarks.report import Figure
+from tests.events import (
+    REGION,
+    User,
+    access_claims,
+    api_event,
+    create_event,
+    define_event,
+    pre_sign_up_event,
+    verify_event,
+)
 
 SOURCE = Path(__file__).resolve().parents[1] / "lambdas"
 SECRET_KEY = "sk-benchmark-0123456789abcdef"
-REGION = "eu-west-1"
 TIMEOUT_SECONDS = "1.2"  # as deployed (stacks/user_pool.py)
 WARM_BUDGET_MS = 2.0
 
 Handler = Callable[[Any], Any]
 
 
-@dataclass(frozen=True)
-class User:
-    sub: str
-    email: str | None = None
-    phone: str | None = None
-
-    def attributes(self) -> dict[str, str]:
-        attributes = {"sub": self.sub, "cognito:user_status": "CONFIRMED"}
-        if self.email:
-            attributes |= {"email": self.email, "email_verified": "true"}
-        if self.phone:
-            attributes |= {"phone_number": self.phone, "phone_number_verified": "true"}
-        return attributes
-
-
 def _user(kind: str) -> User:
+    """A new user who signs in by email or by SMS."""
     sub = str(uuid.uuid4())
     return User(sub, email=f"{sub[:8]}@example.com") if kind == "email" else User(sub, phone="+447700900123")
 
 
-# --- events, as Cognito and API Gateway send them ----------------------------------------------
-
-
-def _trigger(source: str, user_name: str, request: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
-    return {"version": "1", "region": REGION, "userPoolId": f"{REGION}_Benchmark", "userName": user_name,
-            "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "benchmarkclient"},
-            "triggerSource": source, "request": request, "response": response}
-
-
-def pre_sign_up_event(user: User) -> dict[str, Any]:
-    attributes = {key: value for key, value in user.attributes().items() if key in ("email", "phone_number")}
-    return _trigger("PreSignUp_SignUp", str(uuid.uuid4()), {"userAttributes": attributes, "validationData": None},
-                    {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False})
-
-
-def define_event(user: User, session: list[dict[str, Any]]) -> dict[str, Any]:
-    return _trigger("DefineAuthChallenge_Authentication", user.sub,
-                    {"userAttributes": user.attributes(), "session": session, "userNotFound": False},
-                    {"challengeName": None, "issueTokens": None, "failAuthentication": None})
-
-
-def create_event(user: User, session: list[dict[str, Any]]) -> dict[str, Any]:
-    return _trigger("CreateAuthChallenge_Authentication", user.sub,
-                    {"userAttributes": user.attributes(), "challengeName": "CUSTOM_CHALLENGE",
-                     "session": session, "userNotFound": False},
-                    {"publicChallengeParameters": None, "privateChallengeParameters": None,
-                     "challengeMetadata": None})
-
-
-def verify_event(user: User, answer: str) -> dict[str, Any]:
-    return _trigger("VerifyAuthChallengeResponse_Authentication", user.sub,
-                    {"userAttributes": user.attributes(), "privateChallengeParameters": {"action": "cognitoAuth"},
-                     "challengeAnswer": answer, "userNotFound": False},
-                    {"answerCorrect": None})
+def _pre_sign_up_event(user: User) -> dict[str, Any]:
+    return pre_sign_up_event(email=user.email, phone=user.phone)
 
 
 def add_passkey_event(user: User) -> dict[str, Any]:
-    claims = {"sub": user.sub, "token_use": "access", "client_id": "benchmarkclient",
-              "scope": "aws.cognito.signin.user.admin", "username": user.sub}
-    return {"version": "2.0", "routeKey": "POST /authenticators", "rawPath": "/authenticators",
-            "rawQueryString": "", "headers": {"authorization": "Bearer redacted"}, "isBase64Encoded": False,
-            "requestContext": {"http": {"method": "POST", "path": "/authenticators"},
-                               "routeKey": "POST /authenticators", "stage": "$default",
-                               "authorizer": {"jwt": {"claims": claims, "scopes": None}}}}
+    return api_event("POST /authenticators", access_claims(user))
 
 
 # --- the harness -------------------------------------------------------------------------------
@@ -261,7 +217,7 @@ def _prepared(h: Harness, name: str) -> tuple[Handler, Callable[[], dict[str, An
     user = _user("email")
     handler = h.handlers[name]
     if name == "pre_sign_up":
-        return handler, lambda: pre_sign_up_event(user)
+        return handler, lambda: _pre_sign_up_event(user)
     if name == "define_auth_challenge":
         return handler, lambda: define_event(user, [])
     if name == "create_auth_challenge":

@@ -5,18 +5,29 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from shared import authsignal_client, secret
+from tests.events import (  # noqa: F401 - the runtime tests import the event builders from here
+    CLIENT_ID,
+    REGION,
+    USER_POOL_ID,
+    User,
+    access_claims,
+    api_event,
+    create_event,
+    define_event,
+    entry,
+    id_claims,
+    new_user,
+    pre_sign_up_event,
+    verify_event,
+)
 
 SECRET_KEY = "sk-test-7f3a9c1e5b2d48f6a0c4e8b1d3f5a7c9"  # distinctive, so a leak check can find it
-REGION = "eu-west-1"
-USER_POOL_ID = f"{REGION}_AbCdEf123"
-CLIENT_ID = "4mvq0aebkj2fgu3mhl2ihemh5o"
 ATTEMPT_LIMIT = 3
 TIMEOUT_SECONDS = 0.3
 SLOWER_THAN_TIMEOUT = 0.6
@@ -93,148 +104,3 @@ class Logs:
         text = self.text
         assert not re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", text), "a log line leaks an email address"
         assert not re.search(r"\+\d{8,15}", text), "a log line leaks a phone number"
-
-
-# --- events, as Cognito and API Gateway send them --------------------------------------------
-
-
-@dataclass(frozen=True)
-class User:
-    """A user of an email-as-username pool: Cognito's ``userName`` is the ``sub``, a UUID."""
-
-    sub: str
-    email: str | None = None
-    phone: str | None = None
-
-    def attributes(self) -> dict[str, str]:
-        attributes = {"sub": self.sub, "cognito:user_status": "CONFIRMED"}
-        if self.email:
-            attributes |= {"email": self.email, "email_verified": "true"}
-        if self.phone:
-            attributes |= {"phone_number": self.phone, "phone_number_verified": "true"}
-        return attributes
-
-
-def new_user(*, email: str | None = None, phone: str | None = None) -> User:
-    return User(sub=str(uuid.uuid4()), email=email, phone=phone)
-
-
-def entry(result: bool, name: str = "CUSTOM_CHALLENGE") -> dict[str, Any]:
-    """One entry of a Cognito session: a challenge and whether it was answered correctly."""
-    return {"challengeName": name, "challengeResult": result,
-            "challengeMetadata": "AUTHSIGNAL" if name == "CUSTOM_CHALLENGE" else None}
-
-
-def _trigger(source: str, user_name: str, request: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "version": "1",
-        "region": REGION,
-        "userPoolId": USER_POOL_ID,
-        "userName": user_name,
-        "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": CLIENT_ID},
-        "triggerSource": source,
-        "request": request,
-        "response": response,
-    }
-
-
-def pre_sign_up_event(*, email: str | None = None, phone: str | None = None) -> dict[str, Any]:
-    """``SignUp`` with the email or phone as username: no ``sub`` yet, a generated UUID userName."""
-    attributes = {key: value for key, value in (("email", email), ("phone_number", phone)) if value}
-    return _trigger("PreSignUp_SignUp", str(uuid.uuid4()),
-                    {"userAttributes": attributes, "validationData": None},
-                    {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False})
-
-
-def define_event(user: User, session: list[Any], *, user_not_found: bool = False) -> dict[str, Any]:
-    return _trigger("DefineAuthChallenge_Authentication", user.sub,
-                    {"userAttributes": user.attributes(), "session": session, "userNotFound": user_not_found},
-                    {"challengeName": None, "issueTokens": None, "failAuthentication": None})
-
-
-def create_event(user: User, session: list[Any] | None = None) -> dict[str, Any]:
-    return _trigger("CreateAuthChallenge_Authentication", user.sub,
-                    {"userAttributes": user.attributes(), "challengeName": "CUSTOM_CHALLENGE",
-                     "session": session or [], "userNotFound": False},
-                    {"publicChallengeParameters": None, "privateChallengeParameters": None,
-                     "challengeMetadata": None})
-
-
-def verify_event(user: User, answer: Any) -> dict[str, Any]:
-    return _trigger("VerifyAuthChallengeResponse_Authentication", user.sub,
-                    {"userAttributes": user.attributes(), "privateChallengeParameters": {"action": "cognitoAuth"},
-                     "challengeAnswer": answer, "userNotFound": False},
-                    {"answerCorrect": None})
-
-
-def access_claims(user: User) -> dict[str, str]:
-    """An access token's claims as the JWT authorizer passes them (all values strings)."""
-    return {
-        "sub": user.sub,
-        "iss": f"https://cognito-idp.{REGION}.amazonaws.com/{USER_POOL_ID}",
-        "client_id": CLIENT_ID,
-        "origin_jti": str(uuid.uuid4()),
-        "event_id": str(uuid.uuid4()),
-        "token_use": "access",
-        "scope": "aws.cognito.signin.user.admin",
-        "auth_time": "1735787045",
-        "exp": "1735790645",
-        "iat": "1735787045",
-        "jti": str(uuid.uuid4()),
-        "username": user.sub,
-    }
-
-
-def id_claims(user: User) -> dict[str, str]:
-    """An ID token's claims: its ``aud`` is the app client, so the authorizer lets it through."""
-    return {
-        "sub": user.sub,
-        "aud": CLIENT_ID,
-        "email_verified": "true",
-        "token_use": "id",
-        "auth_time": "1735787045",
-        "iss": f"https://cognito-idp.{REGION}.amazonaws.com/{USER_POOL_ID}",
-        "cognito:username": user.sub,
-        "exp": "1735790645",
-        "iat": "1735787045",
-        "email": user.email or "",
-    }
-
-
-def api_event(route: str, claims: dict[str, str] | None, *, path_parameters: dict[str, str] | None = None,
-              body: str | None = None) -> dict[str, Any]:
-    """An HTTP API payload 2.0 event; ``claims=None`` is a route reached without an authorizer."""
-    method, path = route.split(" ", 1)
-    for name, value in (path_parameters or {}).items():
-        path = path.replace("{" + name + "}", value)
-    context: dict[str, Any] = {
-        "accountId": "123456789012",
-        "apiId": "a1b2c3d4e5",
-        "domainName": f"a1b2c3d4e5.execute-api.{REGION}.amazonaws.com",
-        "domainPrefix": "a1b2c3d4e5",
-        "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.7",
-                 "userAgent": "okhttp/4.12.0"},
-        "requestId": "JKJaXmPLvHcESHA=",
-        "routeKey": route,
-        "stage": "$default",
-        "time": "02/Jan/2025:03:04:05 +0000",
-        "timeEpoch": 1735787045000,
-    }
-    if claims is not None:
-        context["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": route,
-        "rawPath": path,
-        "rawQueryString": "",
-        "headers": {"accept": "application/json", "authorization": "Bearer eyJraWQiOi.redacted.sig",
-                    "host": context["domainName"], "user-agent": "okhttp/4.12.0"},
-        "requestContext": context,
-        "isBase64Encoded": False,
-    }
-    if path_parameters is not None:
-        event["pathParameters"] = path_parameters
-    if body is not None:
-        event["body"] = body
-        event["headers"]["content-type"] = "application/json"
-    return event
