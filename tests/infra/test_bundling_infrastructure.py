@@ -1,5 +1,6 @@
 """Docker-free bundles: what they hold, and a hash that depends on content, not on paths."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -50,26 +51,26 @@ def test_bundles_carry_bytecode_for_the_lambda_python_when_this_machine_has_it(s
         assert compiled == []
 
 
-def test_asset_hash_is_the_same_from_another_checkout_path(tmp_path):
-    copy = tmp_path / "elsewhere"
+def hashes_in_a_copy(copy, edit=None):
+    """Both asset hashes as a fresh process computes them in a copy of the checkout at ``copy``."""
     for part in ("stacks", "lambdas"):
         shutil.copytree(ROOT / part, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
+    if edit:
+        edit(copy)
     probe = "from stacks.bundling import asset_hash; print(asset_hash(True), asset_hash(False))"
     result = subprocess.run([sys.executable, "-c", probe], cwd=copy, capture_output=True, text=True, check=True,
-                            env={"PATH": "/usr/bin:/bin", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-                                 "HOME": str(Path.home())})
-    assert result.stdout.split() == [asset_hash(True), asset_hash(False)]
+                            env={**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"})
+    return result.stdout.split()
+
+
+def test_asset_hash_is_the_same_from_another_checkout_path(tmp_path):
+    assert hashes_in_a_copy(tmp_path / "elsewhere") == [asset_hash(True), asset_hash(False)]
 
 
 def test_asset_hash_changes_when_a_source_changes(tmp_path):
-    copy = tmp_path / "changed"
-    for part in ("stacks", "lambdas"):
-        shutil.copytree(ROOT / part, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
-    with (copy / "lambdas" / "shared" / "log.py").open("a") as source:
-        source.write("\n# changed\n")
-    probe = "from stacks.bundling import asset_hash; print(asset_hash(True), asset_hash(False))"
-    result = subprocess.run([sys.executable, "-c", probe], cwd=copy, capture_output=True, text=True, check=True,
-                            env={"PATH": "/usr/bin:/bin", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-                                 "HOME": str(Path.home())})
-    changed = result.stdout.split()
+    def change_a_module(copy):
+        with (copy / "lambdas" / "shared" / "log.py").open("a") as source:
+            source.write("\n# changed\n")
+
+    changed = hashes_in_a_copy(tmp_path / "changed", change_a_module)
     assert changed[0] != asset_hash(True) and changed[1] != asset_hash(False)
