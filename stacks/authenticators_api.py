@@ -54,7 +54,7 @@ class AuthenticatorsApi(Construct):
                          "AUTHSIGNAL_TIMEOUT_SECONDS": AUTHSIGNAL_TIMEOUT_SECONDS},
             log_retention_days=config.log_retention_days, removal_policy=removal_policy,
         )
-        secret.grant_read(self.handler.role)
+        self.handler.allow_reading(secret)
 
         self.authorizer = authorizers.HttpUserPoolAuthorizer(
             "CognitoAuthorizer", user_pool, user_pool_clients=[client],

@@ -46,7 +46,7 @@ class PasswordlessUserPool(Construct):
                 log_retention_days=config.log_retention_days, removal_policy=removal_policy,
             )
             if needs_authsignal:
-                secret.grant_read(function.role)
+                function.allow_reading(secret)
             self.triggers[module] = function
             return function
 

@@ -58,7 +58,7 @@ def test_secret_read_is_granted_to_the_sdk_functions_alone_and_on_that_secret_al
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
             actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
             if any(action.startswith("secretsmanager:") for action in actions):
-                assert set(actions) <= {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
+                assert actions == ["secretsmanager:GetSecretValue"]
                 assert statement["Resource"] == secret_ref
                 for role in policy["Properties"]["Roles"]:
                     readers[role["Ref"]] = True
