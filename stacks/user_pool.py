@@ -65,6 +65,8 @@ class PasswordlessUserPool(Construct):
             "UserPool",
             sign_in_aliases=cognito.SignInAliases(email=True, phone=True),
             self_sign_up_enabled=True,
+            # ada@example.com and Ada@Example.com are one person, not two accounts.
+            sign_in_case_sensitive=False,
             auto_verify=cognito.AutoVerifiedAttrs(email=False, phone=False),
             standard_attributes=cognito.StandardAttributes(
                 email=cognito.StandardAttribute(required=False, mutable=True),

@@ -13,6 +13,7 @@ def test_user_pool_signs_users_in_by_email_or_phone_with_self_sign_up(template):
         "UserPoolTier": "ESSENTIALS",
         "MfaConfiguration": "OFF",
         "AccountRecoverySetting": {"RecoveryMechanisms": [{"Name": "admin_only", "Priority": 1}]},
+        "UsernameConfiguration": {"CaseSensitive": False},
     })
 
 
@@ -76,3 +77,4 @@ def test_development_deletes_the_user_pool_and_secret_on_teardown(template):
 def test_stack_outputs_name_what_a_client_needs(templates):
     assert set(templates["dev"]["Outputs"]) >= {"UserPoolId", "UserPoolClientId", "Region", "AuthsignalSecretArn",
                                                 "ApiUrl"}
+
