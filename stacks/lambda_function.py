@@ -55,8 +55,6 @@ class PythonLambda(Construct):
             role=self.role,
         )
 
-
-
     def allow_reading(self, secret: secretsmanager.ISecret) -> None:
         """``secretsmanager:GetSecretValue`` on ``secret`` alone: unlike ``grant_read``, no
         ``DescribeSecret``, which the function never calls."""

@@ -37,8 +37,7 @@ class PasswordlessStack(Stack):
         if config.alarms_enabled:
             self.monitoring = Monitoring(
                 self, "Monitoring", environment_name=config.name, namespace=METRICS_NAMESPACE,
-                functions={**{_title(module): function for module, function in self.auth.triggers.items()},
-                           "AuthenticatorsApi": self.api.handler},
+                functions={**self.auth.triggers, "AuthenticatorsApi": self.api.handler},
                 http_api=self.api.http_api, alarm_email=config.alarm_email,
             )
             CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
@@ -50,7 +49,3 @@ class PasswordlessStack(Stack):
         CfnOutput(self, "ApiUrl", value=self.api.url)
         acknowledge_findings(self)
 
-
-def _title(module: str) -> str:
-    """``define_auth_challenge`` -> ``DefineAuthChallenge``."""
-    return "".join(part.capitalize() for part in module.split("_"))

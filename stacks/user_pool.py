@@ -32,7 +32,7 @@ class PasswordlessUserPool(Construct):
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, id_)
-        self.triggers: dict[str, PythonLambda] = {}
+        self.triggers: dict[str, PythonLambda] = {}  # by construct id: PreSignUp, DefineAuthChallenge, ...
 
         def trigger(name: str, module: str, description: str, *, needs_authsignal: bool,
                     extra: dict[str, str] | None = None) -> PythonLambda:
@@ -47,7 +47,7 @@ class PasswordlessUserPool(Construct):
             )
             if needs_authsignal:
                 function.allow_reading(secret)
-            self.triggers[module] = function
+            self.triggers[name] = function
             return function
 
         pre_sign_up = trigger("PreSignUp", "pre_sign_up", "Confirms new users; the first sign-in proves ownership",
