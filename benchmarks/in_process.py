@@ -70,10 +70,9 @@ class Harness:
 
     def cold_start(self) -> None:
         """Forget what a warm container keeps: the secret and the SDK client."""
-        from shared import authsignal_client, secret
+        from tests.lambdas.support import cold_start  # after the handlers' bundle root is on sys.path
 
-        secret.reset_cache()
-        authsignal_client.reset_client()
+        cold_start()
 
     @contextlib.contextmanager
     def without_aws(self) -> Iterator[None]:
