@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The CDK app: one Stage for the environment named by ``-c env=NAME`` (default ``dev``)."""
+"""The CDK app: the stack of the environment named by ``-c env=NAME`` (default ``dev``)."""
 
 import sys
 
@@ -9,7 +9,7 @@ from cdk_nag import AwsSolutionsChecks
 from stacks.bundling import BundlingError, bundle_note
 from stacks.config import ConfigError, select_environment
 from stacks.nag import unacknowledged_findings
-from stacks.stage import PasswordlessStage
+from stacks.passwordless_stack import PasswordlessStack
 
 
 def main() -> None:
@@ -19,7 +19,7 @@ def main() -> None:
     except ConfigError as error:
         sys.exit(f"cdk.json: {error}")
     try:
-        PasswordlessStage(app, config=config)
+        PasswordlessStack(app, config=config)
     except BundlingError as error:
         sys.exit(f"bundling: {error}")
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks())

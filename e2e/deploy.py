@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 from botocore.exceptions import ClientError
 
 from e2e.emulator import ACCOUNT, REGION, ROOT, aws_client
+from stacks.config import stack_name
 
 BOOTSTRAP_VERSION_PARAMETER = "/cdk-bootstrap/hnb659fds/version"
 BOOTSTRAP_VERSION = "30"
@@ -66,23 +67,15 @@ class DeployedStack:
 
 
 def read_assembly(cdk_out: Path, environment: str) -> list[StackArtifact]:
-    """The stacks of ``environment``'s stage in ``cdk_out``, each after the stacks it depends on."""
+    """The stack of ``environment`` in ``cdk_out``, after any stack it depends on."""
     manifest_path = cdk_out / "manifest.json"
     if not manifest_path.is_file():
         raise DeployError(f"{cdk_out} is not a cloud assembly (no manifest.json): run scripts/synth {environment}")
-    root = json.loads(manifest_path.read_text())
-    stage_directory = None
-    for artifact in root.get("artifacts", {}).values():
-        if artifact.get("type") == "cdk:cloud-assembly" and artifact["properties"]["directoryName"] == \
-                f"assembly-{environment}":
-            stage_directory = cdk_out / artifact["properties"]["directoryName"]
-    if stage_directory is None:
-        raise DeployError(f"{cdk_out} has no assembly for environment {environment!r}: "
-                          f"run scripts/synth {environment}")
-    stacks = _stacks_of(stage_directory)
-    if not stacks:
-        raise DeployError(f"{stage_directory} has no stacks")
-    return _in_dependency_order(stacks)
+    stacks = _stacks_of(cdk_out)
+    wanted = stack_name(environment)
+    if not any(stack.stack_name == wanted for stack in stacks.values()):
+        raise DeployError(f"{cdk_out} has no stack {wanted}: run scripts/synth {environment}")
+    return [stack for stack in _in_dependency_order(stacks) if stack.stack_name == wanted]
 
 
 def _stacks_of(directory: Path) -> dict[str, StackArtifact]:

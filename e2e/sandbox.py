@@ -27,9 +27,10 @@ from e2e.deploy import DeployedStack, DeployError, LocalDeployer, set_authsignal
 from e2e.emulator import ROOT, Emulator, EmulatorError, start_emulator
 from e2e.fake_authsignal import FakeAuthsignalControls, FakeAuthsignalError, start_fake_authsignal
 from e2e.signin import Deployment, PasswordlessClient, Say, quiet
+from stacks.config import stack_name
 
 ENVIRONMENT = "dev"
-STACK_NAME = f"{ENVIRONMENT}-Passwordless"
+STACK_NAME = stack_name(ENVIRONMENT)
 SYNTH_TIMEOUT_SECONDS = 300
 
 

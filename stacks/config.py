@@ -25,6 +25,12 @@ _SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secr
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+def stack_name(environment: str) -> str:
+    """The CloudFormation stack of ``environment`` (``dev-Passwordless``): the one name the CLI,
+    the workflows and the scripts address an environment by."""
+    return f"{environment}-Passwordless"
+
+
 class ConfigError(Exception):
     """A configuration mistake, worded for the person who edits ``cdk.json``."""
 

@@ -41,8 +41,8 @@ def acknowledge_findings(scope: IConstruct) -> None:
 def unacknowledged_findings(assembly_directory: str) -> list[str]:
     """One line per finding of a failed validation report in the assembly, else nothing.
 
-    The CDK CLI judges the report only for the stacks it selected, and a plain ``cdk synth``
-    selects none inside a Stage; the app judges it itself so no synth passes with findings.
+    The CDK CLI judges the report only for the stacks it selected (``cdk synth --app cdk.out``
+    or a library synth selects none); the app judges it itself so no synth passes with findings.
     """
     report_path = Path(assembly_directory) / "validation-report.json"
     if not report_path.exists():

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, Environment, RemovalPolicy, Stack
 from constructs import Construct
 
 from stacks.authenticators_api import AuthenticatorsApi
 from stacks.authsignal_secret import authsignal_secret
-from stacks.config import EnvironmentConfig
+from stacks.config import EnvironmentConfig, stack_name
 from stacks.monitoring import Monitoring
 from stacks.nag import acknowledge_findings
 from stacks.user_pool import PasswordlessUserPool
@@ -19,10 +19,20 @@ METRICS_NAMESPACE = "PasswordlessAuth"
 
 
 class PasswordlessStack(Stack):
-    """Everything one environment deploys."""
+    """Everything one environment deploys, as one top-level stack named ``stack_name(env)``.
 
-    def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig, **kwargs: Any) -> None:
-        super().__init__(scope, id_, **kwargs)
+    Top level, not inside a ``Stage``: the CDK CLI's plain ``cdk diff``, ``cdk deploy`` and
+    ``--all`` select only top-level stacks, so a Stage's stack would be silently skipped.
+    """
+
+    def __init__(self, scope: Construct, *, config: EnvironmentConfig, **kwargs: Any) -> None:
+        super().__init__(
+            scope, stack_name(config.name),
+            env=Environment(account=config.account, region=config.region),
+            description=f"Passwordless sign-in and passkeys for Cognito with Authsignal ({config.name})",
+            termination_protection=config.production,
+            **kwargs,
+        )
         removal_policy = RemovalPolicy.RETAIN if config.production else RemovalPolicy.DESTROY
         runtime_environment = {"ENVIRONMENT_NAME": config.name, "METRICS_NAMESPACE": METRICS_NAMESPACE}
 

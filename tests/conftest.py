@@ -36,17 +36,16 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     from cdk_nag import AwsSolutionsChecks
 
     from stacks.config import parse_environment
-    from stacks.stage import PasswordlessStage
+    from stacks.passwordless_stack import PasswordlessStack
 
     configs = {name: parse_environment(name, raw) for name, raw in CONTEXT["environments"].items()}
     configs["byosecret"] = replace(configs["dev"], name="byosecret", authsignal_secret_arn=EXISTING_SECRET_ARN)
     app = cdk.App(outdir=str(tmp_path_factory.mktemp("cdk.out")), analytics_reporting=False, context=CONTEXT)
-    stages = {name: PasswordlessStage(app, config=config) for name, config in configs.items()}
+    stacks = {name: PasswordlessStack(app, config=config) for name, config in configs.items()}
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks())
     assembly = app.synth()
     templates = {
-        name: json.loads(Path(assembly.directory, f"assembly-{name}", f"{stage.stack.artifact_id}.template.json")
-                         .read_text())
-        for name, stage in stages.items()
+        name: json.loads(Path(assembly.directory, stack.template_file).read_text())
+        for name, stack in stacks.items()
     }
     return Synthesized(assembly=assembly, configs=configs, templates=templates)

@@ -21,7 +21,7 @@ def test_the_nag_report_was_produced_by_the_aws_solutions_plugin(synthesized):
 
 def test_an_unacknowledged_finding_fails_the_check(tmp_path):
     app = cdk.App(outdir=str(tmp_path), analytics_reporting=False)
-    stack = cdk.Stack(cdk.Stage(app, "probe"), "Probe")  # inside a Stage, as the app builds it
+    stack = cdk.Stack(app, "Probe")  # top level, as the app builds it
     secretsmanager.Secret(stack, "NeverRotated")
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks())
     # Outside the CLI, synth itself raises; under the CLI it writes the report app.py reads.
