@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from shared import authsignal_client, secret
+from shared import authsignal_client, aws, secret
 from tests.events import (  # noqa: F401 - the runtime tests import the event builders from here
     CLIENT_ID,
     REGION,
@@ -58,9 +58,10 @@ class Secrets:
 
 
 def cold_start() -> None:
-    """Forget what a warm container keeps: the secret and the SDK client."""
+    """Forget what a warm container keeps: the secret, the SDK client and the AWS clients."""
     secret.reset_cache()
     authsignal_client.reset_client()
+    aws.reset_clients()
 
 
 # --- the functions' logs ---------------------------------------------------------------------
