@@ -19,7 +19,7 @@ TRIGGER_TIMEOUT = Duration.seconds(4)
 
 
 class PasswordlessUserPool(Construct):
-    """The user pool, its app client and its four triggers."""
+    """The user pool, its app client and its four triggers, served by two functions."""
 
     def __init__(
         self,
@@ -32,7 +32,9 @@ class PasswordlessUserPool(Construct):
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, id_)
-        self.triggers: dict[str, PythonLambda] = {}  # by construct id: PreSignUp, DefineAuthChallenge, ...
+        # The user pool's functions by construct id: PreSignUp, and CustomAuth, the one function
+        # behind the define, create and verify triggers (lambdas/triggers/custom_auth.py says why).
+        self.triggers: dict[str, PythonLambda] = {}
 
         def trigger(name: str, module: str, description: str, *, needs_authsignal: bool,
                     extra: dict[str, str] | None = None) -> PythonLambda:
@@ -52,13 +54,10 @@ class PasswordlessUserPool(Construct):
 
         pre_sign_up = trigger("PreSignUp", "pre_sign_up", "Confirms new users; the first sign-in proves ownership",
                               needs_authsignal=False)
-        define = trigger("DefineAuthChallenge", "define_auth_challenge",
-                         "Issues tokens only after a successful custom challenge",
-                         needs_authsignal=False, extra={"ATTEMPT_LIMIT": str(config.attempt_limit)})
-        create = trigger("CreateAuthChallenge", "create_auth_challenge",
-                         "Starts an Authsignal challenge (email OTP, SMS OTP or passkey)", needs_authsignal=True)
-        verify = trigger("VerifyAuthChallenge", "verify_auth_challenge",
-                         "Accepts only a succeeded Authsignal challenge for this user", needs_authsignal=True)
+        custom_auth = trigger("CustomAuth", "custom_auth",
+                              "Define, create and verify auth challenge: one Authsignal challenge per sign-in, "
+                              "tokens only after it succeeded",
+                              needs_authsignal=True, extra={"ATTEMPT_LIMIT": str(config.attempt_limit)})
 
         self.user_pool = cognito.UserPool(
             self,
@@ -85,9 +84,9 @@ class PasswordlessUserPool(Construct):
             removal_policy=removal_policy,
             lambda_triggers=cognito.UserPoolTriggers(
                 pre_sign_up=pre_sign_up.function,
-                define_auth_challenge=define.function,
-                create_auth_challenge=create.function,
-                verify_auth_challenge_response=verify.function,
+                define_auth_challenge=custom_auth.function,
+                create_auth_challenge=custom_auth.function,
+                verify_auth_challenge_response=custom_auth.function,
             ),
         )
         self.client = self.user_pool.add_client(

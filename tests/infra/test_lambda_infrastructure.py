@@ -4,8 +4,7 @@ import pytest
 
 from tests.infra.conftest import resources
 
-SDK_HANDLERS = {"triggers.create_auth_challenge.handler", "triggers.verify_auth_challenge.handler",
-                "api.authenticators.handler"}
+SDK_HANDLERS = {"triggers.custom_auth.handler", "api.authenticators.handler"}
 COGNITO_TRIGGER_LIMIT_SECONDS = 5
 
 
@@ -28,7 +27,7 @@ def test_triggers_end_before_cognito_gives_up_and_authsignal_calls_end_before_th
         assert properties["Timeout"] < COGNITO_TRIGGER_LIMIT_SECONDS
         variables = properties["Environment"]["Variables"]
         if handler in SDK_HANDLERS:
-            # create makes two Authsignal calls in a row: both must fit in the function's time
+            # create makes up to two Authsignal calls in a row: both must fit in the function's time
             assert 2 * float(variables["AUTHSIGNAL_TIMEOUT_SECONDS"]) < properties["Timeout"]
 
 
@@ -44,7 +43,7 @@ def test_only_the_sdk_functions_get_the_secret_arn_and_url(templates, configs):
 
 
 def test_define_trigger_gets_the_configured_attempt_limit(templates, configs):
-    _, properties = functions(templates["prod"])["triggers.define_auth_challenge.handler"]
+    _, properties = functions(templates["prod"])["triggers.custom_auth.handler"]
     assert properties["Environment"]["Variables"]["ATTEMPT_LIMIT"] == str(configs["prod"].attempt_limit)
 
 
