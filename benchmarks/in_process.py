@@ -1,6 +1,7 @@
 """Round trips and warm overhead, with the real handlers in this process (as the runtime runs
-them: imported from the bundle root, configured only by environment variables), the fake
-Authsignal server on loopback and moto's Secrets Manager.
+them: imported from the bundle root, configured only by environment variables, each trigger
+served by its deployed function's handler), the fake Authsignal server on loopback and moto's
+Secrets Manager.
 
 Round trips are counted where they arrive: the fake records every ``/v1`` request, and a
 botocore hook counts ``GetSecretValue``. Every flow must also succeed (tokens issued, token
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from benchmarks.functions import FUNCTIONS, SDK_FUNCTIONS
+from benchmarks.functions import FUNCTIONS, HANDLERS, INVOKED, SDK_FUNCTIONS
 from benchmarks.report import Figure
 from tests.events import (
     REGION,
@@ -60,7 +61,8 @@ def add_passkey_event(user: User) -> dict[str, Any]:
 
 
 class Harness:
-    """The handlers, the fake, and moto's Secrets Manager with a read counter."""
+    """What Cognito and API Gateway invoke (``handlers``, by the names of ``HANDLERS``: each is
+    its deployed function's handler), the fake, and moto's Secrets Manager with a read counter."""
 
     def __init__(self, fake: Any, handlers: dict[str, Handler], secret_reads: Callable[[], int], aws: Any) -> None:
         self.fake = fake
@@ -78,15 +80,11 @@ class Harness:
     def without_aws(self) -> Iterator[None]:
         """moto off: it routes every ``requests`` call through its own mock, which would be timed
         too. Warm invocations need no AWS call; one that tried would fail."""
-        import boto3
-
-        session = boto3.DEFAULT_SESSION  # the one that counts reads; moto swaps it on start and stop
         self._aws.stop()
         try:
             yield
         finally:
             self._aws.start(reset=False)
-            boto3.DEFAULT_SESSION = session
 
     def sign_in(self, user: User, answer: Callable[[dict[str, str]], str]) -> bool:
         """Cognito's CUSTOM_AUTH loop: define, create, (the app answers), verify, define, ..."""
@@ -136,15 +134,16 @@ def harness() -> Iterator[Harness]:
         with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
             admin = boto3.session.Session(region_name=REGION).client("secretsmanager")
             os.environ["AUTHSIGNAL_SECRET_ARN"] = admin.create_secret(Name="authsignal", SecretString=SECRET_KEY)["ARN"]
-            boto3.setup_default_session(region_name=REGION)  # the session the functions' boto3.client() uses
-            boto3.DEFAULT_SESSION.events.register("before-call.secrets-manager.GetSecretValue", count)
-            handlers = {name: importlib.import_module(function.module).handler for name, function in FUNCTIONS.items()}
+            from shared import aws as functions_aws  # the session every function's client comes from
+
+            functions_aws.session().register("before-call.secrets-manager.GetSecretValue", count)
+            handlers = {name: importlib.import_module(FUNCTIONS[HANDLERS[name].function].module).handler
+                        for name in INVOKED}
             yield Harness(fake, handlers, lambda: len(reads), aws)
     finally:
         aws.stop()
         fake.stop()
         sys.path.remove(str(SOURCE))
-        boto3.DEFAULT_SESSION = None
         os.environ.clear()
         os.environ.update(saved)
 
@@ -169,14 +168,15 @@ def round_trips(h: Harness, warm_invocations: int) -> list[Figure]:
                               note=endpoints))
     for name in SDK_FUNCTIONS:
         h.fake.reset()
-        handler, event = _prepared(h, name)
+        handler, event = _prepared(h, "create_auth_challenge" if name == "custom_auth" else name)
         h.cold_start()
         before = h.secret_reads()
         for _ in range(1 + warm_invocations):
             handler(event())
         figures.append(Figure(f"round_trips.{name}.secret_reads_per_cold_start",
                               f"round trips: {name} secret reads / cold start", h.secret_reads() - before, "reads",
-                              1, "==", note=f"1 cold + {warm_invocations} warm invocations"))
+                              1, "==", note=f"1 cold + {warm_invocations} warm invocations"
+                              + (" of create" if name == "custom_auth" else "")))
     return figures
 
 
@@ -236,7 +236,7 @@ def warm_overhead(h: Harness, invocations: int) -> list[Figure]:
     the machine's noise hits them alike; each handler has had its cold invocation first."""
     import requests
 
-    prepared = {name: _prepared(h, name) for name in FUNCTIONS}
+    prepared = {name: _prepared(h, name) for name in INVOKED}
     for handler, event in prepared.values():
         handler(event())  # cold: secret, client, connection; under moto
     session = requests.Session()
@@ -263,7 +263,7 @@ def warm_overhead(h: Harness, invocations: int) -> list[Figure]:
                    note=f"{invocations} invocations, {per_invocation:g} Authsignal calls each"),
             Figure(f"warm.{name}.p99_ms", f"warm: {name} p99", round(_percentile(samples, 99), 3), "ms"),
         ]
-        if FUNCTIONS[name].sdk:
+        if HANDLERS[name].imports_sdk:
             figures.append(Figure(f"warm.{name}.own_p50_ms", f"warm: {name} p50 less its bare requests",
                                   round(p50 - per_invocation * loopback, 3), "ms",
                                   note="p50 minus its Authsignal calls x the bare request's p50"))
