@@ -12,7 +12,9 @@ are outside the clock.
 
 Layouts: ``template`` reads the synthesized dev template (the user pool's ``LambdaConfig``: which
 function serves which trigger, with its handler, asset and environment); ``split`` is the layout
-before issue 11 (define, create and verify as three functions), kept to compare in the same run.
+before issue 11 (define, create and verify as three functions) with today's code, kept to compare
+in the same run; ``before`` (``--before-ref REF``) is that layout with the Lambda code of a git
+commit (the bundles' dependencies, that commit's ``lambdas/`` sources, compiled the same way).
 
 Around them, on 127.0.0.1 and each in its own process: the fake Authsignal
 (``tests/fakes/authsignal_server.py``) and moto in server mode (``benchmarks/aws_server.py``),
@@ -35,6 +37,7 @@ import contextlib
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -49,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.report import Figure
-from stacks.bundling import bundle_directory
+from stacks.bundling import bundle_directory, compile_bytecode
 from stacks.config import stack_name
 from tests.events import REGION, User, create_event, define_event, verify_event
 
@@ -59,8 +62,9 @@ TRIGGERS = {"DefineAuthChallenge": "define", "CreateAuthChallenge": "create", "V
 # The layout before issue 11: one function per trigger; define's bundle without the SDK.
 SPLIT = {"define": (False, "triggers.define_auth_challenge"), "create": (True, "triggers.create_auth_challenge"),
          "verify": (True, "triggers.verify_auth_challenge")}
-LAYOUTS = {"template": "one custom-auth function (as deployed)", "split": "three functions (before)"}
-LAYOUT_KEYS = {"template": "one_function", "split": "three_functions"}
+LAYOUTS = {"template": "one custom-auth function (as deployed)", "split": "three functions, today's code",
+           "before": "three functions, code of --before-ref"}
+LAYOUT_KEYS = {"template": "one_function", "split": "three_functions", "before": "before"}
 FLOWS = {"otp": "email OTP", "passkey": "passkey"}
 RATIO_BUDGET = 1.15
 OVER_SDK_AND_CLIENTS_BUDGET_MS = 40.0
@@ -98,11 +102,31 @@ def template_layout(cdk_out: Path) -> tuple[dict[str, Any], dict[str, Container]
     return template, layout
 
 
-def split_layout(template_layout_: dict[str, Container]) -> dict[str, Container]:
+def split_layout(template_layout_: dict[str, Container], assets: Callable[[bool], Path] = bundle_directory,
+                 prefix: str = "split") -> dict[str, Container]:
     """Three functions, each given the custom-auth function's environment."""
     environment = template_layout_["create"].environment
-    return {kind: Container(f"split-{kind}", bundle_directory(sdk), module, environment)
+    return {kind: Container(f"{prefix}-{kind}", assets(sdk), module, environment)
             for kind, (sdk, module) in SPLIT.items()}
+
+
+@contextlib.contextmanager
+def _assets_of(ref: str, python: str) -> Iterator[Callable[[bool], Path]]:
+    """Today's bundles with the ``lambdas/`` sources of commit ``ref`` instead of today's."""
+    with tempfile.TemporaryDirectory(prefix="benchmark-before-") as work:
+        sources = Path(work) / "sources"
+        sources.mkdir()
+        archive = subprocess.run(["git", "archive", ref, "lambdas"], cwd=ROOT, capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(sources)], input=archive.stdout, check=True)
+        assets = {}
+        for sdk in (True, False):
+            asset = assets[sdk] = Path(work) / ("sdk" if sdk else "plain")
+            shutil.copytree(bundle_directory(sdk), asset)
+            for package in ("triggers", "shared", "api"):
+                shutil.rmtree(asset / package, ignore_errors=True)
+                shutil.copytree(sources / "lambdas" / package, asset / package)
+            compile_bytecode(python, asset)
+        yield assets.__getitem__
 
 
 # --- the loopback services ---------------------------------------------------------------------
@@ -319,7 +343,7 @@ class Bench:
         try:
             sign_in(replay, self.aws, username, answer)
             total = sum(replay.spent_ms.values())
-            sdk = replay.spent_ms.get("split-create")
+            sdk = replay.spent_ms.get("split-create", replay.spent_ms.get("before-create"))
             authsignal_calls = len(self.fake.calls()) - calls_before
             operations = list(replay.operations)
             admin_after = None
@@ -403,13 +427,15 @@ os._exit(0)
 """
 
 
-def measure(python: str, runs: int, cdk_out: Path | None) -> list[Figure]:
+def measure(python: str, runs: int, cdk_out: Path | None, before_ref: str | None = None) -> list[Figure]:
     """The cold sign-in figures, medians of ``runs`` rounds (a new shuffled order each round)."""
     with contextlib.ExitStack() as stack:
         if cdk_out is None:
             cdk_out = stack.enter_context(_synthesized_dev())
         template, deployed = template_layout(cdk_out)
         layouts = {"template": deployed, "split": split_layout(deployed)}
+        if before_ref:
+            layouts["before"] = split_layout(deployed, stack.enter_context(_assets_of(before_ref, python)), "before")
         secret_key = "sk-cold-sign-in-" + uuid.uuid4().hex
         fake_url, _ = stack.enter_context(_server(
             [python_for_servers(), "-m", "tests.fakes.authsignal_server", "--secret", secret_key]))
@@ -461,17 +487,18 @@ def _rounds(bench: Bench, runs: int, custom_auth: Container) -> list[Figure]:
         "sdk_and_clients": lambda: bench.timed_process(f"SERVICES = {services_list!r}\n" + SDK_AND_CLIENTS_CODE,
                                                        custom_auth),
     }
-    items = [(layout, flow) for layout in LAYOUTS for flow in FLOWS] + [(name, None) for name in references]
+    items = [(layout, flow) for layout in bench.layouts for flow in FLOWS] + [(name, None) for name in references]
     results: dict[tuple[str, str | None], list[Any]] = {item: [] for item in items}
     order = random.Random(11)
     for _ in range(runs):
         order.shuffle(items)
         for layout, flow in items:
             results[(layout, flow)].append(bench.replay(layout, flow) if flow else references[layout]())
-    return _figures(results, runs, services_list)
+    return _figures(results, runs, services_list, bench.layouts)
 
 
-def _figures(results: dict[tuple[str, str | None], list[Any]], runs: int, services: list[str]) -> list[Figure]:
+def _figures(results: dict[tuple[str, str | None], list[Any]], runs: int, services: list[str],
+             layouts: dict[str, Any]) -> list[Figure]:
     note = f"median of {runs} rounds"
     sdk_container = [run.sdk_container_ms for run in results[("split", "otp")]]
     sdk_and_clients = [result["wall_ms"] for result in results[("sdk_and_clients", None)]]
@@ -482,13 +509,17 @@ def _figures(results: dict[tuple[str, str | None], list[Any]], runs: int, servic
                f"cold: import authsignal + AWS clients ({', '.join(services) or 'none'})",
                round(statistics.median(sdk_and_clients), 1), "ms",
                note=note + "; a fresh process, spawn to exit, no call made"),
+        Figure("cold_sign_in.before_sdk_container_ms", "cold: one SDK container, code of --before-ref",
+               round(statistics.median(run.sdk_container_ms for run in results[("before", "otp")]), 1)
+               if "before" in layouts else None, "ms", note=note if "before" in layouts else "no --before-ref"),
     ]
     for flow, flow_label in FLOWS.items():
         one, three = results[("template", flow)], results[("split", flow)]
         figures += [
             Figure(f"cold_sign_in.{flow}.{LAYOUT_KEYS[layout]}_ms", f"cold sign-in: {flow_label}, {label}",
-                   round(statistics.median(run.total_ms for run in results[(layout, flow)]), 1), "ms",
-                   note=note + "; every container's init and invocations")
+                   round(statistics.median(run.total_ms for run in results[(layout, flow)]), 1)
+                   if layout in layouts else None, "ms",
+                   note=note + "; every container's init and invocations" if layout in layouts else "no --before-ref")
             for layout, label in LAYOUTS.items()
         ]
         figures += [

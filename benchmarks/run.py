@@ -36,6 +36,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sign-in-runs", type=int, help="cold sign-in rounds (default 11)")
     parser.add_argument("--cdk-out", type=Path,
                         help="a cloud assembly with the dev stack for the cold sign-in (default: synth one)")
+    parser.add_argument("--before-ref", help="also replay cold sign-ins with the Lambda code of this git commit, "
+                                             "as three functions (the layout before issue 11)")
     parser.add_argument("--output", type=Path, default=ROOT / "benchmark-results.json")
     return parser.parse_args(argv)
 
@@ -57,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
     figures += cold_start.measure(python, runs, bytecode=bool(bytecode))
     sign_in_runs = options.sign_in_runs or (1 if options.quick else 11)
     _progress(f"cold sign-ins: {sign_in_runs} interleaved rounds of fresh containers")
-    figures += cold_sign_in.measure(python, sign_in_runs, options.cdk_out)
+    figures += cold_sign_in.measure(python, sign_in_runs, options.cdk_out, options.before_ref)
     _progress(f"round trips and {invocations} warm invocations per handler")
     with in_process.harness() as harness:
         figures += in_process.round_trips(harness, warm_invocations=100)
@@ -80,6 +82,7 @@ def main(argv: list[str] | None = None) -> None:
         "cold_import_runs": runs,
         "warm_invocations": invocations,
         "cold_sign_in_runs": sign_in_runs,
+        "cold_sign_in_before_ref": options.before_ref,
         "python": python,
         "python_version": _version(python),
         "bytecode_in_bundles": bool(bytecode),
