@@ -503,7 +503,7 @@ def _figures(results: dict[tuple[str, str | None], list[Any]], runs: int, servic
     sdk_container = [run.sdk_container_ms for run in results[("split", "otp")]]
     sdk_and_clients = [result["wall_ms"] for result in results[("sdk_and_clients", None)]]
     figures = [
-        Figure("cold_sign_in.sdk_container_ms", "cold: one SDK container (create before: init + 1st invocation)",
+        Figure("cold_sign_in.sdk_container_ms", "cold: one SDK container (create as its own function: init + 1st invocation)",
                round(statistics.median(sdk_container), 1), "ms", note=note + ", from the three-function replays"),
         Figure("cold_sign_in.sdk_and_clients_ms",
                f"cold: import authsignal + AWS clients ({', '.join(services) or 'none'})",

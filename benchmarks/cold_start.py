@@ -64,8 +64,8 @@ def measure(python: str, runs: int, *, bytecode: bool) -> list[Figure]:
             Variant("secret_client", (site_packages,), SECRET_CLIENT),
             Variant("aws_client", (assets["plain"], site_packages), AWS_CLIENT),
             Variant("powertools", (site_packages,), POWERTOOLS),
-            *(Variant(name, (assets["sdk" if FUNCTIONS[handler.function].sdk else "plain"],), f"import {handler.module}")
-              for name, handler in HANDLERS.items()),
+            *(Variant(name, (assets["sdk" if FUNCTIONS[handler.function].sdk else "plain"],),
+                      f"import {handler.module}") for name, handler in HANDLERS.items()),
         ]
         samples = _interleaved(python, variants, runs)
     median = {name: statistics.median(times) for name, times in samples.items()}
