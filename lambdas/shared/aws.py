@@ -11,7 +11,8 @@ for the first). benchmarks/RESULTS.md has the figures.
 A module that needs AWS calls ``aws.client("secretsmanager")`` (or ``"dynamodb"``,
 ``"cognito-idp"``): never ``boto3.client()`` nor a session of its own, so the container keeps
 one session and the benchmark sees every client the function makes. Region, credentials and
-endpoint come from the function's environment, as for any AWS SDK.
+endpoint come from the function's environment, as for any AWS SDK. Every client fails fast:
+botocore's defaults wait 60 s per try, and Cognito waits 5 s for a trigger.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ TYPE_CHECKING = False  # no typing import at run time: see shared/event.py
 if TYPE_CHECKING:
     from botocore.client import BaseClient
     from botocore.session import Session
+
+CONNECT_TIMEOUT_SECONDS = 1.0
+READ_TIMEOUT_SECONDS = 1.0
+ATTEMPTS = 2
 
 _session: Session | None = None
 _clients: dict[str, BaseClient] = {}
@@ -39,7 +44,11 @@ def client(service: str) -> BaseClient:
     """The container's client of ``service`` (a botocore service name), made once."""
     made = _clients.get(service)
     if made is None:
-        made = _clients[service] = session().create_client(service)
+        from botocore.config import Config  # botocore.client has imported it already
+
+        config = Config(connect_timeout=CONNECT_TIMEOUT_SECONDS, read_timeout=READ_TIMEOUT_SECONDS,
+                        retries={"total_max_attempts": ATTEMPTS, "mode": "standard"})
+        made = _clients[service] = session().create_client(service, config=config)
     return made
 
 
