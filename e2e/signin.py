@@ -24,7 +24,7 @@ import secrets
 import sys
 import webbrowser
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -134,6 +134,7 @@ class Tokens:
 class ApiResponse:
     status: int
     body: Any
+    headers: dict[str, str] = field(default_factory=dict)  # names lower-cased
 
 
 def jwt_claims(token: str) -> dict[str, Any]:
@@ -243,13 +244,14 @@ def http_request(method: str, url: str, headers: dict[str, str]) -> ApiResponse:
                            headers={"Host": parts.netloc, "Accept": "application/json", **headers})
         response = connection.getresponse()
         raw = response.read()
+        headers = {name.lower(): value for name, value in response.getheaders()}
     finally:
         connection.close()
     try:
         body: Any = json.loads(raw) if raw else None
     except ValueError:
         body = raw.decode(errors="replace")
-    return ApiResponse(response.status, body)
+    return ApiResponse(response.status, body, headers)
 
 
 def _summary(body: Any) -> str:

@@ -55,6 +55,9 @@ class EnvironmentConfig:
     cors_origins: tuple[str, ...]
     alarms_enabled: bool
     alarm_email: str | None
+    recent_auth_minutes: int
+    sign_in_requests_per_5_minutes_per_ip: int | None
+    trigger_reserved_concurrency: int | None
 
 
 def _integer(low: int, high: int) -> Callable[[str, Any], int]:
@@ -113,7 +116,14 @@ _FIELDS: dict[str, tuple[str, Callable[[str, Any], Any], Any]] = {
     "corsOrigins": ("cors_origins", _origins, ...),
     "alarmsEnabled": ("alarms_enabled", _boolean, False),
     "alarmEmail": ("alarm_email", _pattern(_EMAIL, "an email address"), None),
+    "recentAuthMinutes": ("recent_auth_minutes", _integer(1, 60), 10),
+    "signInRequestsPer5MinutesPerIp": ("sign_in_requests_per_5_minutes_per_ip", _integer(10, 2_000_000_000), None),
+    "triggerReservedConcurrency": ("trigger_reserved_concurrency", _integer(1, 1000), None),
 }
+
+# Defaults that differ in production: the API's JWT authorizer does not check revocation, so a
+# token taken from a production user stays usable until it expires; keep that short.
+_PRODUCTION_DEFAULTS: dict[str, Any] = {"accessTokenValidityMinutes": 15, "idTokenValidityMinutes": 15}
 
 
 def parse_environment(name: str, raw: Any) -> EnvironmentConfig:
@@ -126,6 +136,8 @@ def parse_environment(name: str, raw: Any) -> EnvironmentConfig:
         raise ConfigError(f"{prefix}.{unknown[0]} is not a known setting; allowed: {', '.join(_FIELDS)}")
     values: dict[str, Any] = {"name": name}
     for key, (attribute, check, default) in _FIELDS.items():
+        if raw.get("production") is True:
+            default = _PRODUCTION_DEFAULTS.get(key, default)
         if key in raw and raw[key] is not None:
             values[attribute] = check(f"{prefix}.{key}", raw[key])
         elif default is ...:

@@ -37,6 +37,12 @@ def with_setting(key, value):
     ("authsignalSecretArn", "authsignal", "the full ARN of a Secrets Manager secret"),
     ("apiThrottlingRateLimit", 0, "a whole number from 1 to 10000"),
     ("alarmEmail", "not-an-email", "an email address"),
+    ("recentAuthMinutes", 0, "a whole number from 1 to 60"),
+    ("recentAuthMinutes", 61, "a whole number from 1 to 60"),
+    ("recentAuthMinutes", "10", "a whole number from 1 to 60"),
+    ("signInRequestsPer5MinutesPerIp", 9, "a whole number from 10 to 2000000000"),
+    ("signInRequestsPer5MinutesPerIp", True, "a whole number from 10 to 2000000000"),
+    ("triggerReservedConcurrency", 0, "a whole number from 1 to 1000"),
 ])
 def test_a_bad_value_names_the_key_and_what_is_allowed(key, value, allowed):
     with pytest.raises(ConfigError) as error:
@@ -89,3 +95,27 @@ def test_synth_with_a_bad_setting_prints_one_line_and_no_stack_trace(tmp_path):
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines() == [
         "cdk.json: environments.dev.attemptLimit must be a whole number from 1 to 10, got 0"]
+
+
+def test_recent_auth_defaults_to_10_minutes_and_sign_in_protection_to_none():
+    settings = {key: value for key, value in VALID.items()
+                if key not in {"recentAuthMinutes", "signInRequestsPer5MinutesPerIp", "triggerReservedConcurrency"}}
+    config = parse_environment("dev", settings)
+    assert (config.recent_auth_minutes, config.sign_in_requests_per_5_minutes_per_ip,
+            config.trigger_reserved_concurrency) == (10, None, None)
+
+
+def test_production_tokens_default_to_15_minutes_and_other_environments_to_60():
+    # The API's JWT authorizer does not check revocation: a production token must not outlive 15 minutes.
+    bare = {key: value for key, value in CONTEXT["environments"]["prod"].items()
+            if key not in {"accessTokenValidityMinutes", "idTokenValidityMinutes"}}
+    production = parse_environment("prod", bare)
+    other = parse_environment("staging", {**bare, "production": False})
+    assert (production.access_token_validity_minutes, production.id_token_validity_minutes) == (15, 15)
+    assert (other.access_token_validity_minutes, other.id_token_validity_minutes) == (60, 60)
+    assert production.refresh_token_validity_days == other.refresh_token_validity_days
+
+
+def test_an_explicit_token_validity_wins_over_the_production_default():
+    config = parse_environment("prod", {**CONTEXT["environments"]["prod"], "accessTokenValidityMinutes": 5})
+    assert config.access_token_validity_minutes == 5
