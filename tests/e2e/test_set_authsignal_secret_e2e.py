@@ -1,0 +1,142 @@
+"""``scripts/set-authsignal-secret`` sets the key a deployed stack's secret holds: piped on standard
+input or typed at a hidden prompt in a terminal, through real boto3 against the emulator. What is
+not a key (empty, the placeholder, a JSON object) is refused and the secret keeps its value."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import subprocess
+import time
+import uuid
+
+import pytest
+
+from e2e.sandbox import LocalSandbox
+from e2e.set_authsignal_secret import refusal
+from stacks.authsignal_secret import PLACEHOLDER
+from stacks.config import stack_name
+from tests.e2e.support import ROOT
+
+SCRIPT = str(ROOT / "scripts" / "set-authsignal-secret")
+ENVIRONMENT = "qa"  # a stack of its own: the sandbox's dev secret is left alone
+TEMPLATE = {
+    "Resources": {"AuthsignalSecret": {"Type": "AWS::SecretsManager::Secret",
+                                       "Properties": {"SecretString": PLACEHOLDER}}},
+    "Outputs": {"AuthsignalSecretArn": {"Value": {"Ref": "AuthsignalSecret"}}},
+}
+
+
+@pytest.fixture(scope="module")
+def secret_arn(sandbox: LocalSandbox) -> str:
+    cloudformation = sandbox.aws("cloudformation")
+    name = stack_name(ENVIRONMENT)
+    cloudformation.create_stack(StackName=name, TemplateBody=json.dumps(TEMPLATE))
+    cloudformation.get_waiter("stack_create_complete").wait(StackName=name, WaiterConfig={"Delay": 1})
+    outputs = cloudformation.describe_stacks(StackName=name)["Stacks"][0]["Outputs"]
+    return next(output["OutputValue"] for output in outputs if output["OutputKey"] == "AuthsignalSecretArn")
+
+
+@pytest.fixture
+def secret_value(sandbox: LocalSandbox, secret_arn: str):
+    """The secret's current value, read behind the script's back; reset to the placeholder first."""
+    secrets = sandbox.aws("secretsmanager")
+    secrets.put_secret_value(SecretId=secret_arn, SecretString=PLACEHOLDER)
+    return lambda: secrets.get_secret_value(SecretId=secret_arn)["SecretString"]
+
+
+def aws_environment(sandbox: LocalSandbox) -> dict[str, str]:
+    """The caller's environment pointed at the emulator, with no AWS profile or real key of theirs."""
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    return {**environment, "AWS_ENDPOINT_URL": sandbox.emulator.endpoint_url, "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+
+
+def new_key() -> str:
+    return f"sk_test_{uuid.uuid4().hex}"
+
+
+def test_a_key_piped_on_standard_input_is_set_and_never_printed(sandbox, secret_value):
+    key = new_key()
+
+    result = subprocess.run([SCRIPT, ENVIRONMENT], input=key + "\n", capture_output=True, text=True, timeout=120,
+                            env=aws_environment(sandbox))
+
+    assert result.returncode == 0, result.stderr
+    assert secret_value() == key
+    assert "set the Authsignal secret of qa-Passwordless" in result.stdout
+    assert key not in result.stdout + result.stderr
+
+
+def test_a_key_typed_at_the_hidden_prompt_of_a_terminal_is_set_and_not_echoed(sandbox, secret_value):
+    key = new_key()
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen([SCRIPT, ENVIRONMENT], stdin=terminal, stdout=terminal, stderr=terminal,
+                               env=aws_environment(sandbox), start_new_session=True)
+    os.close(terminal)
+    try:
+        shown = read_until(controller, b"(input hidden): ")
+        os.write(controller, key.encode() + b"\n")
+        assert process.wait(timeout=120) == 0
+        shown += read_until(controller, None)
+    finally:
+        process.kill()
+        os.close(controller)
+
+    assert secret_value() == key
+    assert b"set the Authsignal secret of qa-Passwordless" in shown
+    assert key.encode() not in shown
+
+
+@pytest.mark.parametrize("value", ["", "   ", PLACEHOLDER, '{"notSetYet": true}'])
+def test_what_is_not_a_key_is_refused_and_the_secret_keeps_its_value(sandbox, secret_value, value):
+    result = subprocess.run([SCRIPT, ENVIRONMENT], input=value + "\n", capture_output=True, text=True, timeout=120,
+                            env=aws_environment(sandbox))
+
+    assert result.returncode == 1
+    assert result.stderr.strip().endswith("nothing changed")
+    assert secret_value() == PLACEHOLDER
+
+
+def test_an_environment_that_is_not_deployed_is_named_and_nothing_is_set(sandbox):
+    result = subprocess.run([SCRIPT, "nowhere"], input=new_key() + "\n", capture_output=True, text=True,
+                            timeout=120, env=aws_environment(sandbox))
+
+    assert result.returncode == 1
+    assert "nowhere-Passwordless" in result.stderr and "deploy it first" in result.stderr
+
+
+@pytest.mark.parametrize(("value", "reason"), [
+    ("", "no key given"),
+    ("PLACEHOLDER: set the key", "placeholder"),
+    ('{"status": "not set yet"}', "JSON object"),
+    ("sk_live abc", "no spaces"),
+])
+def test_refusal_names_why_a_value_is_not_a_key(value, reason):
+    assert reason in refusal(value)
+
+
+def test_a_plausible_key_is_not_refused():
+    assert refusal("sk_live_0123456789abcdef") is None
+
+
+def read_until(descriptor: int, marker: bytes | None, timeout: float = 60) -> bytes:
+    """What the terminal shows until ``marker`` (or until the other side closes it)."""
+    seen, deadline = b"", time.monotonic() + timeout
+    while time.monotonic() < deadline and (marker is None or marker not in seen):
+        ready, _, _ = select.select([descriptor], [], [], 0.5)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(descriptor, 4096)
+        except OSError:  # the other side closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    if marker is not None and marker not in seen:
+        raise AssertionError(f"the terminal never showed {marker!r}; it showed {seen!r}")
+    return seen
