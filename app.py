@@ -7,13 +7,17 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
 from stacks.bundling import BundlingError, bundle_note
-from stacks.config import ConfigError, select_environment
+from stacks.config import ConfigError, refuse_near_misses, select_environment
 from stacks.nag import unacknowledged_findings
 from stacks.passwordless_stack import PasswordlessStack
 
 
 def main() -> None:
     app = cdk.App()
+    try:
+        refuse_near_misses(app.node.get_all_context())
+    except ConfigError as error:
+        sys.exit(str(error))
     try:
         config = select_environment(app.node.try_get_context)
     except ConfigError as error:
