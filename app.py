@@ -6,7 +6,7 @@ import sys
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
-from stacks.bundling import BundlingError, bundle_note
+from stacks.bundling import BundlingError, bundle_note, require_reproducible_bundles
 from stacks.config import ConfigError, refuse_near_misses, select_environment
 from stacks.nag import unacknowledged_findings
 from stacks.passwordless_stack import PasswordlessStack
@@ -23,6 +23,7 @@ def main() -> None:
     except ConfigError as error:
         sys.exit(f"cdk.json: {error}")
     try:
+        require_reproducible_bundles(config.name)
         PasswordlessStack(app, config=config)
     except BundlingError as error:
         sys.exit(f"bundling: {error}")
