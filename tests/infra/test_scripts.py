@@ -38,3 +38,9 @@ def test_help_on_a_fresh_clone_installs_nothing(tmp_path):
         assert usage_lines(result.stdout, script), (script, result.stdout)
 
     assert [path.name for path in tmp_path.iterdir()] == ["scripts"]
+
+
+def test_no_script_hides_the_node_end_of_life_banner():
+    """Node 20 is end-of-life: the CDK's banner saying so is shown, not silenced for everyone."""
+    for script in SCRIPTS:
+        assert "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION" not in (ROOT / "scripts" / script).read_text(), script
