@@ -203,10 +203,7 @@ def test_synth_with_a_mistyped_env_key_stops_instead_of_building_dev(tmp_path):
 def test_invalid_json_in_cdk_json_is_named_by_line_and_column_before_the_cdk_cli_runs(tmp_path):
     """The CDK CLI itself would say only "Unexpected token" and no line; scripts/synth (through
     scripts/setup) stops first, at the mistake."""
-    for shared in (".venv", ".venv-emulator", "node_modules", ".wheelhouse", "lambdas", "e2e",
-                   "requirements.txt", "requirements-dev.txt", "package-lock.json", "package.json", "app.py"):
-        (tmp_path / shared).symlink_to(ROOT / shared)
-    for copied in ("scripts", "stacks"):
+    for copied in ("scripts", "stacks"):  # nothing installed: the check comes before any install
         shutil.copytree(ROOT / copied, tmp_path / copied, ignore=shutil.ignore_patterns("__pycache__"))
     broken = (ROOT / "cdk.json").read_text().replace('"attemptLimit": 3,', '"attemptLimit": 3', 1)
     (tmp_path / "cdk.json").write_text(broken)
@@ -218,4 +215,4 @@ def test_invalid_json_in_cdk_json_is_named_by_line_and_column_before_the_cdk_cli
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith(f"cdk.json: line {line} column ")
     assert "delimiter" in result.stderr
-    assert not (tmp_path / "cdk.out").exists()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["cdk.json", "scripts", "stacks"]
