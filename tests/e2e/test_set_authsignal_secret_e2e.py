@@ -4,6 +4,7 @@ not a key (empty, the placeholder, a JSON object) is refused and the secret keep
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pty
@@ -15,7 +16,7 @@ import uuid
 import pytest
 
 from e2e.sandbox import LocalSandbox
-from e2e.set_authsignal_secret import refusal
+from e2e.set_authsignal_secret import main, refusal
 from stacks.authsignal_secret import PLACEHOLDER
 from stacks.config import stack_name
 from tests.e2e.support import ROOT
@@ -55,6 +56,15 @@ def aws_environment(sandbox: LocalSandbox) -> dict[str, str]:
             "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
 
 
+def point_at_emulator(monkeypatch: pytest.MonkeyPatch, sandbox: LocalSandbox) -> None:
+    """This process's AWS settings, as ``aws_environment`` gives them to a child process."""
+    for key in [key for key in os.environ if key.startswith("AWS_")]:
+        monkeypatch.delenv(key)
+    for key, value in aws_environment(sandbox).items():
+        if key.startswith("AWS_"):
+            monkeypatch.setenv(key, value)
+
+
 def new_key() -> str:
     return f"sk_test_{uuid.uuid4().hex}"
 
@@ -91,22 +101,33 @@ def test_a_key_typed_at_the_hidden_prompt_of_a_terminal_is_set_and_not_echoed(sa
     assert key.encode() not in shown
 
 
-@pytest.mark.parametrize("value", ["", "   ", PLACEHOLDER, '{"notSetYet": true}'])
-def test_what_is_not_a_key_is_refused_and_the_secret_keeps_its_value(sandbox, secret_value, value):
-    result = subprocess.run([SCRIPT, ENVIRONMENT], input=value + "\n", capture_output=True, text=True, timeout=120,
-                            env=aws_environment(sandbox))
-
-    assert result.returncode == 1
-    assert result.stderr.strip().endswith("nothing changed")
-    assert secret_value() == PLACEHOLDER
-
-
-def test_an_environment_that_is_not_deployed_is_named_and_nothing_is_set(sandbox):
-    result = subprocess.run([SCRIPT, "nowhere"], input=new_key() + "\n", capture_output=True, text=True,
+def test_a_json_object_is_refused_and_the_secret_keeps_its_value(sandbox, secret_value):
+    result = subprocess.run([SCRIPT, ENVIRONMENT], input='{"notSetYet": true}\n', capture_output=True, text=True,
                             timeout=120, env=aws_environment(sandbox))
 
     assert result.returncode == 1
-    assert "nowhere-Passwordless" in result.stderr and "deploy it first" in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "that is a JSON object, not an Authsignal key (paste the secret key from the Authsignal portal): "
+        "nothing changed")
+    assert secret_value() == PLACEHOLDER
+
+
+@pytest.mark.parametrize("value", ["", "   ", PLACEHOLDER, "sk_live_a b"])
+def test_what_is_not_a_key_is_refused_and_the_secret_keeps_its_value(sandbox, secret_value, monkeypatch, capsys,
+                                                                      value):
+    point_at_emulator(monkeypatch, sandbox)
+
+    assert main([ENVIRONMENT], stdin=io.StringIO(value + "\n")) == 1
+    assert capsys.readouterr().err.strip().endswith("nothing changed")
+    assert secret_value() == PLACEHOLDER
+
+
+def test_an_environment_that_is_not_deployed_is_named_and_nothing_is_set(sandbox, monkeypatch, capsys):
+    point_at_emulator(monkeypatch, sandbox)
+
+    assert main(["nowhere"], stdin=io.StringIO(new_key() + "\n")) == 1
+    error = capsys.readouterr().err
+    assert "nowhere-Passwordless" in error and "deploy it first" in error
 
 
 @pytest.mark.parametrize(("value", "reason"), [

@@ -3,38 +3,36 @@ gives the access token alone on standard output, and the region comes from the u
 
 from __future__ import annotations
 
-import os
-import subprocess
-
 from e2e.sandbox import LocalSandbox
-from e2e.signin import jwt_claims, region_from
-from tests.e2e.support import ROOT, new_email
+from e2e.signin import jwt_claims, main, region_from
+from tests.e2e.support import new_email
 
 
-def sign_in(sandbox: LocalSandbox, *arguments: str) -> subprocess.CompletedProcess[str]:
-    command = [str(ROOT / "scripts" / "sign-in"), "--stack", sandbox.deployment.stack_name,
-               "--endpoint-url", sandbox.emulator.endpoint_url, "--fake-authsignal", sandbox.authsignal.base_url,
-               "--username", new_email(), "--sign-up", *arguments]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
-                          env={key: value for key, value in os.environ.items() if not key.startswith("AWS_")})
+def sign_in(sandbox: LocalSandbox, capsys, *arguments: str):
+    """``scripts/sign-in`` against the sandbox: its exit status, standard output and error."""
+    status = main(["--stack", sandbox.deployment.stack_name, "--endpoint-url", sandbox.emulator.endpoint_url,
+                   "--fake-authsignal", sandbox.authsignal.base_url, "--username", new_email(), "--sign-up",
+                   *arguments])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
 
 
-def test_print_access_token_puts_the_whole_access_token_alone_on_standard_output(sandbox):
-    result = sign_in(sandbox, "--print-access-token")
+def test_print_access_token_puts_the_whole_access_token_alone_on_standard_output(sandbox, capsys):
+    status, out, err = sign_in(sandbox, capsys, "--print-access-token")
 
-    assert result.returncode == 0, result.stderr
-    (token,) = result.stdout.splitlines()
+    assert status == 0, err
+    (token,) = out.splitlines()
     assert jwt_claims(token)["token_use"] == "access"
-    assert "→ InitiateAuth CUSTOM_AUTH" in result.stderr and "signed in: sub=" in result.stderr
-    assert token not in result.stderr
+    assert "→ InitiateAuth CUSTOM_AUTH" in err and "signed in: sub=" in err
+    assert token not in err
 
 
-def test_without_the_option_no_token_is_printed_whole(sandbox):
-    result = sign_in(sandbox)
+def test_without_the_option_no_token_is_printed_whole(sandbox, capsys):
+    status, out, err = sign_in(sandbox, capsys)
 
-    assert result.returncode == 0, result.stderr
-    assert "signed in: sub=" in result.stdout
-    assert not [word for word in result.stdout.split() if word.count(".") == 2 and len(word) > 100]
+    assert status == 0, err
+    assert "signed in: sub=" in out
+    assert not [word for word in out.split() if word.count(".") == 2 and len(word) > 100]
 
 
 def test_the_region_is_the_option_else_aws_region_else_aws_default_region():
