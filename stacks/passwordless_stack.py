@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, Environment, RemovalPolicy, Stack
+from aws_cdk import Annotations, CfnOutput, Environment, RemovalPolicy, Stack
 from constructs import Construct
 
 from stacks.authenticators_api import AuthenticatorsApi
 from stacks.authsignal_secret import authsignal_secret
-from stacks.config import EnvironmentConfig, stack_name
+from stacks.config import EnvironmentConfig, config_warnings, stack_name
 from stacks.monitoring import Monitoring
 from stacks.nag import acknowledge_findings
 from stacks.sign_in_protection import SignInProtection
@@ -34,6 +34,8 @@ class PasswordlessStack(Stack):
             termination_protection=config.production,
             **kwargs,
         )
+        for key, message in config_warnings(config):
+            Annotations.of(self).add_warning_v2(f"passwordless:config:{key}", message)
         removal_policy = RemovalPolicy.RETAIN if config.production else RemovalPolicy.DESTROY
         runtime_environment = {"ENVIRONMENT_NAME": config.name, "METRICS_NAMESPACE": METRICS_NAMESPACE}
 

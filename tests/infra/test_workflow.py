@@ -51,8 +51,15 @@ def test_actionlint_reports_a_broken_workflow(tmp_path):
 
 def test_test_job_sets_up_synthesizes_every_environment_and_runs_the_tests():
     steps = [step.get("run", "") for step in WORKFLOW["jobs"]["test"]["steps"]]
-    assert "scripts/setup" in steps and "scripts/test" in steps
+    assert "scripts/setup" in steps and "bash .ci/run" in steps
     assert any("npx cdk synth" in step and "environments" in step for step in steps)
+
+
+def test_every_job_uses_the_current_node_lts_and_shows_end_of_life_banners():
+    for job in WORKFLOW["jobs"].values():
+        node = next(step for step in job["steps"] if "setup-node" in step.get("uses", ""))
+        assert int(node["with"]["node-version"]) >= 22
+        assert "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION" not in job.get("env", {})
 
 
 def test_diff_job_runs_only_for_pull_requests_with_an_oidc_role_configured():
@@ -123,7 +130,7 @@ def test_an_environment_deploy_gets_credentials_only_from_github_oidc():
         assert "secrets." not in text and "aws-access-key-id" not in text
 
 
-def test_an_environment_deploy_deploys_exactly_its_stack_from_a_strict_synth_with_node_22():
+def test_an_environment_deploy_deploys_exactly_its_stack_from_a_strict_synth_with_the_current_node_lts():
     (job,) = DEPLOY_ENVIRONMENT["jobs"].values()
     runs = [step["run"] for step in job["steps"] if "run" in step]
     assert runs == [
@@ -131,4 +138,4 @@ def test_an_environment_deploy_deploys_exactly_its_stack_from_a_strict_synth_wit
         'npx cdk deploy --strict -c env="$ENVIRONMENT" "$ENVIRONMENT-Passwordless" --require-approval never',
     ]
     node = next(step for step in job["steps"] if "setup-node" in step.get("uses", ""))
-    assert node["with"]["node-version"] == "22"
+    assert node["with"]["node-version"] == "24"
