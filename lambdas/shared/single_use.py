@@ -41,7 +41,7 @@ def claim(idempotency_key: str) -> None:
         code = getattr(error, "response", {}).get("Error", {}).get("Code")
         if code == "ConditionalCheckFailedException":
             raise AlreadyUsed() from None
-        raise SingleUseUnavailable(type(error).__name__ + (f" {code}" if code else "")) from None
+        raise SingleUseUnavailable(code or type(error).__name__) from None
 
 
 def _dynamodb() -> object:

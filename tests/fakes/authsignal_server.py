@@ -110,7 +110,7 @@ class FakeAuthsignal:
         self.secret = secret
         self._lock = threading.Lock()
         self._state = _State()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
+        self._server = _Server(("127.0.0.1", port), _handler_for(self))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -333,6 +333,10 @@ class FakeAuthsignal:
             "verificationMethod": found.verification_method,
         }
         return {key: value for key, value in answer.items() if value is not None}
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 64  # the default 5 refuses part of a burst of parallel sign-ins
 
 
 def _error(code: str, description: str) -> dict[str, str]:
