@@ -55,6 +55,7 @@ class EnvironmentConfig:
     cors_origins: tuple[str, ...]
     alarms_enabled: bool
     alarm_email: str | None
+    passkey_token_max_age_seconds: int
 
 
 def _integer(low: int, high: int) -> Callable[[str, Any], int]:
@@ -113,6 +114,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str, Any], Any], Any]] = {
     "corsOrigins": ("cors_origins", _origins, ...),
     "alarmsEnabled": ("alarms_enabled", _boolean, False),
     "alarmEmail": ("alarm_email", _pattern(_EMAIL, "an email address"), None),
+    "passkeyTokenMaxAgeSeconds": ("passkey_token_max_age_seconds", _integer(30, 900), 300),
 }
 
 

@@ -3,21 +3,22 @@ the account's email, or an SMS to its phone number, that contact becomes ``*_ver
 
 Only when the account has that contact and it is not verified yet (one AdminUpdateUserAttributes
 call, on this pool only). A failure is logged as one line and does not fail the sign-in: the
-person did prove the contact; the flag will be set on a later sign-in. boto3 is imported and
-the client built on first use, once per container.
+person did prove the contact; the flag will be set on a later sign-in. The client is built on
+first use, once per container (shared/aws_client).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from shared.aws_client import trigger_client
 from shared.event import optional_str
 from shared.log import decision, error_summary
 
 # Authsignal verificationMethod -> the Cognito contact it proves
 PROVES = {"EMAIL_OTP": "email", "EMAIL_MAGIC_LINK": "email", "SMS": "phone_number"}
 
-_client: object | None = None
+_client: Any = None
 
 
 def mark_verified(event: Any, verification_method: object, correlation_id: str) -> str | None:
@@ -43,9 +44,7 @@ def mark_verified(event: Any, verification_method: object, correlation_id: str) 
 def _cognito() -> Any:
     global _client
     if _client is None:
-        import boto3  # deferred: see module docstring
-
-        _client = boto3.client("cognito-idp")
+        _client = trigger_client("cognito-idp")
     return _client
 
 

@@ -3,20 +3,23 @@
 The key is written to a DynamoDB table with a conditional put (it must not be there yet), so
 of two sign-ins racing with one token exactly one wins. The key is kept for a day (TTL), far
 longer than any validation token or sign-in session lives. Only the key is stored, never the
-token. boto3 is imported and the client built on first use, once per container.
+token. The client is built on first use, once per container (shared/aws_client).
 """
 
 from __future__ import annotations
 
 import os
 import time
+from typing import Any
+
+from shared.aws_client import trigger_client
 
 TABLE_VARIABLE = "SINGLE_USE_TABLE_NAME"
 KEY_ATTRIBUTE = "idempotencyKey"
 EXPIRY_ATTRIBUTE = "expiresAt"
 KEEP_SECONDS = 24 * 60 * 60
 
-_client: object | None = None
+_client: Any = None
 
 
 class AlreadyUsed(Exception):
@@ -44,12 +47,10 @@ def claim(idempotency_key: str) -> None:
         raise SingleUseUnavailable(code or type(error).__name__) from None
 
 
-def _dynamodb() -> object:
+def _dynamodb() -> Any:
     global _client
     if _client is None:
-        import boto3  # deferred: see module docstring
-
-        _client = boto3.client("dynamodb")
+        _client = trigger_client("dynamodb")
     return _client
 
 
