@@ -21,7 +21,7 @@ PROVES = {"EMAIL_OTP": "email", "EMAIL_MAGIC_LINK": "email", "SMS": "phone_numbe
 _client: Any = None
 
 
-def mark_verified(event: Any, verification_method: object, correlation_id: str) -> str | None:
+def mark_verified(event: Any, verification_method: object, correlation_id: str | None) -> str | None:
     """Set the contact proven by ``verification_method`` verified; the attribute set, or None."""
     contact = PROVES.get(verification_method) if isinstance(verification_method, str) else None
     if contact is None or not optional_str(event, f"request.userAttributes.{contact}"):

@@ -15,7 +15,7 @@ from shared.log import decision
 
 TYPE_CHECKING = False  # no typing import at run time: see shared/event.py
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, NoReturn
 
 CONTACT_ATTRIBUTES = ("email", "phone_number")
 ONE_CONTACT = "sign-up needs exactly one of email or phone_number, the one used as the username"
@@ -66,6 +66,6 @@ def is_the_username(name: str, value: str, user_name: object) -> bool:
     return user_name == value
 
 
-def _refuse(reason: str, message: str) -> None:
+def _refuse(reason: str, message: str) -> NoReturn:
     decision("sign_up_refused", metric="SignUpRefused", level="WARNING", reason=reason)
     raise SignUpRefused(message)
