@@ -6,7 +6,7 @@ contract the product needs, with the standard library only.
 
 Only the fields named in ``_ALLOWED_FIELDS`` can reach a log line, so a secret, token,
 OTP, email or phone number cannot be logged by accident: callers pass identifiers
-(Cognito's user name, Authsignal's idempotency key), reasons and error types.
+(the user's ``sub``, Authsignal's idempotency key), reasons and error types.
 """
 
 from __future__ import annotations

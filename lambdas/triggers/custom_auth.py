@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 
+from shared.event import optional_str
 from shared.log import decision, serving
 
 TYPE_CHECKING = False  # no typing import at run time: see shared/event.py
@@ -39,7 +40,7 @@ def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     if route is None:
         serving(None)
         decision("trigger_refused", metric="TriggerRefused", level="ERROR",
-                 correlation_id=event.get("userName") if isinstance(event, dict) else None,
+                 correlation_id=optional_str(event, "request.userAttributes.sub"),  # never the typed name
                  reason="unknown_trigger_source")
         raise UnknownTrigger("sign-in refused")
     name, module = route

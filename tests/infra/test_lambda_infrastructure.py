@@ -1,5 +1,7 @@
 """Every Lambda: runtime, architecture, timeouts inside Cognito's limit, logs and privileges."""
 
+import importlib
+
 import pytest
 
 from tests.infra.conftest import resources
@@ -27,8 +29,28 @@ def test_triggers_end_before_cognito_gives_up_and_authsignal_calls_end_before_th
         assert properties["Timeout"] < COGNITO_TRIGGER_LIMIT_SECONDS
         variables = properties["Environment"]["Variables"]
         if handler in SDK_HANDLERS:
-            # create makes up to two Authsignal calls in a row: both must fit in the function's time
-            assert 2 * float(variables["AUTHSIGNAL_TIMEOUT_SECONDS"]) < properties["Timeout"]
+            # create in a cold container: one try of the secret read, then one Authsignal call (track)
+            assert _aws_call_worst(attempts=1) + float(variables["AUTHSIGNAL_TIMEOUT_SECONDS"]) \
+                < properties["Timeout"]
+
+
+def _aws_call_worst(attempts: int) -> float:
+    """The longest one botocore call of the functions (lambdas/shared/aws.py) can take with
+    ``attempts`` tries: connect and read timeouts per try (retry backoff not counted)."""
+    aws = importlib.import_module("lambdas.shared.aws")
+    return attempts * (aws.CONNECT_TIMEOUT_SECONDS + aws.READ_TIMEOUT_SECONDS)
+
+
+@pytest.mark.xfail(strict=True, reason="with every try timing out, create's secret read and track, or "
+                   "verify's validate, PutItem and AdminUpdateUserAttributes, exceed the 4 s timeout: a "
+                   "deadline for the AWS calls is still to come (issue 12 brings one for Authsignal)")
+def test_every_call_of_create_and_verify_ends_before_the_trigger_even_when_every_try_times_out(templates):
+    _, properties = functions(templates["dev"])["triggers.custom_auth.handler"]
+    authsignal = float(properties["Environment"]["Variables"]["AUTHSIGNAL_TIMEOUT_SECONDS"])
+    every_try = _aws_call_worst(attempts=importlib.import_module("lambdas.shared.aws").ATTEMPTS)
+    create_cold = every_try + authsignal  # the secret read, track
+    verify_warm = authsignal + 2 * every_try  # validate, the single-use put, the contact update
+    assert max(create_cold, verify_warm) < properties["Timeout"]
 
 
 def test_only_the_sdk_functions_get_the_secret_arn_and_url(templates, configs):
@@ -68,8 +90,8 @@ def test_no_environment_variable_holds_a_secret_value(templates):
     for environment in ("dev", "prod"):
         for _, properties in functions(templates[environment]).values():
             for name, value in properties["Environment"]["Variables"].items():
-                assert "KEY" not in name or name.endswith("_ARN")
-                assert "PLACEHOLDER" not in str(value)
+                assert "KEY" not in name.split("_") or name.endswith("_ARN")
+                assert "PLACEHOLDER" not in str(value) and "authsignalSecretKeyNotSet" not in str(value)
 
 
 @pytest.mark.parametrize("environment", ["dev", "prod"])

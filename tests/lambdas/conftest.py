@@ -24,6 +24,9 @@ from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import (
     ATTEMPT_LIMIT,
     AUTHSIGNAL_FAULTS,
+    PASSKEY_TOKEN_MAX_AGE_SECONDS,
+    RECENT_AUTH_MINUTES,
+    SINGLE_USE_TABLE,
     REGION,
     SECRET_KEY,
     TIMEOUT_SECONDS,
@@ -31,6 +34,7 @@ from tests.lambdas.support import (
     Secrets,
     User,
     cold_start,
+    create_single_use_table,
     new_user,
 )
 
@@ -74,7 +78,9 @@ class Aws:
     """What outlives a test: an admin client of a session other than the functions' one."""
 
     def __init__(self) -> None:
-        self.admin = boto3.session.Session(region_name=REGION).client("secretsmanager")  # reads not counted
+        admin_session = boto3.session.Session(region_name=REGION)
+        self.admin = admin_session.client("secretsmanager")  # reads not counted
+        self.admin_dynamodb = admin_session.client("dynamodb")
         self.current: Secrets | None = None
 
     def count(self, **_: Any) -> None:
@@ -85,17 +91,22 @@ class Aws:
 @pytest.fixture(autouse=True)
 def environment(monkeypatch: pytest.MonkeyPatch, authsignal_server: FakeAuthsignal, aws: Aws) -> Iterator[Secrets]:
     """The functions' environment, as the stack sets it, the secret in moto's Secrets Manager,
-    a fake Authsignal that remembers nothing, and a new cold start for every test."""
+    the single-use table in moto's DynamoDB, a fake Authsignal that remembers nothing, and a new
+    cold start for every test."""
     authsignal_server.reset()
     for name, value in {
         "AUTHSIGNAL_URL": authsignal_server.base_url + "/v1",
         "AUTHSIGNAL_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS),
         "ATTEMPT_LIMIT": str(ATTEMPT_LIMIT),
+        "RECENT_AUTH_MINUTES": str(RECENT_AUTH_MINUTES),
         "ENVIRONMENT_NAME": "test",
+        "SINGLE_USE_TABLE_NAME": SINGLE_USE_TABLE,
+        "PASSKEY_TOKEN_MAX_AGE_SECONDS": str(PASSKEY_TOKEN_MAX_AGE_SECONDS),
     }.items():
         monkeypatch.setenv(name, value)
     with mock_aws():  # fresh, empty backends for every test
         arn = aws.admin.create_secret(Name="authsignal-secret-key", SecretString=SECRET_KEY)["ARN"]
+        create_single_use_table(aws.admin_dynamodb)
         monkeypatch.setenv("AUTHSIGNAL_SECRET_ARN", arn)
         aws.current = Secrets(arn=arn, admin=aws.admin)
         cold_start()

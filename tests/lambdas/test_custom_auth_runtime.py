@@ -30,17 +30,19 @@ def sign_in(fake: FakeAuthsignal, user: User) -> bool:
         decision = custom_auth.handler(define_event(user, session))["response"]
         if decision["issueTokens"] or decision["failAuthentication"]:
             return bool(decision["issueTokens"])
-        public = custom_auth.handler(create_event(user, session))["response"]["publicChallengeParameters"]
-        fake.complete(public["token"])
-        session.append(entry(custom_auth.handler(verify_event(user, public["token"]))["response"]["answerCorrect"]))
+        created = custom_auth.handler(create_event(user, session))["response"]
+        token = fake.complete(created["publicChallengeParameters"]["token"])
+        answer = verify_event(user, token, created["privateChallengeParameters"]["idempotencyKey"])
+        session.append(entry(custom_auth.handler(answer)["response"]["answerCorrect"]))
 
 
 def test_each_trigger_source_is_served_by_its_own_trigger(fake: FakeAuthsignal, email_user: User) -> None:
     assert custom_auth.handler(define_event(email_user, []))["response"]["challengeName"] == "CUSTOM_CHALLENGE"
-    public = custom_auth.handler(create_event(email_user))["response"]["publicChallengeParameters"]
-    assert set(public) == {"url", "token", "isEnrolled"}
-    fake.complete(public["token"])
-    assert custom_auth.handler(verify_event(email_user, public["token"]))["response"] == {"answerCorrect": True}
+    created = custom_auth.handler(create_event(email_user))["response"]
+    assert set(created["publicChallengeParameters"]) == {"url", "token", "isEnrolled"}
+    token = fake.complete(created["publicChallengeParameters"]["token"])
+    answer = verify_event(email_user, token, created["privateChallengeParameters"]["idempotencyKey"])
+    assert custom_auth.handler(answer)["response"] == {"answerCorrect": True}
     assert custom_auth.handler(define_event(email_user, [entry(True)]))["response"]["issueTokens"] is True
 
 
@@ -60,6 +62,20 @@ def test_any_other_trigger_source_is_refused_with_one_log_line(
     assert (problem["event"], problem["reason"]) == ("trigger_refused", "unknown_trigger_source")
     assert "trigger" not in problem
     assert fake.calls() == []
+
+
+@pytest.mark.parametrize("user_not_found", [False, True], ids=["known", "unknown"])
+def test_a_refused_source_is_logged_by_the_sub_never_the_typed_user_name(
+        email_user: User, logs: Logs, user_not_found: bool) -> None:
+    # for a user Cognito did not find, userName is the address as typed (DESIGN.md: logs)
+    event = define_event(email_user, [], user_not_found=user_not_found)
+    event["triggerSource"] = "PreSignUp_SignUp"
+
+    with pytest.raises(UnknownTrigger):
+        custom_auth.handler(event)
+
+    assert logs.one_problem().get("correlation_id") == (None if user_not_found else email_user.sub)
+    assert email_user.typed not in logs.text
 
 
 @pytest.mark.parametrize("event", [None, [], "DefineAuthChallenge_Authentication", {"request": {}}])
@@ -96,15 +112,18 @@ def test_a_refused_source_after_a_served_one_is_not_named_after_it(
     assert "trigger" not in logs.one_problem()
 
 
-def test_a_whole_sign_in_reads_the_secret_once_and_makes_one_client(
+def test_two_whole_sign_ins_read_the_secret_once_and_make_each_client_once(
         fake: FakeAuthsignal, secrets: Secrets, email_user: User, other_user: User) -> None:
     from shared import aws
 
     assert sign_in(fake, email_user) is True
+    made = {service: aws.client(service) for service in aws.services()}
     assert sign_in(fake, other_user) is True
 
     assert secrets.reads == 1
-    assert aws.services() == ["secretsmanager"]
+    # the secret, and the single-use put (both users' contacts are verified: no Cognito call)
+    assert sorted(made) == aws.services() == ["dynamodb", "secretsmanager"]
+    assert all(aws.client(service) is client for service, client in made.items())
 
 
 def _modules_after(*events: dict[str, Any]) -> set[str]:

@@ -1,0 +1,40 @@
+"""Verification follows proof: after a correct answer proven by an OTP (or magic link) sent to
+the account's email, or an SMS to its phone number, that contact becomes ``*_verified``.
+
+Only when the account has that contact and it is not verified yet (one AdminUpdateUserAttributes
+call, on this pool only). A failure is logged as one line and does not fail the sign-in: the
+person did prove the contact; the flag will be set on a later sign-in. The client is the
+container's one Cognito client (shared/aws).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared import aws
+from shared.event import optional_str
+from shared.log import decision, error_summary
+
+# Authsignal verificationMethod -> the Cognito contact it proves
+PROVES = {"EMAIL_OTP": "email", "EMAIL_MAGIC_LINK": "email", "SMS": "phone_number"}
+
+
+def mark_verified(event: Any, verification_method: object, correlation_id: str | None) -> str | None:
+    """Set the contact proven by ``verification_method`` verified; the attribute set, or None."""
+    contact = PROVES.get(verification_method) if isinstance(verification_method, str) else None
+    if contact is None or not optional_str(event, f"request.userAttributes.{contact}"):
+        return None
+    flag = f"{contact}_verified"
+    if optional_str(event, f"request.userAttributes.{flag}") == "true":
+        return None
+    try:
+        aws.client("cognito-idp").admin_update_user_attributes(
+            UserPoolId=event["userPoolId"], Username=event["userName"],
+            UserAttributes=[{"Name": flag, "Value": "true"}],
+        )
+    except Exception as error:  # noqa: BLE001 - logged; the sign-in itself stands
+        decision("contact_verification_failed", metric="ContactVerificationFailed", level="WARNING",
+                 correlation_id=correlation_id, reason=flag, error=error_summary(error))
+        return None
+    return flag
+
