@@ -28,7 +28,8 @@ from botocore.exceptions import ClientError
 from e2e.emulator import ACCOUNT, REGION, ROOT, aws_client
 from stacks.config import stack_name
 
-CDK = ROOT / "node_modules" / ".bin" / "cdk"  # the pinned CLI (package-lock.json), what `npx cdk` runs
+# The pinned CLI (package-lock.json), whatever the working directory; never one npx would download.
+CDK = ["npx", "--no-install", "--prefix", str(ROOT), "cdk"]
 TOOLKIT_STACK = "CDKToolkit"
 CLI_TIMEOUT_SECONDS = 300
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -71,9 +72,9 @@ def cli_environment(endpoint_url: str) -> dict[str, str]:
 
 def start_cdk(arguments: list[str], endpoint_url: str, *, cwd: Path = ROOT) -> subprocess.Popen[str]:
     """``cdk ARGUMENTS --no-notices`` against the emulator, running; ``finish_cdk`` waits for it."""
-    if not CDK.exists():
-        raise DeployError(f"{CDK.relative_to(ROOT)} is missing: run scripts/setup (it installs the pinned CDK CLI)")
-    return subprocess.Popen([str(CDK), *arguments, "--no-notices"], cwd=cwd, env=cli_environment(endpoint_url),
+    if not (ROOT / "node_modules" / ".bin" / "cdk").exists():
+        raise DeployError("the pinned CDK CLI is missing from node_modules: run scripts/setup")
+    return subprocess.Popen([*CDK, *arguments, "--no-notices"], cwd=cwd, env=cli_environment(endpoint_url),
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -84,10 +85,14 @@ def finish_cdk(process: subprocess.Popen[str]) -> str:
     except subprocess.TimeoutExpired:
         process.kill()
         output, _ = process.communicate()
-        raise DeployError(f"cdk {process.args[1]} took over {CLI_TIMEOUT_SECONDS} s:\n{_tail(output)}") from None
+        raise DeployError(f"cdk {_command(process)} took over {CLI_TIMEOUT_SECONDS} s:\n{_tail(output)}") from None
     if process.returncode != 0:
-        raise DeployError(f"cdk {process.args[1]} failed (status {process.returncode}):\n{_tail(output)}")
+        raise DeployError(f"cdk {_command(process)} failed (status {process.returncode}):\n{_tail(output)}")
     return output
+
+
+def _command(process: subprocess.Popen[str]) -> str:
+    return process.args[len(CDK)]  # type: ignore[index]
 
 
 def _tail(output: str, lines: int = 25) -> str:
