@@ -177,8 +177,8 @@ Local sandbox of {deployment.stack_name} is up (done after: {", ".join(f"{k} {v:
   logs              {sandbox.emulator.workdir}
 
 Sign in (in another terminal):
-  scripts/sign-in --endpoint-url {endpoint} --fake-authsignal {sandbox.authsignal.base_url} \\
-    --username ada@example.com --sign-up --call-api
+  scripts/sign-in --stack {deployment.stack_name} --endpoint-url {endpoint} \\
+    --fake-authsignal {sandbox.authsignal.base_url} --username ada@example.com --sign-up --call-api
 
 Redeploy after a change (cdk deploy -c env=local, as into AWS):
   scripts/deploy-local --endpoint-url {endpoint}
