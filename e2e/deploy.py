@@ -17,7 +17,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -159,31 +158,25 @@ def set_authsignal_secret(endpoint_url: str, secret_id: str, secret_key: str) ->
     aws_client("secretsmanager", endpoint_url).put_secret_value(SecretId=secret_id, SecretString=secret_key)
 
 
-def timed(timings: dict[str, float], name: str, step: Callable[[], Any]) -> Any:
-    started = time.monotonic()
-    try:
-        return step()
-    finally:
-        timings[name] = time.monotonic() - started
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/deploy-local", description=__doc__.split("\n\n")[0])
     parser.add_argument("--endpoint-url", default="http://127.0.0.1:4566", help="the emulator (default %(default)s)")
     parser.add_argument("--env", default="local", help="the environment to deploy (default %(default)s)")
     parser.add_argument("--app", type=Path, help="a cloud assembly to deploy (default: synthesize, as cdk deploy does)")
     options = parser.parse_args(argv)
-    timings: dict[str, float] = {}
     try:
         if not bootstrapped(options.endpoint_url):
+            started = time.monotonic()
             with tempfile.TemporaryDirectory(prefix="cdk-bootstrap-") as scratch:
-                timed(timings, "bootstrap", lambda: finish_cdk(start_bootstrap(options.endpoint_url, Path(scratch))))
-        stack = timed(timings, "deploy", lambda: deploy(options.endpoint_url, options.env, app=options.app))
+                finish_cdk(start_bootstrap(options.endpoint_url, Path(scratch)))
+            print(f"cdk bootstrap: {time.monotonic() - started:.1f} s", flush=True)
+        started = time.monotonic()
+        stack = deploy(options.endpoint_url, options.env, app=options.app)
     except (DeployError, ClientError) as error:
         print(f"deploy failed: {error}", file=sys.stderr)
         return 1
     print(json.dumps({stack.stack_name: stack.outputs}, indent=2))
-    print(", ".join(f"{name} {seconds:.1f} s" for name, seconds in timings.items()))
+    print(f"cdk deploy {stack.stack_name}: {time.monotonic() - started:.1f} s")
     return 0
 
 

@@ -1,6 +1,7 @@
 """The local deploy is ``cdk deploy`` of what was synthesized: every resource, the template
 unchanged, the functions calling Authsignal where the local environment's configuration says;
-and a deploy the CLI refuses stops with the CLI's own reason."""
+a deploy the CLI refuses stops with the CLI's own reason; and the CLI never sees the caller's AWS
+configuration, nor an endpoint beyond this machine."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 
 import pytest
 
-from e2e.deploy import DeployError, deploy, deployed_template
+from e2e.deploy import DeployError, cli_environment, deploy, deployed_template
 from e2e.sandbox import STACK_NAME, LocalSandbox
 
 
@@ -62,3 +63,25 @@ def test_a_deploy_the_cli_refuses_stops_with_the_cli_s_reason(sandbox: LocalSand
 
     assert "cdk deploy failed" in str(failed.value)
     assert "nosuchenv-Passwordless" in str(failed.value)
+
+
+def test_the_cli_gets_the_emulator_and_test_credentials_and_nothing_of_the_callers_aws_configuration(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {"AWS_PROFILE": "prod", "AWS_ACCESS_KEY_ID": "AKIAREALKEY", "AWS_SECRET_ACCESS_KEY": "real",
+                        "AWS_SESSION_TOKEN": "real", "AWS_ENDPOINT_URL_S3": "https://s3.amazonaws.com",
+                        "AWS_CONFIG_FILE": "/home/me/.aws/config"}.items():
+        monkeypatch.setenv(name, value)
+
+    aws = {name: value for name, value in cli_environment("http://127.0.0.1:4566").items() if name.startswith("AWS_")}
+
+    assert aws == {"AWS_ENDPOINT_URL": "http://127.0.0.1:4566", "AWS_ACCESS_KEY_ID": "test",
+                   "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+                   "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+                   "AWS_EC2_METADATA_DISABLED": "true"}
+
+
+@pytest.mark.parametrize("endpoint", ["https://cloudformation.us-east-1.amazonaws.com", "http://10.0.0.8:4566",
+                                      "http://127.0.0.1.example.com:4566"])
+def test_the_cli_is_never_pointed_beyond_this_machine(endpoint: str) -> None:
+    with pytest.raises(DeployError, match="targets a local emulator only"):
+        cli_environment(endpoint)
