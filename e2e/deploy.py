@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -74,7 +75,15 @@ def start_cdk(arguments: list[str], endpoint_url: str, *, cwd: Path = ROOT) -> s
     if not (ROOT / "node_modules" / ".bin" / "cdk").exists():
         raise DeployError("the pinned CDK CLI is missing from node_modules: run scripts/setup")
     return subprocess.Popen([*CDK, *arguments, "--no-notices"], cwd=cwd, env=cli_environment(endpoint_url),
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+
+
+def stop_cdk(process: subprocess.Popen[str]) -> None:
+    """End a ``start_cdk`` process that is still running, with what it started (the app, a synth)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def finish_cdk(process: subprocess.Popen[str]) -> str:
@@ -82,7 +91,7 @@ def finish_cdk(process: subprocess.Popen[str]) -> str:
     try:
         output, _ = process.communicate(timeout=CLI_TIMEOUT_SECONDS)
     except subprocess.TimeoutExpired:
-        process.kill()
+        stop_cdk(process)
         output, _ = process.communicate()
         raise DeployError(f"cdk {_command(process)} took over {CLI_TIMEOUT_SECONDS} s:\n{_tail(output)}") from None
     if process.returncode != 0:

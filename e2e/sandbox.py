@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,7 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from e2e.deploy import (DeployedStack, DeployError, deploy, finish_cdk, set_authsignal_secret, start_bootstrap,
-                        start_cdk)
+                        start_cdk, stop_cdk)
 from e2e.emulator import HOST, ROOT, Emulator, EmulatorError, port_in_use, start_emulator
 from e2e.fake_authsignal import FakeAuthsignalControls, FakeAuthsignalError, start_fake_authsignal
 from e2e.signin import Deployment, PasswordlessClient, Say, quiet
@@ -117,7 +116,7 @@ def local_sandbox(workdir: Path, *, authsignal_url: str, assembly: Callable[[], 
         done("emulator")
         say(f"MiniStack on {endpoint}, fake Authsignal on {fake.controls.base_url}; cdk bootstrap…")
         bootstrap = start_bootstrap(endpoint, workdir)
-        cleanup.callback(_kill, bootstrap)
+        cleanup.callback(stop_cdk, bootstrap)
         cdk_out = assembly()
         done("assembly")
         finish_cdk(bootstrap)
@@ -137,19 +136,13 @@ def local_sandbox(workdir: Path, *, authsignal_url: str, assembly: Callable[[], 
 def _synthesize_in_background(outdir: Path, cleanup: ExitStack) -> Callable[[], Path]:
     """Start ``cdk synth -c env=local -o OUTDIR``; returns what waits for it."""
     synth = start_cdk(["synth", "--quiet", "-c", f"env={ENVIRONMENT}", "-o", str(outdir)], f"http://{HOST}")
-    cleanup.callback(_kill, synth)
+    cleanup.callback(stop_cdk, synth)
 
     def wait() -> Path:
         finish_cdk(synth)
         return outdir
 
     return wait
-
-
-def _kill(process: subprocess.Popen[str]) -> None:
-    if process.poll() is None:
-        process.kill()
-        process.wait()
 
 
 def main(argv: list[str] | None = None) -> int:
