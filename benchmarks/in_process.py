@@ -121,7 +121,8 @@ def harness() -> Iterator[Harness]:
     os.environ.update({
         "AWS_DEFAULT_REGION": REGION, "AWS_ACCESS_KEY_ID": "benchmark", "AWS_SECRET_ACCESS_KEY": "benchmark",
         "AWS_SESSION_TOKEN": "benchmark", "AUTHSIGNAL_URL": fake.base_url + "/v1",
-        "AUTHSIGNAL_TIMEOUT_SECONDS": TIMEOUT_SECONDS, "ATTEMPT_LIMIT": "3", "ENVIRONMENT_NAME": "benchmark",
+        "AUTHSIGNAL_TIMEOUT_SECONDS": TIMEOUT_SECONDS, "ATTEMPT_LIMIT": "3", "RECENT_AUTH_MINUTES": "10",
+        "ENVIRONMENT_NAME": "benchmark",
     })
     os.environ.pop("AWS_PROFILE", None)
     sys.path.insert(0, str(SOURCE))

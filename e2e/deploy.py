@@ -163,7 +163,7 @@ def _restore_cors(endpoint_url: str, stack: DeployedStack, template: dict[str, A
 
 
 def set_authsignal_secret(endpoint_url: str, secret_id: str, secret_key: str) -> None:
-    """Put the Authsignal secret key in the emulator's Secrets Manager (the stack creates a placeholder)."""
+    """Put the Authsignal secret key in the emulator's Secrets Manager (the stack creates it not set)."""
     aws_client("secretsmanager", endpoint_url).put_secret_value(SecretId=secret_id, SecretString=secret_key)
 
 

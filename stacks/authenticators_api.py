@@ -51,7 +51,8 @@ class AuthenticatorsApi(Construct):
             with_dependencies=True, timeout=FUNCTION_TIMEOUT,
             environment={**runtime_environment, "AUTHSIGNAL_SECRET_ARN": secret.secret_arn,
                          "AUTHSIGNAL_URL": config.authsignal_url,
-                         "AUTHSIGNAL_TIMEOUT_SECONDS": AUTHSIGNAL_TIMEOUT_SECONDS},
+                         "AUTHSIGNAL_TIMEOUT_SECONDS": AUTHSIGNAL_TIMEOUT_SECONDS,
+                         "RECENT_AUTH_MINUTES": str(config.recent_auth_minutes)},
             log_retention_days=config.log_retention_days, removal_policy=removal_policy,
         )
         self.handler.allow_reading(secret)

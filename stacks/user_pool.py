@@ -35,7 +35,7 @@ class PasswordlessUserPool(Construct):
         self.triggers: dict[str, PythonLambda] = {}  # by construct id: PreSignUp, DefineAuthChallenge, ...
 
         def trigger(name: str, module: str, description: str, *, needs_authsignal: bool,
-                    extra: dict[str, str] | None = None) -> PythonLambda:
+                    extra: dict[str, str] | None = None, signs_in: bool = True) -> PythonLambda:
             environment = {**runtime_environment, **(extra or {})}
             if needs_authsignal:
                 environment |= {"AUTHSIGNAL_SECRET_ARN": secret.secret_arn, "AUTHSIGNAL_URL": config.authsignal_url,
@@ -44,6 +44,8 @@ class PasswordlessUserPool(Construct):
                 self, name, handler=f"triggers.{module}.handler", description=description,
                 with_dependencies=needs_authsignal, timeout=TRIGGER_TIMEOUT, environment=environment,
                 log_retention_days=config.log_retention_days, removal_policy=removal_policy,
+                # Concurrency set aside for sign-in, so a flood elsewhere in the account cannot starve it.
+                reserved_concurrency=config.trigger_reserved_concurrency if signs_in else None,
             )
             if needs_authsignal:
                 function.allow_reading(secret)
@@ -51,7 +53,7 @@ class PasswordlessUserPool(Construct):
             return function
 
         pre_sign_up = trigger("PreSignUp", "pre_sign_up", "Confirms new users; the first sign-in proves ownership",
-                              needs_authsignal=False)
+                              needs_authsignal=False, signs_in=False)
         define = trigger("DefineAuthChallenge", "define_auth_challenge",
                          "Issues tokens only after a successful custom challenge",
                          needs_authsignal=False, extra={"ATTEMPT_LIMIT": str(config.attempt_limit)})

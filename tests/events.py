@@ -3,6 +3,7 @@ the runtime tests (tests/lambdas) and the benchmark (benchmarks/in_process.py)."
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -81,8 +82,10 @@ def verify_event(user: User, answer: Any) -> dict[str, Any]:
                     {"answerCorrect": None})
 
 
-def access_claims(user: User) -> dict[str, str]:
-    """An access token's claims as the JWT authorizer passes them (all values strings)."""
+def access_claims(user: User, *, auth_time: int | None = None) -> dict[str, str]:
+    """An access token's claims as the JWT authorizer passes them (all values strings), of a
+    sign-in at ``auth_time`` (default: just now, so routes needing a recent sign-in accept it)."""
+    signed_in = int(time.time()) if auth_time is None else auth_time
     return {
         "sub": user.sub,
         "iss": f"https://cognito-idp.{REGION}.amazonaws.com/{USER_POOL_ID}",
@@ -91,9 +94,9 @@ def access_claims(user: User) -> dict[str, str]:
         "event_id": str(uuid.uuid4()),
         "token_use": "access",
         "scope": "aws.cognito.signin.user.admin",
-        "auth_time": "1735787045",
-        "exp": "1735790645",
-        "iat": "1735787045",
+        "auth_time": str(signed_in),
+        "exp": str(signed_in + 3600),
+        "iat": str(signed_in),
         "jti": str(uuid.uuid4()),
         "username": user.sub,
     }

@@ -76,3 +76,11 @@ def test_api_url_is_an_output(templates):
     api_id, _ = only(templates["dev"], "AWS::ApiGatewayV2::Api")
     assert templates["dev"]["Outputs"]["ApiUrl"]["Value"] == {
         "Fn::Join": ["", [{"Fn::GetAtt": [api_id, "ApiEndpoint"]}, "/"]]}
+
+
+@pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
+def test_the_api_function_gets_the_recent_sign_in_window_from_config(templates, configs, environment):
+    _, integration = only(templates[environment], "AWS::ApiGatewayV2::Integration")
+    function_id = integration["Properties"]["IntegrationUri"]["Fn::GetAtt"][0]
+    variables = templates[environment]["Resources"][function_id]["Properties"]["Environment"]["Variables"]
+    assert variables["RECENT_AUTH_MINUTES"] == str(configs[environment].recent_auth_minutes)

@@ -70,7 +70,7 @@ def test_no_environment_variable_holds_a_secret_value(templates):
         for _, properties in functions(templates[environment]).values():
             for name, value in properties["Environment"]["Variables"].items():
                 assert "KEY" not in name or name.endswith("_ARN")
-                assert "PLACEHOLDER" not in str(value)
+                assert "PLACEHOLDER" not in str(value) and "authsignalSecretKeyNotSet" not in str(value)
 
 
 @pytest.mark.parametrize("environment", ["dev", "prod"])

@@ -78,3 +78,10 @@ def test_stack_outputs_name_what_a_client_needs(templates):
     assert set(templates["dev"]["Outputs"]) >= {"UserPoolId", "UserPoolClientId", "Region", "AuthsignalSecretArn",
                                                 "ApiUrl"}
 
+
+
+def test_production_access_and_id_tokens_last_15_minutes(templates):
+    (client,) = resources(templates["prod"], "AWS::Cognito::UserPoolClient").values()
+    properties = client["Properties"]
+    assert (properties["AccessTokenValidity"], properties["IdTokenValidity"]) == (15, 15)
+    assert properties["TokenValidityUnits"]["AccessToken"] == "minutes"

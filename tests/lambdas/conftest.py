@@ -23,6 +23,7 @@ from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import (
     ATTEMPT_LIMIT,
     AUTHSIGNAL_FAULTS,
+    RECENT_AUTH_MINUTES,
     REGION,
     SECRET_KEY,
     TIMEOUT_SECONDS,
@@ -91,6 +92,7 @@ def environment(monkeypatch: pytest.MonkeyPatch, authsignal_server: FakeAuthsign
         "AUTHSIGNAL_URL": authsignal_server.base_url + "/v1",
         "AUTHSIGNAL_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS),
         "ATTEMPT_LIMIT": str(ATTEMPT_LIMIT),
+        "RECENT_AUTH_MINUTES": str(RECENT_AUTH_MINUTES),
         "ENVIRONMENT_NAME": "test",
     }.items():
         monkeypatch.setenv(name, value)

@@ -29,6 +29,7 @@ from tests.events import (  # noqa: F401 - the runtime tests import the event bu
 
 SECRET_KEY = "sk-test-7f3a9c1e5b2d48f6a0c4e8b1d3f5a7c9"  # distinctive, so a leak check can find it
 ATTEMPT_LIMIT = 3
+RECENT_AUTH_MINUTES = 10
 TIMEOUT_SECONDS = 0.3
 SLOWER_THAN_TIMEOUT = 0.6
 
