@@ -72,6 +72,8 @@ class AuthenticatorsApi(Construct):
                 allow_methods=[apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST,
                                apigwv2.CorsHttpMethod.DELETE],
                 allow_headers=["Authorization", "Content-Type"],
+                # the step-up answer (RFC 9470) of a stale sign-in carries max_age in this header
+                expose_headers=["WWW-Authenticate"],
                 max_age=Duration.hours(1),
             ),
         )

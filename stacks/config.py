@@ -67,6 +67,7 @@ class EnvironmentConfig:
     recent_auth_minutes: int
     sign_in_requests_per_5_minutes_per_ip: int | None
     trigger_reserved_concurrency: int | None
+    passkey_token_max_age_seconds: int
 
 
 def _integer(low: int, high: int) -> Callable[[str, Any], int]:
@@ -130,6 +131,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str, Any], Any], Any]] = {
     "recentAuthMinutes": ("recent_auth_minutes", _integer(1, 60), 10),
     "signInRequestsPer5MinutesPerIp": ("sign_in_requests_per_5_minutes_per_ip", _integer(10, 2_000_000_000), None),
     "triggerReservedConcurrency": ("trigger_reserved_concurrency", _integer(1, 1000), None),
+    "passkeyTokenMaxAgeSeconds": ("passkey_token_max_age_seconds", _integer(30, 900), 300),
 }
 # With ``"localEmulator": true`` an environment deploys into a local emulator only (account
 # 000000000000, checked below), so its Lambdas may call a fake Authsignal over plain http on loopback.

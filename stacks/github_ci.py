@@ -51,6 +51,7 @@ class GitHubCiConfig:
     environments: tuple[str, ...]
     provider_arn: str | None
     qualifier: str
+    released: frozenset[str] = frozenset()  # production environments: deployed from release tags too
 
 
 def select_github_ci(context: Callable[[str], Any]) -> GitHubCiConfig | None:
@@ -64,8 +65,8 @@ def select_github_ci(context: Callable[[str], Any]) -> GitHubCiConfig | None:
     if not isinstance(repository, str) or not _REPOSITORY.fullmatch(repository):
         raise ConfigError(f"{REPOSITORY_KEY} must be OWNER/REPO (or OWNER@ID/REPO@ID as in your OIDC sub claim), "
                           f"got {repository!r}")
-    known = context(ENVIRONMENTS_KEY)
-    known = list(known) if isinstance(known, Mapping) else []
+    entries = context(ENVIRONMENTS_KEY)
+    known = list(entries) if isinstance(entries, Mapping) else []
     environments = _environment_names(context(ENVIRONMENTS_CI_KEY), known)
     provider_arn = context(PROVIDER_KEY)
     if provider_arn is not None and (not isinstance(provider_arn, str) or not _PROVIDER_ARN.fullmatch(provider_arn)):
@@ -75,8 +76,10 @@ def select_github_ci(context: Callable[[str], Any]) -> GitHubCiConfig | None:
     if not isinstance(qualifier, str) or not _QUALIFIER.fullmatch(qualifier):
         raise ConfigError(f"{QUALIFIER_KEY} must be the CDK bootstrap qualifier (lower-case letters and digits, "
                           f"at most 10), got {qualifier!r}")
+    released = frozenset(name for name in environments
+                         if isinstance(entries[name], Mapping) and entries[name].get("production") is True)
     return GitHubCiConfig(repository=repository, environments=environments, provider_arn=provider_arn,
-                          qualifier=qualifier)
+                          qualifier=qualifier, released=released)
 
 
 def _environment_names(raw: Any, known: list[str]) -> tuple[str, ...]:
@@ -101,10 +104,19 @@ def _environment_names(raw: Any, known: list[str]) -> tuple[str, ...]:
     return tuple(names)
 
 
-def deploy_trust(repository: str, environment: str) -> dict[str, Any]:
-    """Only a job of this repository that names the GitHub environment ``environment``."""
+# The refs the deploy workflow deploys from: main (pushes, manual runs) and, for production, the
+# release tags. A job on any other branch that names the environment gets no role, whatever the
+# GitHub environment's own branch rules say.
+DEPLOY_REFS = ("refs/heads/main",)
+RELEASE_REFS = ("refs/tags/v*",)
+
+
+def deploy_trust(repository: str, environment: str, *, released: bool = False) -> dict[str, Any]:
+    """Only a job of this repository that names the GitHub environment ``environment`` and runs
+    on main (or, for a ``released`` environment, on a release tag ``v*``)."""
     return {"StringEquals": {f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE,
-                             f"{GITHUB_OIDC_HOST}:sub": f"repo:{repository}:environment:{environment}"}}
+                             f"{GITHUB_OIDC_HOST}:sub": f"repo:{repository}:environment:{environment}"},
+            "StringLike": {f"{GITHUB_OIDC_HOST}:ref": list(DEPLOY_REFS + (RELEASE_REFS if released else ()))}}
 
 
 def diff_trust(repository: str) -> dict[str, Any]:
@@ -138,7 +150,8 @@ class GitHubCiStack(Stack):
             role = iam.Role(
                 self, f"Deploy-{environment}", role_name=f"passwordless-deploy-{environment}",
                 description=f"GitHub Actions deploys {stack_name(environment)} through the CDK bootstrap roles",
-                assumed_by=iam.WebIdentityPrincipal(provider_arn, deploy_trust(config.repository, environment)),
+                assumed_by=iam.WebIdentityPrincipal(provider_arn, deploy_trust(
+                    config.repository, environment, released=environment in config.released)),
             )
             role.add_to_policy(iam.PolicyStatement(actions=["sts:AssumeRole"], resources=bootstrap_roles))
             _acknowledge_wildcards(role, [_nag_resource(config.qualifier, name) for name in BOOTSTRAP_ROLES], (

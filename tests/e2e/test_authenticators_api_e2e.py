@@ -37,7 +37,7 @@ def test_an_added_passkey_signs_the_user_in(
     assert tokens.access_claims["sub"] == signed_in.sub
     track = [body for method, path, body in calls_for(authsignal, signed_in.sub)
              if path == f"/v1/users/{signed_in.sub}/actions/{SIGN_IN_ACTION}"][-1]
-    assert track.get("challengeId"), "the create trigger attributes the pending passkey challenge to cognitoAuth"
+    assert track == {"email": signed_in.username}  # the user's own contact; no challenge looked up or attributed
 
 
 def test_authenticators_are_listed_without_secrets_and_deleted_but_never_the_last(

@@ -7,9 +7,17 @@ must speak HTTP. Why this small: a fake is as small as the contract it stands fo
 Endpoints (under ``/v1``, basic auth with the secret key as username, else 401):
   POST   /users/{userId}/actions/{action}        track
   POST   /validate                               validate a token
-  GET    /challenges?userId=&action=&verificationMethod=   the user's pending passkey challenge
   GET    /users/{userId}/authenticators          list authenticators
   DELETE /users/{userId}/authenticators/{id}     remove one
+
+What it models, as Authsignal documents it, and never more forgiving than the real service could
+be: every tracked action has its own ``idempotencyKey``; completing its challenge (``complete``)
+yields a validation token distinct from the track token, and the track token itself never
+validates as succeeded; ``passkey.signIn(action)`` (``passkey_sign_in``) creates its own
+succeeded action with ``verificationMethod: PASSKEY``. Where the real behaviour is unknown it
+takes the lenient side: a validation token validates any number of times, and ``validate``
+ignores the ``userId`` and ``action`` it is given, so the product's own checks (this user, this
+action, this sign-in, once) are what the tests prove.
 
 Test controls are the public methods of ``FakeAuthsignal``; out-of-process users reach the same
 methods as ``POST /__fake/{method}`` with the keyword arguments as a JSON object, and read the
@@ -27,7 +35,8 @@ import socket
 import threading
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -37,9 +46,10 @@ VALID_STATES = frozenset({"ALLOW", "CHALLENGE_SUCCEEDED", "REVIEW_SUCCEEDED"})
 RULE_STATES = frozenset({"ALLOW", "CHALLENGE_REQUIRED", "BLOCK"})
 FAULT_KINDS = frozenset({"status", "delay", "bad_json", "content_type", "close"})
 CONTROLS = frozenset(
-    {"reset", "set_rule", "complete", "start_passkey_challenge", "complete_passkey_challenge",
-     "add_authenticator", "enrol_passkey", "fail"}
+    {"reset", "set_rule", "complete", "passkey_sign_in", "forge", "add_authenticator", "enrol_passkey", "fail"}
 )
+# What ``forge`` may change in what ``validate`` reports for a validation token.
+FORGEABLE = frozenset({"user_id", "action", "idempotency_key", "state", "state_updated_at", "verification_method"})
 
 
 @dataclass
@@ -55,18 +65,16 @@ class Call:
 
 @dataclass
 class _Action:
+    """One tracked action. ``None`` fields are left out of ``validate``'s answer."""
+
     user_id: str
     action: str
-    idempotency_key: str
+    idempotency_key: str | None
     state: str
+    state_updated_at: str | None
     scope: str | None = None
-
-
-@dataclass
-class _Challenge:
-    user_id: str
-    action: str
-    attributed_to: str | None = None  # the token of the action ``track`` attributed it to
+    contact: str | None = None  # "email" or "phoneNumber": where its OTP goes
+    verification_method: str | None = None
 
 
 @dataclass
@@ -82,12 +90,17 @@ class _Fault:
 class _State:
     default_rule: str = "CHALLENGE_REQUIRED"
     rules: dict[str, str] = field(default_factory=dict)
-    actions: dict[str, _Action] = field(default_factory=dict)  # by token
-    challenges: dict[str, _Challenge] = field(default_factory=dict)  # by challengeId
-    passkey_tokens: dict[str, str] = field(default_factory=dict)  # token -> challengeId
+    tracked: dict[str, _Action] = field(default_factory=dict)  # by the token track answered
+    validated: dict[str, _Action] = field(default_factory=dict)  # by validation token
     authenticators: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # user -> id -> item
     faults: list[_Fault] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
+
+
+def now_iso(offset_seconds: float = 0.0) -> str:
+    """An ISO 8601 UTC timestamp as Authsignal writes them (``2025-01-02T03:04:05.678Z``)."""
+    moment = datetime.now(timezone.utc) + timedelta(seconds=offset_seconds)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class FakeAuthsignal:
@@ -97,7 +110,7 @@ class FakeAuthsignal:
         self.secret = secret
         self._lock = threading.Lock()
         self._state = _State()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
+        self._server = _Server(("127.0.0.1", port), _handler_for(self))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -120,7 +133,7 @@ class FakeAuthsignal:
     # --- test controls -------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Forget everything: rules, actions, challenges, authenticators, faults, calls."""
+        """Forget everything: rules, actions, tokens, authenticators, faults, calls."""
         with self._lock:
             self._state = _State()
 
@@ -134,38 +147,53 @@ class FakeAuthsignal:
             else:
                 self._state.rules[user_id] = state
 
-    def complete(self, token: str, *, state: str = "CHALLENGE_SUCCEEDED", user_id: str | None = None,
-                 action: str | None = None) -> None:
-        """Do what a user does in the app (enter the OTP, use the passkey) for ``token``'s action.
+    def complete(self, token: str, *, state: str = "CHALLENGE_SUCCEEDED") -> str:
+        """Do what a user does in the app for ``token``'s action (enter the OTP sent to the contact
+        it was tracked with); returns the new validation token the client SDK hands the app.
 
-        ``user_id`` and ``action`` forge what ``validate`` will report, to test mismatches.
+        The method is ``EMAIL_OTP`` or ``SMS`` after the contact tracked; ``state`` lets a test
+        fail the challenge instead. The track token itself stays what it was.
         """
         with self._lock:
-            found = self._state.actions.get(token)
+            found = self._state.tracked.get(token)
             if found is None:
                 raise KeyError("the fake did not issue this token")
-            found.state = state
-            found.user_id = user_id or found.user_id
-            found.action = action or found.action
+            if found.state == "BLOCK":
+                raise KeyError("a blocked action has no challenge to complete")
+            completed = replace(found, state=state, state_updated_at=now_iso(),
+                                verification_method="SMS" if found.contact == "phoneNumber" else "EMAIL_OTP")
+            return self._issue_validation_token(completed)
 
-    def start_passkey_challenge(self, user_id: str, action: str = "cognitoAuth") -> str:
-        """A passkey challenge the app started for ``user_id``; pending until ``track`` takes it."""
-        challenge_id = str(uuid.uuid4())
-        with self._lock:
-            self._state.challenges[challenge_id] = _Challenge(user_id=user_id, action=action)
-        return challenge_id
-
-    def complete_passkey_challenge(self, challenge_id: str) -> str:
-        """The token the app gets from ``passkey.signIn``.
-
-        It validates for the action ``track`` attributed the challenge to (via ``challengeId``)
-        and for nothing before that: a passkey sign-in that create did not attribute fails.
+    def passkey_sign_in(self, user_id: str, action: str = "cognitoAuth",
+                        state_updated_at: str | None = None) -> str:
+        """What ``passkey.signIn(action)`` does in the app for a user with a passkey: its own
+        succeeded action (its own idempotency key, method ``PASSKEY``); returns its validation
+        token. ``state_updated_at`` (ISO 8601) ages the token, to test the age limit.
         """
-        token = "passkey-" + uuid.uuid4().hex
         with self._lock:
-            if challenge_id not in self._state.challenges:
-                raise KeyError("no such challenge")
-            self._state.passkey_tokens[token] = challenge_id
+            if not any(item["verificationMethod"] == "PASSKEY"
+                       for item in self._state.authenticators.get(user_id, {}).values()):
+                raise KeyError("the user has no passkey")
+            signed_in = _Action(user_id=user_id, action=action, idempotency_key=str(uuid.uuid4()),
+                                state="CHALLENGE_SUCCEEDED", state_updated_at=state_updated_at or now_iso(),
+                                verification_method="PASSKEY")
+            return self._issue_validation_token(signed_in)
+
+    def forge(self, token: str, **fields: Any) -> None:
+        """Change what ``validate`` reports for validation token ``token`` (``None`` leaves a field
+        out), to test answers the real service should never give."""
+        unknown = set(fields) - FORGEABLE
+        if unknown:
+            raise ValueError(f"forge may change only {sorted(FORGEABLE)}")
+        with self._lock:
+            found = self._state.validated.get(token)
+            if found is None:
+                raise KeyError("not a validation token of this fake")
+            self._state.validated[token] = replace(found, **fields)
+
+    def _issue_validation_token(self, action: _Action) -> str:
+        token = "validation-" + uuid.uuid4().hex
+        self._state.validated[token] = action
         return token
 
     def add_authenticator(self, user_id: str, *, verification_method: str = "PASSKEY",
@@ -200,11 +228,10 @@ class FakeAuthsignal:
         as Authsignal requires of a signed-in user adding another authenticator.
         """
         with self._lock:
-            found = self._state.actions.get(token)
+            found = self._state.tracked.get(token)
             if (found is None or found.action != "addAuthenticator" or found.scope != "add:authenticators"
                     or found.state == "BLOCK"):
                 raise KeyError("not a token of an addAuthenticator action with the add:authenticators scope")
-            found.state = "CHALLENGE_SUCCEEDED"
             user_id = found.user_id
         return self.add_authenticator(user_id, name=name)
 
@@ -228,9 +255,15 @@ class FakeAuthsignal:
             return list(self._state.calls)
 
     def issued_tokens(self) -> list[str]:
-        """Every token this fake handed out since the last reset (sign-in, add-passkey, passkey)."""
+        """Every token this fake handed out since the last reset (track and validation tokens)."""
         with self._lock:
-            return [*self._state.actions, *self._state.passkey_tokens]
+            return [*self._state.tracked, *self._state.validated]
+
+    def issued_idempotency_keys(self) -> list[str]:
+        """The idempotency key of every action tracked or signed in with a passkey."""
+        with self._lock:
+            return [action.idempotency_key or "" for action in (*self._state.tracked.values(),
+                                                                 *self._state.validated.values())]
 
     def authenticator_ids(self, user_id: str) -> set[str]:
         with self._lock:
@@ -255,13 +288,6 @@ class FakeAuthsignal:
                 return 200, self._track(user_id, action, body if isinstance(body, dict) else {})
             case ["v1", "validate"] if method == "POST":
                 return 200, self._validate(body if isinstance(body, dict) else {})
-            case ["v1", "challenges"] if method == "GET":
-                for challenge_id, challenge in state.challenges.items():
-                    if (challenge.user_id == query.get("userId") and challenge.action == query.get("action")
-                            and query.get("verificationMethod") == "PASSKEY" and challenge.attributed_to is None):
-                        return 200, {"challengeId": challenge_id, "userId": challenge.user_id,
-                                     "action": challenge.action, "verificationMethod": "PASSKEY"}
-                return 200, {}
             case ["v1", "users", user_id, "authenticators"] if method == "GET":
                 return 200, list(state.authenticators.get(user_id, {}).values())
             case ["v1", "users", user_id, "authenticators", authenticator_id] if method == "DELETE":
@@ -275,11 +301,10 @@ class FakeAuthsignal:
         token = "token-" + uuid.uuid4().hex
         rule = state.rules.get(user_id, state.default_rule)
         scope = body.get("scope") if isinstance(body.get("scope"), str) else None
-        tracked = _Action(user_id=user_id, action=action, idempotency_key=str(uuid.uuid4()), state=rule, scope=scope)
-        state.actions[token] = tracked
-        challenge = state.challenges.get(str(body.get("challengeId")))
-        if challenge and challenge.user_id == user_id and challenge.action == action and rule != "BLOCK":
-            challenge.attributed_to = token
+        contact = next((name for name in ("phoneNumber", "email") if body.get(name)), None)
+        tracked = _Action(user_id=user_id, action=action, idempotency_key=str(uuid.uuid4()), state=rule,
+                          state_updated_at=now_iso(), scope=scope, contact=contact)
+        state.tracked[token] = tracked
         return {
             "state": rule,
             "idempotencyKey": tracked.idempotency_key,
@@ -290,24 +315,28 @@ class FakeAuthsignal:
         }
 
     def _validate(self, body: dict[str, Any]) -> dict[str, Any]:
-        state = self._state
+        """A validation token reports its action; a track token reports what track decided
+        (never a succeeded challenge: that takes a validation token)."""
         token = body.get("token")
-        found = state.actions.get(token) if isinstance(token, str) else None
-        if found is None and isinstance(token, str) and token in state.passkey_tokens:
-            challenge = state.challenges[state.passkey_tokens[token]]
-            if challenge.attributed_to:
-                attributed = state.actions[challenge.attributed_to]
-                found = _Action(attributed.user_id, attributed.action, attributed.idempotency_key,
-                                "CHALLENGE_SUCCEEDED")
+        found = None
+        if isinstance(token, str):
+            found = self._state.validated.get(token) or self._state.tracked.get(token)
         if found is None:
             return {"isValid": False}
-        return {
+        answer = {
             "isValid": found.state in VALID_STATES,
             "state": found.state,
+            "stateUpdatedAt": found.state_updated_at,
             "userId": found.user_id,
             "action": found.action,
             "idempotencyKey": found.idempotency_key,
+            "verificationMethod": found.verification_method,
         }
+        return {key: value for key, value in answer.items() if value is not None}
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 64  # the default 5 refuses part of a burst of parallel sign-ins
 
 
 def _error(code: str, description: str) -> dict[str, str]:

@@ -65,6 +65,8 @@ def test_cors_allows_the_configured_origins_and_only_the_routes_methods(template
     assert cors["AllowOrigins"] == list(configs[environment].cors_origins)
     assert sorted(cors["AllowMethods"]) == ["DELETE", "GET", "POST"]
     assert cors["AllowHeaders"] == ["Authorization", "Content-Type"]
+    # a browser app must be able to read the RFC 9470 step-up answer (max_age) of a stale sign-in
+    assert cors["ExposeHeaders"] == ["WWW-Authenticate"]
 
 
 def test_production_allows_no_wildcard_origin(templates):

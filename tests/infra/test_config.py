@@ -50,12 +50,20 @@ def with_setting(key, value):
     ("signInRequestsPer5MinutesPerIp", 9, "a whole number from 10 to 2000000000"),
     ("signInRequestsPer5MinutesPerIp", True, "a whole number from 10 to 2000000000"),
     ("triggerReservedConcurrency", 0, "a whole number from 1 to 1000"),
+    ("passkeyTokenMaxAgeSeconds", 29, "a whole number from 30 to 900"),
+    ("passkeyTokenMaxAgeSeconds", 901, "a whole number from 30 to 900"),
+    ("passkeyTokenMaxAgeSeconds", "300", "a whole number from 30 to 900"),
 ])
 def test_a_bad_value_names_the_key_and_what_is_allowed(key, value, allowed):
     with pytest.raises(ConfigError) as error:
         parse_environment("dev", with_setting(key, value))
     assert f"environments.dev.{key}" in str(error.value)
     assert allowed in str(error.value)
+
+
+def test_the_passkey_token_age_limit_defaults_to_five_minutes():
+    assert parse_environment("dev", VALID).passkey_token_max_age_seconds == 300
+    assert parse_environment("dev", with_setting("passkeyTokenMaxAgeSeconds", 120)).passkey_token_max_age_seconds == 120
 
 
 def test_an_unknown_key_is_refused_with_the_allowed_keys():

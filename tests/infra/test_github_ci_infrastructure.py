@@ -82,9 +82,21 @@ def test_deploy_role_trusts_only_its_github_environment_of_this_repository(ci_te
                 "Condition": {"StringEquals": {
                     "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
                     "token.actions.githubusercontent.com:sub": f"repo:{REPOSITORY}:environment:{environment}",
+                }, "StringLike": {
+                    # a branch pushed with a job naming the environment gets nothing, whatever the
+                    # GitHub environment's own branch rules were left at
+                    "token.actions.githubusercontent.com:ref": ["refs/heads/main"],
                 }},
             }],
         }
+
+
+def test_a_production_deploy_role_trusts_main_and_release_tags_only(tmp_path):
+    template, _ = synthesize(tmp_path, githubEnvironments="prod")
+
+    condition = role(template, "passwordless-deploy-prod")["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]
+    assert condition["StringEquals"]["token.actions.githubusercontent.com:sub"] == f"repo:{REPOSITORY}:environment:prod"
+    assert condition["StringLike"] == {"token.actions.githubusercontent.com:ref": ["refs/heads/main", "refs/tags/v*"]}
 
 
 def test_deploy_role_may_only_assume_this_accounts_cdk_bootstrap_roles(ci_template):

@@ -65,3 +65,22 @@ def test_an_existing_secret_in_config_is_used_and_none_is_created(templates):
                   for statement in policy["Properties"]["PolicyDocument"]["Statement"]
                   if "secretsmanager:GetSecretValue" in statement["Action"]]
     assert statements and all(statement["Resource"] == EXISTING_SECRET_ARN for statement in statements)
+
+
+# Any change here makes CloudFormation generate a new value over the live key (and a new logical
+# id makes it a new, empty secret): both are outages in production. Change them only on purpose.
+PINNED_SECRET_LOGICAL_ID = "AuthsignalSecret2D04A141"
+PINNED_GENERATOR = {
+    "ExcludePunctuation": True,
+    "GenerateStringKey": "filler",
+    "PasswordLength": 16,
+    "SecretStringTemplate": json.dumps({NOT_SET_MARKER: "set the Authsignal secret key with "
+                                                        "scripts/set-authsignal-secret"}),
+}
+
+
+@pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
+def test_the_secret_and_its_generator_never_change_so_no_deploy_overwrites_the_key(templates, environment):
+    secrets = resources(templates[environment], "AWS::SecretsManager::Secret")
+    assert list(secrets) == [PINNED_SECRET_LOGICAL_ID]
+    assert secrets[PINNED_SECRET_LOGICAL_ID]["Properties"]["GenerateSecretString"] == PINNED_GENERATOR

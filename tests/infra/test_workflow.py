@@ -105,14 +105,26 @@ def test_each_target_deploys_only_its_environment_with_its_role_and_is_skipped_w
     assert job["permissions"] == {"contents": "read", "id-token": "write"}
 
 
-def test_staging_follows_dev_and_never_runs_after_dev_failed():
+def test_staging_follows_dev_and_never_runs_after_dev_failed_or_was_cancelled():
     staging = DEPLOY["jobs"]["staging"]
     assert staging["needs"] == "dev"
-    assert staging["if"].startswith("!failure() && !cancelled() && ")
+    # "!failure()" alone lets staging run after a dev job a newer run cancelled
+    assert staging["if"].startswith(
+        "!cancelled() && (needs.dev.result == 'success' || needs.dev.result == 'skipped') && ")
+
+
+def test_an_environment_deploy_installs_everything_before_it_holds_credentials():
+    (job,) = DEPLOY_ENVIRONMENT["jobs"].values()
+    names = [step.get("name") or step.get("uses", "") for step in job["steps"]]
+    credentials = next(index for index, name in enumerate(names) if "configure-aws-credentials" in name)
+    assert names.index("Set up") < credentials
 
 
 def test_prod_is_never_deployed_by_a_push():
-    assert "push" not in DEPLOY["jobs"]["prod"]["if"]
+    condition = DEPLOY["jobs"]["prod"]["if"]
+    assert "push" not in condition
+    assert "(github.event_name == 'release' || (github.event_name == 'workflow_dispatch' && " \
+           "inputs.environment == 'prod'))" in condition
 
 
 def test_an_environment_deploy_is_gated_by_its_github_environment_one_at_a_time():

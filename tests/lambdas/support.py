@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from shared import authsignal_client, secret
+from shared import authsignal_client, contact_verification, secret, single_use
 from tests.events import (  # noqa: F401 - the runtime tests import the event builders from here
     CLIENT_ID,
     REGION,
@@ -30,6 +30,8 @@ from tests.events import (  # noqa: F401 - the runtime tests import the event bu
 SECRET_KEY = "sk-test-7f3a9c1e5b2d48f6a0c4e8b1d3f5a7c9"  # distinctive, so a leak check can find it
 ATTEMPT_LIMIT = 3
 RECENT_AUTH_MINUTES = 10
+SINGLE_USE_TABLE = "single-use-answers"
+PASSKEY_TOKEN_MAX_AGE_SECONDS = 300
 TIMEOUT_SECONDS = 0.3
 SLOWER_THAN_TIMEOUT = 0.6
 
@@ -59,9 +61,18 @@ class Secrets:
 
 
 def cold_start() -> None:
-    """Forget what a warm container keeps: the secret and the SDK client."""
+    """Forget what a warm container keeps: the secret and the clients."""
     secret.reset_cache()
     authsignal_client.reset_client()
+    single_use.reset_client()
+    contact_verification.reset_client()
+
+
+def create_single_use_table(dynamodb: Any) -> None:
+    """The table the stack creates for single use (key ``idempotencyKey``), in moto."""
+    dynamodb.create_table(TableName=SINGLE_USE_TABLE, BillingMode="PAY_PER_REQUEST",
+                          AttributeDefinitions=[{"AttributeName": "idempotencyKey", "AttributeType": "S"}],
+                          KeySchema=[{"AttributeName": "idempotencyKey", "KeyType": "HASH"}])
 
 
 # --- the functions' logs ---------------------------------------------------------------------

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from shared.authsignal_client import authsignal, pending_passkey_challenge_id
+from shared.authsignal_client import authsignal
 from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import TIMEOUT_SECONDS, User, create_event
 from triggers import create_auth_challenge
@@ -27,25 +27,8 @@ def test_track_with_an_absent_attribute_sends_the_length_it_announces(fake: Fake
     started = time.monotonic()
 
     result = authsignal().track(user_id="u-1", action="cognitoAuth",
-                                attributes={"email": "a@example.com", "phoneNumber": None, "challengeId": None})
+                                attributes={"email": "a@example.com", "phoneNumber": None})
 
     assert result["state"] == "CHALLENGE_REQUIRED"
     assert fake.calls()[-1].body == {"email": "a@example.com"}
     assert time.monotonic() - started < TIMEOUT_SECONDS
-
-
-def test_pending_passkey_challenge_id_is_none_without_a_pending_challenge(fake: FakeAuthsignal) -> None:
-    assert pending_passkey_challenge_id(authsignal(), "u-1") is None
-
-
-def test_pending_passkey_challenge_id_is_the_users_pending_challenge(fake: FakeAuthsignal) -> None:
-    challenge_id = fake.start_passkey_challenge("u-1")
-
-    assert pending_passkey_challenge_id(authsignal(), "u-1") == challenge_id
-
-
-def test_pending_passkey_challenge_id_refuses_an_answer_that_is_not_json(fake: FakeAuthsignal) -> None:
-    fake.fail("content_type")
-
-    with pytest.raises(ValueError):
-        pending_passkey_challenge_id(authsignal(), "u-1")
