@@ -23,11 +23,13 @@ from typing import Any
 
 import boto3
 
+from stacks.config import EMULATOR_ACCOUNT
+
 ROOT = Path(__file__).resolve().parent.parent
 EMULATOR_VENV = ROOT / ".venv-emulator"
 EMULATOR_PYTHON = EMULATOR_VENV / "bin" / "python"
 REGION = "us-east-1"
-ACCOUNT = "000000000000"
+ACCOUNT = EMULATOR_ACCOUNT
 HOST = "127.0.0.1"
 # What the app's stacks use, and nothing else: CloudFormation and what it creates.
 SERVICES = ("cloudformation", "cognito-idp", "lambda", "apigateway", "s3", "secretsmanager", "ssm", "iam",

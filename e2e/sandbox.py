@@ -1,5 +1,6 @@
-"""The local sandbox: the dev environment, synthesized as ``cdk synth`` does it, deployed into the
-local AWS emulator with the Lambdas pointed at the fake Authsignal server, all on 127.0.0.1.
+"""The local sandbox: the ``local`` environment of cdk.json deployed into the local AWS emulator
+with the pinned CDK CLI (``cdk bootstrap``, ``cdk deploy``), its Lambdas calling the fake
+Authsignal server where that environment's ``authsignalUrl`` says, all on 127.0.0.1.
 
     scripts/sandbox [--port 4566]
 
@@ -11,27 +12,27 @@ The end-to-end tests run on the very same sandbox (``local_sandbox``), once per 
 from __future__ import annotations
 
 import argparse
-import os
+import json
 import signal
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from e2e.deploy import DeployedStack, DeployError, LocalDeployer, set_authsignal_secret
-from e2e.emulator import ROOT, Emulator, EmulatorError, start_emulator
+from e2e.deploy import (DeployedStack, DeployError, deploy, finish_cdk, set_authsignal_secret, start_bootstrap,
+                        start_cdk, stop_cdk)
+from e2e.emulator import HOST, ROOT, Emulator, EmulatorError, port_in_use, start_emulator
 from e2e.fake_authsignal import FakeAuthsignalControls, FakeAuthsignalError, start_fake_authsignal
 from e2e.signin import Deployment, PasswordlessClient, Say, quiet
-from stacks.config import stack_name
+from stacks.config import ConfigError, parse_environment, stack_name
 
-ENVIRONMENT = "dev"
+ENVIRONMENT = "local"
 STACK_NAME = stack_name(ENVIRONMENT)
-SYNTH_TIMEOUT_SECONDS = 300
 
 
 class SandboxError(Exception):
@@ -70,55 +71,78 @@ class LocalSandbox:
         return "\n".join(lines)
 
 
-def synthesize(environment: str, outdir: Path) -> Path:
-    """``cdk synth`` of one environment into ``outdir``, with the project's pinned CDK CLI."""
-    command = ["npx", "--no-install", "cdk", "synth", "--quiet", "-c", f"env={environment}", "-o", str(outdir)]
-    environ = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-               "CDK_DISABLE_VERSION_CHECK": "true"}
+def local_authsignal_url() -> str:
+    """Where cdk.json's local environment says the Lambdas find Authsignal."""
+    environments = json.loads((ROOT / "cdk.json").read_text())["context"]["environments"]
     try:
-        result = subprocess.run(command, cwd=ROOT, env=environ, capture_output=True, text=True,
-                                timeout=SYNTH_TIMEOUT_SECONDS)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise SandboxError(f"cdk synth could not run: {error} (run scripts/setup)") from None
-    if result.returncode != 0:
-        output = "\n".join((result.stdout + result.stderr).strip().splitlines()[-20:])
-        raise SandboxError(f"cdk synth -c env={environment} failed:\n{output}")
-    return outdir
+        return parse_environment(ENVIRONMENT, environments.get(ENVIRONMENT)).authsignal_url
+    except ConfigError as error:
+        raise SandboxError(f"cdk.json: {error}") from None
+
+
+def fake_port(authsignal_url: str) -> int:
+    """The port the fake must listen on: the URL's, on 127.0.0.1, free."""
+    parts = urlsplit(authsignal_url)
+    if parts.scheme != "http" or parts.hostname not in (HOST, "localhost") or not parts.port:
+        raise SandboxError(f"the {ENVIRONMENT} environment's authsignalUrl must be http://{HOST}:PORT/v1 "
+                           f"for the fake Authsignal, got {authsignal_url}")
+    if port_in_use(parts.port):
+        raise SandboxError(f"{HOST}:{parts.port}, where the {ENVIRONMENT} environment's authsignalUrl points the "
+                           f"Lambdas ({authsignal_url}), is in use: stop what listens there, or change the port "
+                           f"in cdk.json")
+    return parts.port
 
 
 @contextmanager
-def local_sandbox(workdir: Path, *, port: int | None = None, cdk_out: Path | None = None,
-                  say: Say = quiet) -> Iterator[LocalSandbox]:
-    """Synthesize (unless given ``cdk_out``), start the fake and the emulator, deploy, and yield;
-    stop everything on the way out, whatever happened."""
-    timings: dict[str, float] = {}
-    with ExitStack() as cleanup:
-        if cdk_out is None:
-            say(f"synthesizing {ENVIRONMENT} (cdk synth)…")
-            started = time.monotonic()
-            cdk_out = synthesize(ENVIRONMENT, workdir / "cdk.out")
-            timings["synth"] = time.monotonic() - started
+def local_sandbox(workdir: Path, *, authsignal_url: str, assembly: Callable[[], Path] | None = None,
+                  port: int | None = None, say: Say = quiet) -> Iterator[LocalSandbox]:
+    """Start the fake (where ``authsignal_url`` says) and the emulator, ``cdk bootstrap`` it, and
+    ``cdk deploy`` the cloud assembly ``assembly()`` returns (called while the bootstrap runs; by
+    default ``cdk synth -c env=local``, started first); yield; stop everything on the way out.
+    ``timings`` are seconds from the start until each step was done (some steps overlap)."""
+    started, timings = time.monotonic(), {}
 
-        started = time.monotonic()
-        fake = start_fake_authsignal(workdir / "fake-authsignal.log")
+    def done(step: str) -> None:
+        timings[step] = time.monotonic() - started
+
+    with ExitStack() as cleanup:
+        if assembly is None:
+            assembly = _synthesize_in_background(workdir / "cdk.out", cleanup)
+        fake = start_fake_authsignal(workdir / "fake-authsignal.log", fake_port(authsignal_url))
         cleanup.callback(fake.stop)
         emulator = start_emulator(workdir / "emulator", port)
         cleanup.callback(emulator.stop)
-        timings["start"] = time.monotonic() - started
-        say(f"MiniStack on {emulator.endpoint_url}, fake Authsignal on {fake.controls.base_url}")
-
-        started = time.monotonic()
+        endpoint = emulator.endpoint_url
+        done("emulator")
+        say(f"MiniStack on {endpoint}, fake Authsignal on {fake.controls.base_url}; cdk bootstrap…")
+        bootstrap = start_bootstrap(endpoint, workdir)
+        cleanup.callback(stop_cdk, bootstrap)
+        cdk_out = assembly()
+        done("assembly")
+        finish_cdk(bootstrap)
+        done("bootstrap")
+        say(f"cdk deploy {STACK_NAME}…")
         try:
-            stacks = LocalDeployer(emulator.endpoint_url, say=say).deploy_environment(
-                cdk_out, ENVIRONMENT, authsignal_url=fake.controls.api_url)
+            stack = deploy(endpoint, ENVIRONMENT, app=cdk_out)
         except DeployError:
             say(f"emulator log (last lines):\n{emulator.log_tail()}")
             raise
-        outputs = stacks[STACK_NAME].outputs
-        set_authsignal_secret(emulator.endpoint_url, outputs["AuthsignalSecretArn"], fake.secret_key)
+        set_authsignal_secret(endpoint, stack.outputs["AuthsignalSecretArn"], fake.secret_key)
         deployment = Deployment.from_stack(emulator.client("cloudformation"), STACK_NAME)
-        timings["deploy"] = time.monotonic() - started
-        yield LocalSandbox(emulator, fake.controls, deployment, stacks[STACK_NAME], cdk_out, fake.secret_key, timings)
+        done("deploy")
+        yield LocalSandbox(emulator, fake.controls, deployment, stack, cdk_out, fake.secret_key, timings)
+
+
+def _synthesize_in_background(outdir: Path, cleanup: ExitStack) -> Callable[[], Path]:
+    """Start ``cdk synth -c env=local -o OUTDIR``; returns what waits for it."""
+    synth = start_cdk(["synth", "--quiet", "-c", f"env={ENVIRONMENT}", "-o", str(outdir)], f"http://{HOST}")
+    cleanup.callback(stop_cdk, synth)
+
+    def wait() -> Path:
+        finish_cdk(synth)
+        return outdir
+
+    return wait
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,10 +157,11 @@ def main(argv: list[str] | None = None) -> int:
     say: Say = lambda line: print(line, flush=True)  # noqa: E731
     try:
         with tempfile.TemporaryDirectory(prefix="passwordless-sandbox-") as scratch, \
-                local_sandbox(Path(scratch), port=options.port, say=say) as sandbox:
+                local_sandbox(Path(scratch), authsignal_url=local_authsignal_url(), port=options.port,
+                              say=say) as sandbox:
             deployment, endpoint = sandbox.deployment, sandbox.emulator.endpoint_url
             print(f"""
-Local sandbox of {deployment.stack_name} is up ({", ".join(f"{k} {v:.1f} s" for k, v in sandbox.timings.items())}).
+Local sandbox of {deployment.stack_name} is up (done after: {", ".join(f"{k} {v:.1f} s" for k, v in sandbox.timings.items())}).
   UserPoolId        {deployment.user_pool_id}
   UserPoolClientId  {deployment.client_id}
   ApiUrl            {deployment.api_url}
@@ -145,11 +170,11 @@ Local sandbox of {deployment.stack_name} is up ({", ".join(f"{k} {v:.1f} s" for 
   logs              {sandbox.emulator.workdir}
 
 Sign in (in another terminal):
-  scripts/sign-in --endpoint-url {endpoint} --fake-authsignal {sandbox.authsignal.base_url} \\
-    --username ada@example.com --sign-up --call-api
+  scripts/sign-in --stack {deployment.stack_name} --endpoint-url {endpoint} \\
+    --fake-authsignal {sandbox.authsignal.base_url} --username ada@example.com --sign-up --call-api
 
-Redeploy after a change:
-  scripts/synth dev && scripts/deploy-local --endpoint-url {endpoint} --authsignal-url {sandbox.authsignal.api_url}
+Redeploy after a change (cdk deploy -c env=local, as into AWS):
+  scripts/deploy-local --endpoint-url {endpoint}
 
 Ctrl-C stops the sandbox.""", flush=True)
             while sandbox.emulator.process.poll() is None:

@@ -14,6 +14,9 @@ from typing import Any, Callable, Mapping
 ENVIRONMENTS_KEY = "environments"
 SELECTOR_KEY = "env"
 DEFAULT_ENVIRONMENT = "dev"
+# ``-c authsignalUrl=URL`` replaces a local emulator environment's URL, checked by the same rules:
+# the end-to-end tests point it at a fake on a free port without a second synth.
+AUTHSIGNAL_URL_OVERRIDE_KEY = "authsignalUrl"
 
 # The values CloudWatch Logs accepts for a log group's retention.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
@@ -21,6 +24,10 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 _ACCOUNT = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d+)?(/[A-Za-z0-9._~/-]*)?$")
+# A local emulator's Lambdas run on this machine and reach a local fake over plain http: loopback only.
+_LOCAL_URL = re.compile(r"^(https://[A-Za-z0-9.-]+|http://(127\.0\.0\.1|localhost))(:\d+)?(/[A-Za-z0-9._~/-]*)?$")
+# The account id local AWS emulators (MiniStack, LocalStack) answer with; no real account has it.
+EMULATOR_ACCOUNT = "000000000000"
 _ORIGIN = re.compile(r"^(\*|https://[A-Za-z0-9.-]+(:\d+)?|http://localhost(:\d+)?)$")
 _SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -56,6 +63,7 @@ class EnvironmentConfig:
     cors_origins: tuple[str, ...]
     alarms_enabled: bool
     alarm_email: str | None
+    local_emulator: bool
     recent_auth_minutes: int
     sign_in_requests_per_5_minutes_per_ip: int | None
     trigger_reserved_concurrency: int | None
@@ -103,6 +111,8 @@ def _origins(key: str, value: Any) -> tuple[str, ...]:
 _FIELDS: dict[str, tuple[str, Callable[[str, Any], Any], Any]] = {
     "account": ("account", _pattern(_ACCOUNT, "a 12-digit AWS account id"), None),
     "region": ("region", _pattern(_REGION, "an AWS region like eu-west-1"), None),
+    # Read first: it decides which Authsignal URLs are allowed.
+    "localEmulator": ("local_emulator", _boolean, False),
     "authsignalUrl": ("authsignal_url", _pattern(_HTTPS_URL, "an https:// URL like https://api.authsignal.com/v1"),
                       ...),
     "authsignalSecretArn": ("authsignal_secret_arn", _pattern(_SECRET_ARN, "the full ARN of a Secrets Manager secret"),
@@ -123,6 +133,10 @@ _FIELDS: dict[str, tuple[str, Callable[[str, Any], Any], Any]] = {
     "triggerReservedConcurrency": ("trigger_reserved_concurrency", _integer(1, 1000), None),
     "passkeyTokenMaxAgeSeconds": ("passkey_token_max_age_seconds", _integer(30, 900), 300),
 }
+# With ``"localEmulator": true`` an environment deploys into a local emulator only (account
+# 000000000000, checked below), so its Lambdas may call a fake Authsignal over plain http on loopback.
+_LOCAL_AUTHSIGNAL_URL = _pattern(
+    _LOCAL_URL, "an https:// URL, or http://127.0.0.1[:port] or http://localhost[:port] (localEmulator only)")
 
 # Defaults that differ in production: the API's JWT authorizer does not check revocation, so a
 # token taken from a production user stays usable until it expires; keep that short.
@@ -139,6 +153,8 @@ def parse_environment(name: str, raw: Any) -> EnvironmentConfig:
         raise ConfigError(f"{prefix}.{unknown[0]} is not a known setting; allowed: {', '.join(_FIELDS)}")
     values: dict[str, Any] = {"name": name}
     for key, (attribute, check, default) in _FIELDS.items():
+        if key == "authsignalUrl" and values["local_emulator"]:
+            check = _LOCAL_AUTHSIGNAL_URL
         if raw.get("production") is True:
             default = _PRODUCTION_DEFAULTS.get(key, default)
         if key in raw and raw[key] is not None:
@@ -150,6 +166,11 @@ def parse_environment(name: str, raw: Any) -> EnvironmentConfig:
     config = EnvironmentConfig(**values)
     if config.production and "*" in config.cors_origins:
         raise ConfigError(f"{prefix}.corsOrigins must list exact origins in production, not *")
+    if config.local_emulator and config.account != EMULATOR_ACCOUNT:
+        raise ConfigError(f"{prefix}.account must be {EMULATOR_ACCOUNT} (the emulator's) with localEmulator: true, "
+                          f"so it can never deploy to a real account; got {config.account!r}")
+    if config.local_emulator and config.production:
+        raise ConfigError(f"{prefix}.production must be false with localEmulator: true")
     _check_placement(prefix, config)
     return config
 
@@ -223,4 +244,11 @@ def select_environment(context: Callable[[str], Any]) -> EnvironmentConfig:
         raise ConfigError(f"{SELECTOR_KEY} must be one of {', '.join(environments)}, got {name!r}")
     if not re.fullmatch(r"[a-z][a-z0-9-]{0,20}", name):
         raise ConfigError(f"{SELECTOR_KEY} must be lower-case letters, digits and dashes, got {name!r}")
-    return parse_environment(name, environments[name])
+    config = parse_environment(name, environments[name])
+    override = context(AUTHSIGNAL_URL_OVERRIDE_KEY)
+    if override is None:
+        return config
+    if not config.local_emulator:
+        raise ConfigError(f"{AUTHSIGNAL_URL_OVERRIDE_KEY} may be given with -c only for an environment with "
+                          f"localEmulator: true; set environments.{name}.authsignalUrl in cdk.json instead")
+    return parse_environment(name, {**environments[name], "authsignalUrl": override})

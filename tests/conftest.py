@@ -2,7 +2,8 @@
 
 The synth builds every environment in cdk.json, plus one variant that brings its own secret,
 in a single app with cdk-nag attached, exactly as app.py builds each: the infrastructure tests
-read its templates and the end-to-end tests deploy its dev assembly.
+read its templates and the end-to-end tests deploy its local stack. That one's Authsignal URL is
+given as with ``-c authsignalUrl=...``: a free port, so that test runs side by side never collide.
 """
 
 from __future__ import annotations
@@ -33,14 +34,24 @@ class Synthesized:
 
 
 @pytest.fixture(scope="session")
-def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+def local_authsignal_url() -> str:
+    """Where the local stack's Lambdas find the fake Authsignal (which the e2e tests start there)."""
+    from e2e.emulator import HOST, free_port
+
+    return f"http://{HOST}:{free_port()}/v1"
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory: pytest.TempPathFactory, local_authsignal_url: str) -> Synthesized:
     import aws_cdk as cdk
     from cdk_nag import AwsSolutionsChecks
 
-    from stacks.config import parse_environment
+    from stacks.config import AUTHSIGNAL_URL_OVERRIDE_KEY, parse_environment, select_environment
     from stacks.passwordless_stack import PasswordlessStack
 
     configs = {name: parse_environment(name, raw) for name, raw in CONTEXT["environments"].items()}
+    configs["local"] = select_environment({**CONTEXT, "env": "local",
+                                           AUTHSIGNAL_URL_OVERRIDE_KEY: local_authsignal_url}.get)
     configs["byosecret"] = replace(configs["dev"], name="byosecret", authsignal_secret_arn=EXISTING_SECRET_ARN)
     app = cdk.App(outdir=str(tmp_path_factory.mktemp("cdk.out")), analytics_reporting=False, context=CONTEXT)
     stacks = {name: PasswordlessStack(app, config=config) for name, config in configs.items()}

@@ -1,10 +1,12 @@
-"""One local sandbox for the end-to-end tests: ``cdk synth`` of dev, the fake Authsignal server
-and the MiniStack emulator as child processes on 127.0.0.1, one deploy; torn down as soon as the
-last of these tests is done (package scope), not at the end of the whole test session. Each test
-signs up its own users, so tests share the deployment but no state.
+"""One local sandbox for the end-to-end tests: the fake Authsignal server and the MiniStack
+emulator as child processes on 127.0.0.1, ``cdk bootstrap`` and ``cdk deploy`` of the local
+stack with the pinned CDK CLI; torn down as soon as the last of these tests is done (package
+scope), not at the end of the whole test session. Each test signs up its own users, so tests
+share the deployment but no state.
 
 The assembly deployed is the session's one synth (tests/conftest.py), built exactly as app.py
-builds it; set ``E2E_CDK_OUT`` to deploy another cloud assembly instead (one ``cdk synth`` wrote).
+builds it, and the bootstrap runs while it is synthesized; set ``E2E_CDK_OUT`` to deploy another
+cloud assembly instead (``scripts/synth local`` wrote it; the fake then listens where cdk.json says).
 """
 
 from __future__ import annotations
@@ -18,21 +20,25 @@ import pytest
 
 from e2e.emulator import EMULATOR_PYTHON, EMULATOR_VENV
 from e2e.fake_authsignal import FakeAuthsignalControls
-from e2e.sandbox import LocalSandbox, local_sandbox
+from e2e.sandbox import LocalSandbox, local_authsignal_url, local_sandbox
 from e2e.signin import PasswordlessClient
-from tests.conftest import Synthesized
 from tests.e2e.support import SignedIn, new_email, new_phone
 
 _timings: dict[str, float] = {}
 
 
 @pytest.fixture(scope="package")
-def sandbox(tmp_path_factory: pytest.TempPathFactory, synthesized: Synthesized) -> Iterator[LocalSandbox]:
+def sandbox(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSandbox]:
     if not EMULATOR_PYTHON.exists():
         pytest.skip(f"{EMULATOR_VENV.name} is missing: run scripts/setup to install the local AWS emulator")
-    cdk_out = os.environ.get("E2E_CDK_OUT") or synthesized.assembly.directory
+    given = os.environ.get("E2E_CDK_OUT")
+    if given:
+        authsignal_url, assembly = local_authsignal_url(), lambda: Path(given)
+    else:
+        authsignal_url = request.getfixturevalue("local_authsignal_url")
+        assembly = lambda: Path(request.getfixturevalue("synthesized").assembly.directory)  # noqa: E731
     started = time.monotonic()
-    with local_sandbox(tmp_path_factory.mktemp("e2e"), cdk_out=Path(cdk_out)) as built:
+    with local_sandbox(tmp_path_factory.mktemp("e2e"), authsignal_url=authsignal_url, assembly=assembly) as built:
         _timings.update(built.timings)
         _timings["ready"] = time.monotonic() - started
         yield built
@@ -83,5 +89,5 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if _timings:
-        terminalreporter.write_line("e2e sandbox: " + ", ".join(f"{name} {seconds:.1f} s"
-                                                                for name, seconds in _timings.items()))
+        terminalreporter.write_line("e2e sandbox, done after: " + ", ".join(f"{name} {seconds:.1f} s"
+                                                                            for name, seconds in _timings.items()))

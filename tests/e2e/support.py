@@ -14,8 +14,8 @@ from e2e.fake_authsignal import FakeAuthsignalControls
 from e2e.signin import Tokens
 
 ROOT = Path(__file__).resolve().parents[2]
-DEV = json.loads((ROOT / "cdk.json").read_text())["context"]["environments"]["dev"]
-ATTEMPT_LIMIT = DEV.get("attemptLimit", 3)
+LOCAL = json.loads((ROOT / "cdk.json").read_text())["context"]["environments"]["local"]
+ATTEMPT_LIMIT = LOCAL.get("attemptLimit", 3)
 SIGN_IN_ACTION = "cognitoAuth"
 ADD_AUTHENTICATOR_ACTION = "addAuthenticator"
 

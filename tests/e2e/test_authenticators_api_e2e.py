@@ -7,10 +7,10 @@ import pytest
 
 from e2e.fake_authsignal import FakeAuthsignalControls
 from e2e.signin import PasswordlessClient, Tokens, http_request
-from tests.e2e.support import ADD_AUTHENTICATOR_ACTION, DEV, SIGN_IN_ACTION, SignedIn, calls_for, tampered
+from tests.e2e.support import ADD_AUTHENTICATOR_ACTION, LOCAL, SIGN_IN_ACTION, SignedIn, calls_for, tampered
 
 PUBLIC_FIELDS = {"id", "type", "createdAt", "lastUsedAt", "displayName"}
-DEV_ORIGINS = DEV["corsOrigins"]
+LOCAL_ORIGINS = LOCAL["corsOrigins"]  # dev's, for an app on localhost
 
 
 def _add_passkey(client: PasswordlessClient, authsignal: FakeAuthsignalControls, user: SignedIn) -> str:
@@ -97,7 +97,7 @@ def test_the_api_answers_401_to_an_id_token(client: PasswordlessClient, signed_i
     assert (answer.status, answer.body) == (401, {"message": "unauthorized"})
 
 
-@pytest.mark.parametrize("origin", DEV_ORIGINS)
+@pytest.mark.parametrize("origin", LOCAL_ORIGINS)
 def test_a_dev_app_on_localhost_may_call_the_api_from_a_browser(client: PasswordlessClient, origin: str) -> None:
     preflight = http_request("OPTIONS", client.deployment.api_url.rstrip("/") + "/authenticators",
                              {"Origin": origin, "Access-Control-Request-Method": "POST",

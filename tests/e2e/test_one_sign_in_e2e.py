@@ -13,10 +13,10 @@ import pytest
 
 from e2e.fake_authsignal import FakeAuthsignalControls
 from e2e.signin import Challenge, PasswordlessClient, SignInError, Tokens
-from tests.e2e.support import DEV, SignedIn, calls_for
+from tests.e2e.support import LOCAL, SignedIn, calls_for
 
 SESSIONS = 4
-PASSKEY_TOKEN_MAX_AGE_SECONDS = DEV.get("passkeyTokenMaxAgeSeconds", 300)
+PASSKEY_TOKEN_MAX_AGE_SECONDS = LOCAL.get("passkeyTokenMaxAgeSeconds", 300)
 
 
 def _signs_in(client: PasswordlessClient, challenge: Challenge, answer: str) -> bool:

@@ -14,6 +14,7 @@ from stacks.config import (EXAMPLE_ACCOUNT, ConfigError, config_warnings, parse_
 from tests.infra.conftest import CONTEXT, ROOT
 
 VALID = CONTEXT["environments"]["dev"]
+LOCAL = CONTEXT["environments"]["local"]
 
 
 def with_setting(key, value):
@@ -26,6 +27,9 @@ def with_setting(key, value):
     ("region", "Europe", "an AWS region like eu-west-1"),
     ("authsignalUrl", "http://api.authsignal.com/v1", "an https:// URL"),
     ("authsignalUrl", "api.authsignal.com", "an https:// URL"),
+    ("authsignalUrl", "http://127.0.0.1:28461/v1", "an https:// URL"),
+    ("authsignalUrl", "http://localhost/v1", "an https:// URL"),
+    ("localEmulator", "yes", "true or false"),
     ("attemptLimit", 0, "a whole number from 1 to 10"),
     ("attemptLimit", -2, "a whole number from 1 to 10"),
     ("attemptLimit", "3", "a whole number from 1 to 10"),
@@ -81,7 +85,7 @@ def test_production_refuses_a_wildcard_cors_origin():
 
 def test_an_unknown_environment_lists_the_known_ones():
     context = {"environments": CONTEXT["environments"], "env": "qa"}
-    with pytest.raises(ConfigError, match=r"env must be one of dev, staging, prod, got 'qa'"):
+    with pytest.raises(ConfigError, match=r"env must be one of dev, staging, prod, local, got 'qa'"):
         select_environment(context.get)
 
 
@@ -106,6 +110,52 @@ def test_synth_with_a_bad_setting_prints_one_line_and_no_stack_trace(tmp_path):
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines() == [
         "cdk.json: environments.dev.attemptLimit must be a whole number from 1 to 10, got 0"]
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:28461/v1", "http://localhost:8080/v1", "http://127.0.0.1",
+                                 "https://api.authsignal.com/v1"])
+def test_a_local_emulator_environment_may_call_authsignal_over_http_on_loopback(url):
+    assert parse_environment("local", {**LOCAL, "authsignalUrl": url}).authsignal_url == url
+
+
+@pytest.mark.parametrize("url", ["http://10.0.0.8:28461/v1", "http://api.authsignal.com/v1",
+                                 "http://127.0.0.1.example.com/v1", "http://localhost.example.com/v1",
+                                 "http://127.0.0.1@example.com/v1", "http://[::1]:28461/v1", "ftp://127.0.0.1/v1"])
+def test_a_local_emulator_environment_refuses_plain_http_beyond_loopback(url):
+    with pytest.raises(ConfigError, match=r"environments.local.authsignalUrl must be an https:// URL, or "
+                                          r"http://127.0.0.1\[:port\] or http://localhost\[:port\]"):
+        parse_environment("local", {**LOCAL, "authsignalUrl": url})
+
+
+@pytest.mark.parametrize("account", [None, "123456789012"])
+def test_a_local_emulator_environment_deploys_only_to_the_emulator_account(account):
+    with pytest.raises(ConfigError, match=r"environments.local.account must be 000000000000"):
+        parse_environment("local", {**LOCAL, "account": account})
+
+
+def test_a_local_emulator_environment_is_never_production():
+    with pytest.raises(ConfigError, match=r"environments.local.production must be false with localEmulator"):
+        parse_environment("local", {**LOCAL, "production": True, "corsOrigins": ["https://app.example.com"]})
+
+
+def test_the_authsignal_url_given_with_c_points_a_local_environment_elsewhere():
+    context = {"environments": CONTEXT["environments"], "env": "local", "authsignalUrl": "http://127.0.0.1:4001/v1"}
+    assert select_environment(context.get).authsignal_url == "http://127.0.0.1:4001/v1"
+
+
+def test_the_authsignal_url_given_with_c_is_checked_like_cdk_json():
+    context = {"environments": CONTEXT["environments"], "env": "local", "authsignalUrl": "http://example.com/v1"}
+    with pytest.raises(ConfigError, match=r"environments.local.authsignalUrl must be an https:// URL, or"):
+        select_environment(context.get)
+
+
+@pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
+def test_the_authsignal_url_given_with_c_is_refused_for_a_real_environment(environment):
+    context = {"environments": CONTEXT["environments"], "env": environment,
+               "authsignalUrl": "https://api.authsignal.com/v1"}
+    with pytest.raises(ConfigError, match=r"authsignalUrl may be given with -c only for an environment with "
+                                          r"localEmulator: true"):
+        select_environment(context.get)
 
 
 def test_recent_auth_defaults_to_10_minutes_and_sign_in_protection_to_none():

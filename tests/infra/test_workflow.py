@@ -3,6 +3,7 @@ deploys through GitHub environments with OIDC roles; actionlint judges every wor
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = Path(__file__).resolve().parents[2] / ".github/workflows"
 ACTIONLINT = Path(sys.executable).parent / "actionlint"  # from the pinned wheel in requirements-dev.txt
 TARGETS = {"dev": "DEV", "staging": "STAGING", "prod": "PROD"}
@@ -151,3 +153,10 @@ def test_an_environment_deploy_deploys_exactly_its_stack_from_a_strict_synth_wit
     ]
     node = next(step for step in job["steps"] if "setup-node" in step.get("uses", ""))
     assert node["with"]["node-version"] == "24"
+
+
+def test_diff_job_skips_the_local_emulator_environment():
+    (run,) = [step["run"] for step in WORKFLOW["jobs"]["diff"]["steps"] if "npx cdk diff" in step.get("run", "")]
+    (program,) = re.findall(r'\.venv/bin/python -c "([^"]+)"', run)
+    listed = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert listed.stdout.split() == ["dev", "staging", "prod"]
