@@ -133,8 +133,12 @@ def test_the_cold_sign_ins_replay_both_layouts_and_count_what_they_ask(figures):
     # each replay raises unless it ends with tokens issued, so a count means something
     for flow in ("otp", "passkey"):
         assert figures[f"cold_sign_in.{flow}.secret_reads"]["value"] == 1
-        assert figures[f"cold_sign_in.{flow}.authsignal_calls"]["value"] >= 2
+        assert figures[f"cold_sign_in.{flow}.authsignal_calls"]["value"] == 2  # track, validate
+        assert figures[f"cold_sign_in.{flow}.dynamodb_writes"]["value"] == 1  # the single-use put
         assert figures[f"cold_sign_in.{flow}.three_functions_ms"]["value"] > 0
+    # the OTP proves the new account's email once: one AdminUpdateUserAttributes, then none
+    assert figures["cold_sign_in.otp.cognito_admin_calls_first"]["value"] == 1
+    assert figures["cold_sign_in.otp.cognito_admin_calls_after_first"]["value"] == 0
 
 
 def test_the_run_says_where_and_how_it_measured(quick_run):
