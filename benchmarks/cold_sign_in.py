@@ -34,6 +34,7 @@ after import, each timed in its own fresh process, as ``shared/aws.py`` makes cl
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import random
@@ -127,6 +128,32 @@ def _assets_of(ref: str, python: str) -> Iterator[Callable[[bool], Path]]:
                 shutil.copytree(sources / "lambdas" / package, asset / package)
             compile_bytecode(python, asset)
         yield assets.__getitem__
+
+
+@contextlib.contextmanager
+def _fake_of(ref: str, secret_key: str) -> Iterator[Any]:
+    """The fake Authsignal of commit ``ref`` (server and controls), on loopback: the controls of
+    ``ref`` keep the protocol its code was written against (before issue 9 a track token was its
+    own validation token, and the fake served the pending-challenge look-up)."""
+    with tempfile.TemporaryDirectory(prefix="benchmark-before-fake-") as work:
+        paths = ["tests/fakes/authsignal_server.py", "e2e/fake_authsignal.py"]
+        archive = subprocess.run(["git", "archive", ref, *paths], cwd=ROOT, capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", work], input=archive.stdout, check=True)
+        with _server([python_for_servers(), str(Path(work) / paths[0]), "--secret", secret_key]) as (url, _):
+            spec = importlib.util.spec_from_file_location("before_fake_authsignal", Path(work) / paths[1])
+            assert spec and spec.loader
+            controls = sys.modules[spec.name] = importlib.util.module_from_spec(spec)  # dataclasses look it up
+            try:
+                spec.loader.exec_module(controls)  # its imports (e2e.emulator: HOST, ROOT, free_port) are today's
+                yield controls.FakeAuthsignalControls(url)
+            finally:
+                sys.modules.pop(spec.name, None)
+
+
+def _layout_of(container: Container) -> str:
+    """The layout a container belongs to, from its name (``before-create``, ``split-verify``)."""
+    prefix = container.name.split("-")[0]
+    return prefix if prefix in ("split", "before") else "template"
 
 
 # --- the loopback services ---------------------------------------------------------------------
@@ -324,10 +351,13 @@ class Run:
 
 
 class Bench:
-    def __init__(self, python: str, cdk_out: Path, fake: Any, aws: Aws, layouts: dict[str, dict[str, Container]]):
-        self.python, self.cdk_out, self.fake, self.aws, self.layouts = python, cdk_out, fake, aws, layouts
+    def __init__(self, python: str, cdk_out: Path, fakes: dict[str, Any], aws: Aws,
+                 layouts: dict[str, dict[str, Container]]):
+        """``fakes``: the fake Authsignal's controls each layout's containers talk to."""
+        self.python, self.cdk_out, self.fakes, self.aws, self.layouts = python, cdk_out, fakes, aws, layouts
 
     def replay(self, layout: str, flow: str) -> Run:
+        self.fake = self.fakes[layout]
         username = self.aws.new_account()
         sub = self.aws.attributes(username)["sub"]
         if flow == "passkey":
@@ -444,14 +474,16 @@ def measure(python: str, runs: int, cdk_out: Path | None, before_ref: str | None
                                                  {**os.environ, **CREDENTIALS, "AWS_DEFAULT_REGION": REGION}))
         from e2e.fake_authsignal import FakeAuthsignalControls
 
-        fake = FakeAuthsignalControls(fake_url)
+        fakes = dict.fromkeys(layouts, FakeAuthsignalControls(fake_url))
+        if before_ref:  # that commit's code against that commit's fake: the fake changed with the code
+            fakes["before"] = stack.enter_context(_fake_of(before_ref, secret_key))
         aws = Aws(aws_url, template, secret_key)
         base = {**CREDENTIALS, "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION, "AWS_ENDPOINT_URL": aws_url,
                 "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
         resolve = aws.environment
         aws.environment = lambda container: {**resolve(container), **base,  # type: ignore[method-assign]
-                                             "AUTHSIGNAL_URL": fake.api_url}
-        bench = Bench(python, cdk_out, fake, aws, layouts)
+                                             "AUTHSIGNAL_URL": fakes[_layout_of(container)].api_url}
+        bench = Bench(python, cdk_out, fakes, aws, layouts)
         return _rounds(bench, runs, deployed["create"])
 
 
