@@ -59,6 +59,19 @@ class FakeAuthsignalControls:
         challenge_id = self._control("start_passkey_challenge", user_id=user_id)
         return self._control("complete_passkey_challenge", challenge_id=challenge_id)
 
+    def set_fault_rate(self, rate: float, kinds: list[str] | None = None, *, delay: float = 1.0,
+                       seed: int | None = None) -> None:
+        """Fail a share ``rate`` of the Lambdas' requests (503, reset, slow; see the fake)."""
+        self._control("set_fault_rate", rate=rate, kinds=kinds, delay=delay, seed=seed)
+
+    def outage(self, on: bool = True, kinds: list[str] | None = None, *, delay: float = 1.0) -> None:
+        """Authsignal down for every request until ``outage(False)``."""
+        self._control("outage", on=on, kinds=kinds, delay=delay)
+
+    def fault_counts(self) -> dict[str, int]:
+        """How many random faults the fake injected so far, by kind."""
+        return self._control("fault_counts")
+
     def calls(self) -> list[dict[str, Any]]:
         """Every request the Lambdas made to the fake's API, oldest first."""
         return self._request("GET", "/__fake/calls")

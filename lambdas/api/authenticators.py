@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from typing import Any
 
+from shared import retry
 from shared.authsignal_client import authsignal
 from shared.log import decision, error_summary
 from shared.secret import SecretUnavailable
@@ -34,6 +36,7 @@ class ApiError(Exception):
 
 
 def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
+    retry.start_invocation(context)
     route = event.get("routeKey") if isinstance(event, dict) else None
     try:
         user_id = _caller(event)
@@ -72,7 +75,7 @@ def _caller(event: Any) -> str:
 
 def _dispatch(route: str, user_id: str, event: dict[str, Any]) -> tuple[int, Any]:
     if route == "POST /authenticators":
-        result = _call("track", user_id=user_id, action=ADD_ACTION, attributes={"scope": ADD_SCOPE})
+        result = _call("track", user_id=user_id, action=ADD_ACTION, attributes={"scope": ADD_SCOPE, "idempotencyKey": str(uuid.uuid4())})
         token = result.get("token") if isinstance(result, dict) else None
         if not isinstance(token, str) or not token:
             raise AuthsignalFailure("track answered without a token")

@@ -8,8 +8,10 @@ answer, or any error, refuses the sign-in outright: no challenge is handed out a
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, NoReturn
 
+from shared import retry
 from shared.authsignal_client import SIGN_IN_ACTION, authsignal, pending_passkey_challenge_id
 from shared.event import MalformedEvent, field, optional_str
 from shared.log import decision, error_summary
@@ -21,6 +23,7 @@ class ChallengeRefused(Exception):
 
 
 def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
+    retry.start_invocation(context)
     correlation_id = event.get("userName") if isinstance(event, dict) else None
     try:
         challenge = _challenge(event)
@@ -53,7 +56,11 @@ class _Blocked(Exception):
 
 
 def _challenge(event: Any) -> tuple[dict[str, str], str | None]:
-    """The public challenge parameters (strings only) and the action's idempotency key."""
+    """The public challenge parameters (strings only) and the action's idempotency key.
+
+    The key is ours, made once per invocation and sent with ``track``: a retried track
+    (shared.retry) is then the same action, never a second one.
+    """
     user_id = field(event, "request.userAttributes.sub", str)
     client = authsignal()
     challenge_id = pending_passkey_challenge_id(client, user_id)
@@ -64,6 +71,7 @@ def _challenge(event: Any) -> tuple[dict[str, str], str | None]:
             "email": optional_str(event, "request.userAttributes.email"),
             "phoneNumber": optional_str(event, "request.userAttributes.phone_number"),
             "challengeId": challenge_id,
+            "idempotencyKey": str(uuid.uuid4()),
         },
     )
     if not isinstance(result, dict):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared import retry
 from shared.authsignal_client import SIGN_IN_ACTION, authsignal
 from shared.event import MalformedEvent, field
 from shared.log import decision, error_summary
@@ -16,6 +17,7 @@ SUCCEEDED = "CHALLENGE_SUCCEEDED"
 
 
 def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
+    retry.start_invocation(context)
     correlation_id = event.get("userName") if isinstance(event, dict) else None
     error = None
     idempotency_key = None

@@ -11,6 +11,15 @@ Endpoints (under ``/v1``, basic auth with the secret key as username, else 401):
   GET    /users/{userId}/authenticators          list authenticators
   DELETE /users/{userId}/authenticators/{id}     remove one
 
+``track`` with an ``idempotencyKey`` in the body answers the action already tracked with that key
+for the same user and action (the same token), as a retried request needs; the same key for
+another user or action is a 400. (Authsignal documents the field; what it answers to a repeat
+is not documented, so the fake takes the lenient side.)
+
+Faults: ``fail`` misbehaves on the next N requests; ``set_fault_rate`` makes a random share of
+requests fail (503, a connection reset after the request was handled, or an answer slower than
+the client waits); ``outage`` fails every request until turned off.
+
 Test controls are the public methods of ``FakeAuthsignal``; out-of-process users reach the same
 methods as ``POST /__fake/{method}`` with the keyword arguments as a JSON object, and read the
 recorded calls with ``GET /__fake/calls``. Run standalone with
@@ -22,8 +31,10 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import random
 import re
 import socket
+import struct
 import threading
 import time
 import uuid
@@ -35,10 +46,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 BODY_WAIT_SECONDS = 1.0
 VALID_STATES = frozenset({"ALLOW", "CHALLENGE_SUCCEEDED", "REVIEW_SUCCEEDED"})
 RULE_STATES = frozenset({"ALLOW", "CHALLENGE_REQUIRED", "BLOCK"})
-FAULT_KINDS = frozenset({"status", "delay", "bad_json", "content_type", "close"})
+FAULT_KINDS = frozenset({"status", "delay", "bad_json", "content_type", "close", "reset"})
+TRANSIENT_KINDS = ("status", "reset", "delay")  # what an unwell Authsignal does, by default
 CONTROLS = frozenset(
     {"reset", "set_rule", "complete", "start_passkey_challenge", "complete_passkey_challenge",
-     "add_authenticator", "enrol_passkey", "fail"}
+     "add_authenticator", "enrol_passkey", "fail", "set_fault_rate", "outage", "fault_counts"}
 )
 
 
@@ -79,14 +91,30 @@ class _Fault:
 
 
 @dataclass
+class _Weather:
+    """Random faults: each ``/v1`` request fails with probability ``rate`` (1 in an outage),
+    as one of ``kinds`` picked at random."""
+
+    rate: float = 0.0
+    kinds: tuple[str, ...] = TRANSIENT_KINDS
+    status: int = 503
+    delay: float = 1.0
+    random: random.Random = field(default_factory=random.Random)
+    injected: dict[str, int] = field(default_factory=dict)  # kind -> how many so far
+
+
+@dataclass
 class _State:
     default_rule: str = "CHALLENGE_REQUIRED"
     rules: dict[str, str] = field(default_factory=dict)
     actions: dict[str, _Action] = field(default_factory=dict)  # by token
+    tokens_by_key: dict[str, str] = field(default_factory=dict)  # idempotencyKey -> token
     challenges: dict[str, _Challenge] = field(default_factory=dict)  # by challengeId
     passkey_tokens: dict[str, str] = field(default_factory=dict)  # token -> challengeId
     authenticators: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # user -> id -> item
     faults: list[_Fault] = field(default_factory=list)
+    weather: _Weather = field(default_factory=_Weather)
+    outage: _Weather | None = None
     calls: list[Call] = field(default_factory=list)
 
 
@@ -215,12 +243,46 @@ class FakeAuthsignal:
         ``status``: that HTTP status with an Authsignal JSON error; ``delay``: answer normally
         after ``delay`` seconds (longer than the client's timeout); ``bad_json``: a body that is
         not JSON, labelled application/json; ``content_type``: JSON labelled text/html;
-        ``close``: close the connection without answering.
+        ``close``: close the connection without answering; ``reset``: handle the request, then
+        reset the connection instead of answering (the answer is lost).
         """
         if kind not in FAULT_KINDS:
             raise ValueError(f"fault kind must be one of {sorted(FAULT_KINDS)}")
         with self._lock:
             self._state.faults.append(_Fault(kind=kind, times=times, status=status, delay=delay, on=on))
+
+    def set_fault_rate(self, rate: float, kinds: list[str] | None = None, *, status: int = 503,
+                       delay: float = 1.0, seed: int | None = None) -> None:
+        """Fail a share ``rate`` (0-1) of all ``/v1`` requests from now on, each as one of
+        ``kinds`` (default: ``status`` 503, ``reset`` after handling, ``delay`` seconds slow).
+
+        ``seed`` makes the sequence of faults repeatable; ``rate=0`` stops them.
+        """
+        self._state.weather = self._weather(rate, kinds, status, delay, seed)
+
+    def outage(self, on: bool = True, kinds: list[str] | None = None, *, status: int = 503,
+               delay: float = 1.0) -> None:
+        """Authsignal down: every ``/v1`` request fails (as one of ``kinds``) until ``on=False``."""
+        weather = self._weather(1.0, kinds, status, delay, None) if on else None
+        with self._lock:
+            self._state.outage = weather
+
+    def fault_counts(self) -> dict[str, int]:
+        """How many random faults (rate and outage) were injected so far, by kind."""
+        with self._lock:
+            counts = dict(self._state.weather.injected)
+            for kind, count in (self._state.outage.injected if self._state.outage else {}).items():
+                counts[kind] = counts.get(kind, 0) + count
+            return counts
+
+    def _weather(self, rate: float, kinds: list[str] | None, status: int, delay: float,
+                 seed: int | None) -> _Weather:
+        chosen = tuple(kinds or TRANSIENT_KINDS)
+        if not 0 <= rate <= 1:
+            raise ValueError("rate must be between 0 and 1")
+        if not chosen or not set(chosen) <= FAULT_KINDS:
+            raise ValueError(f"fault kinds must be some of {sorted(FAULT_KINDS)}")
+        return _Weather(rate, chosen, status, delay, random.Random(seed))
 
     def calls(self) -> list[Call]:
         """Every ``/v1`` request so far, oldest first."""
@@ -239,11 +301,17 @@ class FakeAuthsignal:
     # --- the API -------------------------------------------------------------------------
 
     def _fault_for(self, method: str, path: str) -> _Fault | None:
+        """The fault for this request: a queued ``fail`` first, then an outage, then the rate."""
         with self._lock:
             for fault in self._state.faults:
                 if fault.times > 0 and (fault.on is None or re.search(fault.on, f"{method} {path}")):
                     fault.times -= 1
                     return fault
+            weather = self._state.outage or self._state.weather
+            if weather.rate and weather.random.random() < weather.rate:
+                kind = weather.random.choice(weather.kinds)
+                weather.injected[kind] = weather.injected.get(kind, 0) + 1
+                return _Fault(kind=kind, times=0, status=weather.status, delay=weather.delay, on=None)
         return None
 
     def _answer(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
@@ -252,7 +320,7 @@ class FakeAuthsignal:
         parts = [unquote(part) for part in path.strip("/").split("/")]
         match parts:
             case ["v1", "users", user_id, "actions", action] if method == "POST":
-                return 200, self._track(user_id, action, body if isinstance(body, dict) else {})
+                return self._track(user_id, action, body if isinstance(body, dict) else {})
             case ["v1", "validate"] if method == "POST":
                 return 200, self._validate(body if isinstance(body, dict) else {})
             case ["v1", "challenges"] if method == "GET":
@@ -270,22 +338,35 @@ class FakeAuthsignal:
                 return 200, {"removed": True}
         return 404, _error("not_found", "no such endpoint")
 
-    def _track(self, user_id: str, action: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _track(self, user_id: str, action: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         state = self._state
+        key = body.get("idempotencyKey")
+        if isinstance(key, str) and key in state.tokens_by_key:
+            token = state.tokens_by_key[key]
+            tracked = state.actions[token]
+            if (tracked.user_id, tracked.action) != (user_id, action):
+                return 400, _error("invalid_request", "idempotencyKey already used for another action")
+            return 200, self._tracked(token, tracked)
         token = "token-" + uuid.uuid4().hex
         rule = state.rules.get(user_id, state.default_rule)
         scope = body.get("scope") if isinstance(body.get("scope"), str) else None
-        tracked = _Action(user_id=user_id, action=action, idempotency_key=str(uuid.uuid4()), state=rule, scope=scope)
+        key = key if isinstance(key, str) and key else str(uuid.uuid4())
+        tracked = _Action(user_id=user_id, action=action, idempotency_key=key, state=rule, scope=scope)
         state.actions[token] = tracked
+        state.tokens_by_key[key] = token
         challenge = state.challenges.get(str(body.get("challengeId")))
         if challenge and challenge.user_id == user_id and challenge.action == action and rule != "BLOCK":
             challenge.attributed_to = token
+        return 200, self._tracked(token, tracked)
+
+    def _tracked(self, token: str, tracked: _Action) -> dict[str, Any]:
+        """What ``track`` answers for an action."""
         return {
-            "state": rule,
+            "state": tracked.state,
             "idempotencyKey": tracked.idempotency_key,
             "token": token,
             "url": f"{self.base_url}/__fake/challenge?token={token}",
-            "isEnrolled": bool(state.authenticators.get(user_id)),
+            "isEnrolled": bool(self._state.authenticators.get(tracked.user_id)),
             "ruleIds": [],
         }
 
@@ -363,12 +444,20 @@ def _handler_for(fake: FakeAuthsignal) -> type[BaseHTTPRequestHandler]:
             else:
                 with fake._lock:
                     status, answer = fake._answer(self.command, url.path, query, body)
-                if fault and fault.kind == "bad_json":
+                if fault and fault.kind == "reset":
+                    self._reset()
+                elif fault and fault.kind == "bad_json":
                     self._send(status, b"<html>upstream error</html>")
                 elif fault and fault.kind == "content_type":
                     self._send(status, answer, content_type="text/html; charset=utf-8")
                 else:
                     self._send(status, answer)
+
+        def _reset(self) -> None:
+            """Drop the connection with a TCP reset: the request was handled, the answer is lost."""
+            self.close_connection = True
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
 
         def _body(self) -> bytes | None:
             """The request body, or None if fewer bytes than announced come within a second

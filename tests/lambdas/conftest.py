@@ -18,7 +18,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from shared import authsignal_client
+from shared import authsignal_client, retry
 from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import (
     ATTEMPT_LIMIT,
@@ -94,6 +94,8 @@ def environment(monkeypatch: pytest.MonkeyPatch, authsignal_server: FakeAuthsign
         "ENVIRONMENT_NAME": "test",
     }.items():
         monkeypatch.setenv(name, value)
+    # Retries wait a few ms here, not ~0.1 s: the tests prove how often and when, not how long.
+    monkeypatch.setattr(retry, "BACKOFF_BASE_SECONDS", 0.005)
     with mock_aws():  # fresh, empty backends for every test
         boto3.DEFAULT_SESSION = aws.functions_session  # mock_aws patched it to None; moto restores it
         arn = aws.admin.create_secret(Name="authsignal-secret-key", SecretString=SECRET_KEY)["ARN"]

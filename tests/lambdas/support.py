@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from shared import authsignal_client, secret
+from shared import authsignal_client, retry, secret
 from tests.events import (  # noqa: F401 - the runtime tests import the event builders from here
     CLIENT_ID,
     REGION,
@@ -57,10 +58,20 @@ class Secrets:
         self.admin.put_secret_value(SecretId=self.arn, SecretString=value)
 
 
+def tracked_attributes(body: Any) -> dict[str, Any]:
+    """A ``track`` body without its ``idempotencyKey``, which must be a fresh UUID (the trigger
+    makes one per call, so a retried track is the same action)."""
+    assert isinstance(body, dict), body
+    key = body.get("idempotencyKey")
+    assert isinstance(key, str) and uuid.UUID(key).version == 4, f"track without an idempotencyKey: {body}"
+    return {name: value for name, value in body.items() if name != "idempotencyKey"}
+
+
 def cold_start() -> None:
-    """Forget what a warm container keeps: the secret and the SDK client."""
+    """Forget what a warm container keeps: the secret, the SDK client, the last deadline."""
     secret.reset_cache()
     authsignal_client.reset_client()
+    retry.reset()
 
 
 # --- the functions' logs ---------------------------------------------------------------------
