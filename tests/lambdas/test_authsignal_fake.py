@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.fakes.authsignal_server import FakeAuthsignal
@@ -82,3 +83,76 @@ def test_the_fake_runs_standalone() -> None:
     finally:
         server.terminate()
         server.wait(timeout=5)
+
+
+# --- fault injection and idempotent track ------------------------------------------------------
+
+
+def _track(fake: FakeAuthsignal, body: dict[str, str], user_id: str = "u-1") -> requests.Response:
+    return requests.post(f"{fake.base_url}/v1/users/{user_id}/actions/cognitoAuth", json=body,
+                         auth=(SECRET_KEY, ""), timeout=2)
+
+
+def test_a_repeated_idempotency_key_answers_the_same_action(fake: FakeAuthsignal) -> None:
+    first = _track(fake, {"email": "a@example.com", "idempotencyKey": "k-1"}).json()
+    again = _track(fake, {"email": "a@example.com", "idempotencyKey": "k-1"}).json()
+    other = _track(fake, {"email": "a@example.com", "idempotencyKey": "k-2"}).json()
+
+    assert (again["token"], again["idempotencyKey"]) == (first["token"], "k-1")
+    assert other["token"] != first["token"]
+    assert _track(fake, {"idempotencyKey": "k-1"}, user_id="u-2").status_code == 400
+
+
+def test_a_fault_rate_fails_that_share_of_requests_repeatably(fake: FakeAuthsignal) -> None:
+    control = f"{fake.base_url}/__fake"
+
+    def statuses() -> list[int]:
+        url = f"{fake.base_url}/v1/users/u-1/authenticators"
+        return [requests.get(url, auth=(SECRET_KEY, ""), timeout=2).status_code for _ in range(200)]
+
+    requests.post(f"{control}/set_fault_rate", json={"rate": 0.3, "kinds": ["status"], "seed": 7},
+                  timeout=2).raise_for_status()
+    first = statuses()
+    fake.set_fault_rate(0.3, ["status"], seed=7)
+    second = statuses()
+
+    assert first == second
+    assert 40 <= first.count(503) <= 80 and set(first) == {200, 503}
+    assert fake.fault_counts() == {"status": second.count(503)}  # counted since the last set_fault_rate
+    fake.set_fault_rate(0)
+    assert set(statuses()) == {200}
+
+
+def test_an_outage_fails_every_request_until_it_ends(fake: FakeAuthsignal) -> None:
+    url = f"{fake.base_url}/v1/users/u-1/authenticators"
+    requests.post(f"{fake.base_url}/__fake/outage", json={"on": True, "kinds": ["status"]}, timeout=2).raise_for_status()
+
+    assert {requests.get(url, auth=(SECRET_KEY, ""), timeout=2).status_code for _ in range(20)} == {503}
+
+    fake.outage(on=False)
+    assert requests.get(url, auth=(SECRET_KEY, ""), timeout=2).status_code == 200
+
+
+def test_a_reset_handles_the_request_and_loses_the_answer(fake: FakeAuthsignal) -> None:
+    fake.fail("reset")
+
+    with pytest.raises(requests.ConnectionError):
+        _track(fake, {"email": "a@example.com", "idempotencyKey": "k-lost"})
+
+    assert len(fake.issued_tokens()) == 1  # tracked, though nobody heard the answer
+    assert _track(fake, {"email": "a@example.com", "idempotencyKey": "k-lost"}).json()["token"] == \
+        fake.issued_tokens()[0]
+
+
+def test_slow_answers_come_after_the_delay(fake: FakeAuthsignal) -> None:
+    fake.outage(kinds=["delay"], delay=0.5)
+
+    with pytest.raises(requests.Timeout):
+        requests.get(f"{fake.base_url}/v1/users/u-1/authenticators", auth=(SECRET_KEY, ""), timeout=0.2)
+
+
+def test_the_fake_refuses_a_bad_fault_rate_or_kind(fake: FakeAuthsignal) -> None:
+    control = f"{fake.base_url}/__fake"
+
+    assert requests.post(f"{control}/set_fault_rate", json={"rate": 1.5}, timeout=2).status_code == 400
+    assert requests.post(f"{control}/outage", json={"kinds": ["explode"]}, timeout=2).status_code == 400
