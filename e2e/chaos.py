@@ -14,7 +14,7 @@ Scenarios (each says what it requires and whether it held):
               function's timeout): >= 99 % of sign-ins succeed, with the app trying a refused
               InitiateAuth once more, as a "try again" button does
   outage      Authsignal answers nothing useful: every sign-in refused, no tokens, every
-              InitiateAuth answered in < 5 s
+              trigger invocation over in < 5 s (InitiateAuth adds the emulator's overhead)
   dynamodb    DynamoDB unreachable for the functions that use the single-use table: every
               sign-in refused, never accepted (skipped when the stack has no table)
   concurrent  sign-ins of distinct users at once: all succeed, every token's sub is the
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import socket
 import statistics
 import sys
@@ -75,6 +76,7 @@ class Result:
     p50_seconds: float | None = None
     p95_seconds: float | None = None
     max_initiate_seconds: float | None = None
+    max_trigger_seconds: float | None = None  # the slowest function invocation (its REPORT line)
     held: bool | None = None  # None: skipped
     skipped: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
@@ -99,6 +101,24 @@ class Result:
         if refusals:
             self.details["refusals"] = refusals
 
+    def add_functions(self, seen: FunctionsSeen) -> None:
+        """What the functions themselves did meanwhile: durations, retries, refusal reasons."""
+        self.max_trigger_seconds = round(max(seen.durations.values(), default=0.0), 3) or None
+        if seen.retries:
+            self.details["retries"] = seen.retries
+        if seen.problems:
+            self.details["function_problems"] = seen.problems
+
+
+@dataclass
+class FunctionsSeen:
+    """The functions' own log lines over a scenario: longest invocation per function, retries by
+    reason, and problem lines by event, reason and error."""
+
+    durations: dict[str, float] = field(default_factory=dict)
+    retries: dict[str, int] = field(default_factory=dict)
+    problems: dict[str, int] = field(default_factory=dict)
+
 
 @dataclass
 class User:
@@ -116,6 +136,8 @@ class Chaos:
         self.aws = aws
         self.stack_name = stack_name
         self.say = say
+        self._warmed = 0  # how many sign-ins at once the emulator has run already
+        self._people: list[User] = []
 
     # --- the scenarios -------------------------------------------------------------------
 
@@ -125,25 +147,32 @@ class Chaos:
         result = Result("transient", f">= {REQUIRED_SUCCESS:.0%} signed in with {rate:.0%} of Authsignal "
                                      f"requests failing ({', '.join(kinds)}); every token the signer's")
         people = self.sign_up(users or min(sign_ins, 50), concurrency)
+        self.warm_up(people, concurrency)
+        since = _now_ms()
         with self._faults(lambda: self.authsignal.set_fault_rate(rate, kinds, delay=SLOW_ANSWER_SECONDS, seed=seed),
                           lambda: self.authsignal.set_fault_rate(0)):
             runs = self._run(people, sign_ins, concurrency, app_retries=1)
             result.details["faults_injected"] = self.authsignal.fault_counts()
         result.add(runs)
+        result.add_functions(self.functions_seen(since))
         result.held = result.signed_in >= REQUIRED_SUCCESS * result.sign_ins and result.wrong_sub == 0
         return result
 
     def outage(self, sign_ins: int, *, concurrency: int = 1, kinds: list[str] | None = None) -> Result:
         kinds = kinds or TRANSIENT_KINDS
         result = Result("outage", f"Authsignal down ({', '.join(kinds)}): every sign-in refused, no tokens, "
-                                  f"every InitiateAuth answered in < {COGNITO_BUDGET_SECONDS:.0f} s")
+                                  f"every trigger invocation over in < {COGNITO_BUDGET_SECONDS:.0f} s (Cognito's "
+                                  "limit; InitiateAuth adds the emulator's own overhead)")
         people = self.sign_up(min(sign_ins, 10), concurrency)
+        self.warm_up(people, concurrency)
+        since = _now_ms()
         with self._faults(lambda: self.authsignal.outage(True, kinds, delay=SLOW_ANSWER_SECONDS),
                           lambda: self.authsignal.outage(False)):
             runs = self._run(people, sign_ins, concurrency, app_retries=0)
         result.add(runs)
+        result.add_functions(self.functions_seen(since))
         result.held = (result.signed_in == 0 and result.refused == result.sign_ins
-                       and (result.max_initiate_seconds or 0) < COGNITO_BUDGET_SECONDS)
+                       and (result.max_trigger_seconds or 0) < COGNITO_BUDGET_SECONDS)
         return result
 
     def dynamodb(self, sign_ins: int, *, concurrency: int = 1) -> Result:
@@ -156,10 +185,13 @@ class Chaos:
         functions = self._functions_using(table)
         result.details["functions"] = sorted(functions)
         people = self.sign_up(min(sign_ins, 10), concurrency)
+        self.warm_up(people, concurrency)
+        since = _now_ms()
         with self._faults(lambda: self._point_dynamodb_at(functions, _closed_port_url()),
                           lambda: self._point_dynamodb_at(functions, None)):
             runs = self._run(people, sign_ins, concurrency, app_retries=0)
         result.add(runs)
+        result.add_functions(self.functions_seen(since))
         result.held = result.signed_in == 0 and result.refused == result.sign_ins
         return result
 
@@ -168,8 +200,11 @@ class Chaos:
                                       f"succeed, every token the signer's; one passkey token in {racers} "
                                       "parallel sessions: exactly one winner")
         people = self.sign_up(users, concurrency)
+        self.warm_up(people, concurrency)
+        since = _now_ms()
         runs = self._run(people, sign_ins, concurrency, app_retries=0)
         result.add(runs)
+        result.add_functions(self.functions_seen(since))
         result.held = result.signed_in == result.sign_ins and result.wrong_sub == 0
         if self.single_use_table() is None:
             result.details["race"] = "skipped: the stack has no single-use table (issue 9)"
@@ -195,15 +230,19 @@ class Chaos:
     # --- sign-ups and sign-ins -----------------------------------------------------------
 
     def sign_up(self, count: int, concurrency: int = 1) -> list[User]:
-        """``count`` new users (by email), signed up while Authsignal is well."""
+        """``count`` users (by email), signed up while Authsignal is well; scenarios share them
+        (a sign-in changes nothing about a user), so only the missing ones are signed up."""
         run = f"{time.time_ns():x}"[-8:]
 
         def one(index: int) -> User:
             username = f"chaos.{run}.{index}@example.com"
             return User(username, self.client.sign_up(username).sub)
 
-        with ThreadPoolExecutor(max(1, concurrency)) as pool:
-            return list(pool.map(one, range(count)))
+        missing = count - len(self._people)
+        if missing > 0:
+            with ThreadPoolExecutor(max(1, concurrency)) as pool:
+                self._people += pool.map(one, range(missing))
+        return self._people[:count]
 
     def sign_in(self, user: User, app_retries: int) -> SignIn:
         """The app's sign-in: InitiateAuth, the user completes each challenge Cognito gives, and a
@@ -235,6 +274,15 @@ class Chaos:
                 return challenge
         raise SignInError("RespondToAuthChallenge", "AnswerRejected", "every answer was rejected")
 
+    def warm_up(self, people: list[User], concurrency: int) -> None:
+        """Sign-ins at ``concurrency`` once before any are measured, so the emulator has started
+        a worker process per concurrent invocation: on AWS, cold starts of concurrent invocations
+        run on separate hosts; here ten at once would share this machine's cores and measure it."""
+        if concurrency > self._warmed:
+            self._warmed = concurrency
+            with ThreadPoolExecutor(concurrency) as pool:
+                list(pool.map(lambda index: self.sign_in(people[index % len(people)], 1), range(concurrency)))
+
     def _run(self, people: list[User], sign_ins: int, concurrency: int, app_retries: int) -> list[SignIn]:
         with ThreadPoolExecutor(max(1, concurrency)) as pool:
             return list(pool.map(lambda index: self.sign_in(people[index % len(people)], app_retries),
@@ -242,20 +290,48 @@ class Chaos:
 
     # --- the stack -----------------------------------------------------------------------
 
+    def functions_seen(self, since_ms: int) -> FunctionsSeen:
+        """Read the stack's function logs since ``since_ms`` (they hold no secret or token)."""
+        logs, seen = self.aws("logs"), FunctionsSeen()
+        for item in self._resources("AWS::Logs::LogGroup"):
+            pages = logs.get_paginator("filter_log_events").paginate(logGroupName=item["PhysicalResourceId"],
+                                                                     startTime=since_ms)
+            for event in (event for page in pages for event in page.get("events", [])):
+                self._note(seen, item["LogicalResourceId"], event["message"])
+        return seen
+
+    @staticmethod
+    def _note(seen: FunctionsSeen, function: str, message: str) -> None:
+        report = _REPORT.search(message)
+        if report:
+            seen.durations[function] = max(seen.durations.get(function, 0.0), float(report.group(1)) / 1000)
+            return
+        try:
+            line = json.loads(message)
+        except ValueError:
+            return
+        if not isinstance(line, dict):
+            return
+        if line.get("event") == "authsignal_retry":
+            seen.retries[str(line.get("reason"))] = seen.retries.get(str(line.get("reason")), 0) + 1
+        elif line.get("level") in ("WARNING", "ERROR"):
+            key = " ".join(str(line[name]) for name in ("event", "reason", "error") if line.get(name))
+            seen.problems[key] = seen.problems.get(key, 0) + 1
+
+    def _resources(self, kind: str) -> list[dict[str, Any]]:
+        resources = self.aws("cloudformation").describe_stack_resources(StackName=self.stack_name)["StackResources"]
+        return [item for item in resources if item["ResourceType"] == kind]
+
     def single_use_table(self) -> str | None:
         """The physical name of the stack's DynamoDB table, if it has one."""
-        resources = self.aws("cloudformation").describe_stack_resources(StackName=self.stack_name)["StackResources"]
-        tables = [item["PhysicalResourceId"] for item in resources if item["ResourceType"] == "AWS::DynamoDB::Table"]
+        tables = [item["PhysicalResourceId"] for item in self._resources("AWS::DynamoDB::Table")]
         return tables[0] if tables else None
 
     def _functions_using(self, table: str) -> dict[str, dict[str, str]]:
         """The stack's functions whose environment names ``table``, with that environment."""
         lambdas = self.aws("lambda")
-        resources = self.aws("cloudformation").describe_stack_resources(StackName=self.stack_name)["StackResources"]
         found = {}
-        for item in resources:
-            if item["ResourceType"] != "AWS::Lambda::Function":
-                continue
+        for item in self._resources("AWS::Lambda::Function"):
             variables = lambdas.get_function_configuration(FunctionName=item["PhysicalResourceId"]) \
                 .get("Environment", {}).get("Variables", {})
             if any(table in value for value in variables.values()):
@@ -282,6 +358,13 @@ class Chaos:
             stop()
 
 
+_REPORT = re.compile(r"^REPORT RequestId: \S+\s+Duration: ([\d.]+) ms")
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000) - 1000  # a second early: the emulator's clock is this machine's
+
+
 def _closed_port_url() -> str:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -294,23 +377,24 @@ def _closed_port_url() -> str:
 def table(results: list[Result]) -> str:
     """The results as a plain-text table, one row per scenario."""
     header = ["scenario", "sign-ins", "signed in", "1st try", "refused", "wrong sub", "p50 s", "p95 s",
-              "max InitiateAuth s", "verdict"]
+              "max InitiateAuth s", "max trigger s", "verdict"]
     rows = [header]
     for result in results:
         if result.skipped:
-            rows.append([result.scenario, "-", "-", "-", "-", "-", "-", "-", "-", f"skipped: {result.skipped}"])
+            rows.append([result.scenario, *["-"] * 9, f"skipped: {result.skipped}"])
             continue
         rows.append([result.scenario, str(result.sign_ins), str(result.signed_in), str(result.first_try),
                      str(result.refused), str(result.wrong_sub), _seconds(result.p50_seconds),
                      _seconds(result.p95_seconds), _seconds(result.max_initiate_seconds),
-                     "held" if result.held else "NOT HELD"])
+                     _seconds(result.max_trigger_seconds), "held" if result.held else "NOT HELD"])
     widths = [max(len(row[column]) for row in rows) for column in range(len(header) - 1)]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row[:-1], widths)) + "  " + row[-1] for row in rows]
     lines.insert(1, "-" * len(lines[0]))
     for result in results:
         lines.append(f"{result.scenario}: {result.requirement}"
                      + (f"; {json.dumps(result.details)}" if result.details else ""))
-    lines.append("Latencies are the local emulator's (MiniStack on this machine), not AWS's.")
+    lines.append("Latencies are the local emulator's (MiniStack on this machine), not AWS's; 'max trigger' is the "
+                 "longest function invocation (its REPORT line), InitiateAuth adds the emulator's own overhead.")
     return "\n".join(lines)
 
 
@@ -324,7 +408,8 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sign-ins", type=int, default=200, help="sign-ins per scenario (default %(default)s; "
                                                                    "the outage and DynamoDB scenarios run a tenth)")
-    parser.add_argument("--users", type=int, default=50, help="distinct users signing in concurrently (default %(default)s)")
+    parser.add_argument("--users", type=int, default=50,
+                        help="distinct users signing in concurrently (default %(default)s)")
     parser.add_argument("--concurrency", type=int, default=10, help="sign-ins at once (default %(default)s)")
     parser.add_argument("--fault-rate", type=float, default=0.3, help="share of Authsignal requests failing in "
                                                                        "'transient' (default %(default)s)")
@@ -335,9 +420,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cdk-out", type=Path, help="deploy this cloud assembly instead of synthesizing dev")
     options = parser.parse_args(argv)
 
-    from e2e.sandbox import local_sandbox  # the sandbox pulls in the CDK app's config: only when running
+    from e2e.deploy import DeployError
+    from e2e.emulator import EmulatorError
+    from e2e.fake_authsignal import FakeAuthsignalError
+    from e2e.sandbox import SandboxError, local_sandbox  # pulls in the CDK app's config: only when running
 
     say: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+    try:
+        results = _run_scenarios(options, local_sandbox, say)
+    except (SandboxError, EmulatorError, FakeAuthsignalError, DeployError, SignInError) as error:
+        print(f"chaos failed: {error}", file=sys.stderr)
+        return 2
+    print(table(results))
+    options.json.write_text(json.dumps({
+        "note": "latencies are the local emulator's (MiniStack), not AWS's",
+        "settings": {"sign_ins": options.sign_ins, "users": options.users, "concurrency": options.concurrency,
+                     "fault_rate": options.fault_rate, "seed": options.seed},
+        "results": [asdict(result) for result in results],
+    }, indent=2) + "\n")
+    print(f"wrote {options.json}")
+    return 0 if all(result.held is not False for result in results) else 1
+
+
+def _run_scenarios(options: argparse.Namespace, local_sandbox: Any, say: Callable[[str], None]) -> list[Result]:
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="passwordless-chaos-") as scratch, \
             local_sandbox(Path(scratch), cdk_out=options.cdk_out, say=say) as sandbox:
@@ -353,15 +458,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in options.scenario or SCENARIOS:
             say(f"scenario {name}…")
             results.append(runs[name]())
-    print(table(results))
-    options.json.write_text(json.dumps({
-        "note": "latencies are the local emulator's (MiniStack), not AWS's",
-        "settings": {"sign_ins": options.sign_ins, "users": options.users, "concurrency": options.concurrency,
-                     "fault_rate": options.fault_rate, "seed": options.seed},
-        "results": [asdict(result) for result in results],
-    }, indent=2) + "\n")
-    print(f"wrote {options.json}")
-    return 0 if all(result.held is not False for result in results) else 1
+    return results
 
 
 if __name__ == "__main__":

@@ -75,7 +75,9 @@ def _caller(event: Any) -> str:
 
 def _dispatch(route: str, user_id: str, event: dict[str, Any]) -> tuple[int, Any]:
     if route == "POST /authenticators":
-        result = _call("track", user_id=user_id, action=ADD_ACTION, attributes={"scope": ADD_SCOPE, "idempotencyKey": str(uuid.uuid4())})
+        # Our own idempotencyKey: a retried track (shared.retry) is the same action, not a second.
+        attributes = {"scope": ADD_SCOPE, "idempotencyKey": str(uuid.uuid4())}
+        result = _call("track", user_id=user_id, action=ADD_ACTION, attributes=attributes)
         token = result.get("token") if isinstance(result, dict) else None
         if not isinstance(token, str) or not token:
             raise AuthsignalFailure("track answered without a token")

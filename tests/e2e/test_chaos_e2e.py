@@ -55,6 +55,6 @@ def test_one_passkey_token_in_parallel_sessions_has_exactly_one_winner(chaos: Ch
     if chaos.single_use_table() is None:
         pytest.skip("the stack has no single-use table (issue 9): nothing stops a token used twice yet")
 
-    [racer] = chaos.sign_up(1)
+    [racer] = chaos.sign_up(1)  # the race's token is its own: a user others signed in with does as well
 
     assert chaos.race(racer, 10) == 1

@@ -125,7 +125,8 @@ def test_a_fault_rate_fails_that_share_of_requests_repeatably(fake: FakeAuthsign
 
 def test_an_outage_fails_every_request_until_it_ends(fake: FakeAuthsignal) -> None:
     url = f"{fake.base_url}/v1/users/u-1/authenticators"
-    requests.post(f"{fake.base_url}/__fake/outage", json={"on": True, "kinds": ["status"]}, timeout=2).raise_for_status()
+    down = requests.post(f"{fake.base_url}/__fake/outage", json={"on": True, "kinds": ["status"]}, timeout=2)
+    down.raise_for_status()
 
     assert {requests.get(url, auth=(SECRET_KEY, ""), timeout=2).status_code for _ in range(20)} == {503}
 
