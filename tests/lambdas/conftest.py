@@ -124,9 +124,14 @@ def closed_port_url() -> str:
 def break_authsignal(request: pytest.FixtureRequest, fake: FakeAuthsignal,
                      monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     """Each way Authsignal fails, in turn; call it (with ``on``, a regex of "METHOD /path", to
-    pick one endpoint) before invoking the function."""
+    pick one endpoint) before invoking the function.
+
+    One attempt per call here: these tests prove that a failed call refuses, and retrying a
+    timeout three times would only make them slower (test_reliability_runtime.py proves the
+    retries)."""
 
     def apply(on: str | None = None) -> None:
+        monkeypatch.setattr(retry, "MAX_ATTEMPTS", 1)
         fault = AUTHSIGNAL_FAULTS[request.param]
         if fault is None:
             monkeypatch.setenv("AUTHSIGNAL_URL", closed_port_url())

@@ -108,7 +108,8 @@ def test_a_fault_rate_fails_that_share_of_requests_repeatably(fake: FakeAuthsign
 
     def statuses() -> list[int]:
         url = f"{fake.base_url}/v1/users/u-1/authenticators"
-        return [requests.get(url, auth=(SECRET_KEY, ""), timeout=2).status_code for _ in range(200)]
+        with requests.Session() as session:
+            return [session.get(url, auth=(SECRET_KEY, ""), timeout=2).status_code for _ in range(100)]
 
     requests.post(f"{control}/set_fault_rate", json={"rate": 0.3, "kinds": ["status"], "seed": 7},
                   timeout=2).raise_for_status()
@@ -117,7 +118,7 @@ def test_a_fault_rate_fails_that_share_of_requests_repeatably(fake: FakeAuthsign
     second = statuses()
 
     assert first == second
-    assert 40 <= first.count(503) <= 80 and set(first) == {200, 503}
+    assert 15 <= first.count(503) <= 45 and set(first) == {200, 503}
     assert fake.fault_counts() == {"status": second.count(503)}  # counted since the last set_fault_rate
     fake.set_fault_rate(0)
     assert set(statuses()) == {200}
