@@ -362,7 +362,8 @@ _REPORT = re.compile(r"^REPORT RequestId: \S+\s+Duration: ([\d.]+) ms")
 
 
 def _now_ms() -> int:
-    return int(time.time() * 1000) - 1000  # a second early: the emulator's clock is this machine's
+    """Now, as log event timestamps count (the emulator runs on this machine's clock)."""
+    return int(time.time() * 1000)
 
 
 def _closed_port_url() -> str:
