@@ -74,29 +74,28 @@ class _Transport(HTTPAdapter):
 
     def _send_with_retries(self, request: PreparedRequest, timeout: Any, **kwargs: Any) -> Response:
         """Send; repeat an idempotent request after a transient failure while time allows."""
-        idempotent = retry.is_idempotent(request.method or "", request.path_url.split("?")[0], request.body)
+        method, path = request.method or "", request.path_url.split("?")[0]
+        idempotent = retry.is_idempotent(method, path, request.body)
         attempt = 1
         while True:
             if not retry.fits(self._timeout):
-                raise Timeout("no time left in this invocation for another Authsignal attempt")
+                raise Timeout("no time left in this invocation for an Authsignal attempt")
             try:
                 response = super().send(request, timeout=timeout, **kwargs)
-                reason = retry.transient_status(response.status_code)
-                failure: Exception | None = None
             except (ConnectionError, Timeout) as problem:
                 response, failure = None, problem
-                reason = "timeout" if isinstance(problem, Timeout) else "connection"
-            if reason is None and response is not None:
-                return response
+                reason: str | None = "timeout" if isinstance(problem, Timeout) else "connection"
+            else:
+                reason = retry.transient_status(response.status_code)
             pause = retry.backoff(attempt)
-            if not idempotent or attempt >= retry.MAX_ATTEMPTS or not retry.fits(pause + self._timeout):
-                if failure is not None:
+            if reason is None or not idempotent or attempt >= retry.MAX_ATTEMPTS \
+                    or not retry.fits(pause + self._timeout):
+                if response is None:
                     raise failure
-                assert response is not None
                 return response
             attempt += 1
             decision("authsignal_retry", metric="AuthsignalRetry", reason=reason, attempt=attempt,
-                     operation=retry.operation(request.method or "", request.path_url.split("?")[0]),
+                     operation=retry.operation(method, path),
                      status_code=response.status_code if response is not None else None)
             if response is not None:
                 response.close()
