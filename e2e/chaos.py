@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import socket
 import statistics
@@ -432,9 +433,13 @@ def main(argv: list[str] | None = None) -> int:
     except (SandboxError, EmulatorError, FakeAuthsignalError, DeployError, SignInError) as error:
         print(f"chaos failed: {error}", file=sys.stderr)
         return 2
+    load = [round(value, 1) for value in os.getloadavg()]
     print(table(results))
+    print(f"Load average of this machine at the end (1, 5, 15 min): {load}, on {os.cpu_count()} CPUs: the "
+          "emulator's latencies and the deadline's refusals grow with it.")
     options.json.write_text(json.dumps({
         "note": "latencies are the local emulator's (MiniStack), not AWS's",
+        "machine": {"cpus": os.cpu_count(), "load_average_at_end": load},
         "settings": {"sign_ins": options.sign_ins, "users": options.users, "concurrency": options.concurrency,
                      "fault_rate": options.fault_rate, "seed": options.seed},
         "results": [asdict(result) for result in results],
