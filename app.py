@@ -1,27 +1,40 @@
 #!/usr/bin/env python3
-"""The CDK app: the stack of the environment named by ``-c env=NAME`` (default ``dev``)."""
+"""The CDK app: the stack of the environment named by ``-c env=NAME`` (default ``dev``), or with
+``-c ci=github`` only the stack of CI roles (stacks/github_ci.py)."""
 
 import sys
 
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
-from stacks.bundling import BundlingError, bundle_note
-from stacks.config import ConfigError, select_environment
+from stacks.bundling import BundlingError, bundle_note, require_reproducible_bundles
+from stacks.config import ConfigError, refuse_near_misses, select_environment
+from stacks.github_ci import CONTEXT_KEYS as CI_CONTEXT_KEYS
+from stacks.github_ci import GitHubCiStack, select_github_ci
 from stacks.nag import unacknowledged_findings
 from stacks.passwordless_stack import PasswordlessStack
 
 
-def main() -> None:
-    app = cdk.App()
+def main(app: cdk.App | None = None) -> None:
+    """Build and synthesize; tests pass an ``app`` with their own context and output directory."""
+    app = app or cdk.App()
     try:
-        config = select_environment(app.node.try_get_context)
+        refuse_near_misses(app.node.get_all_context(), also_known=CI_CONTEXT_KEYS)
+    except ConfigError as error:
+        sys.exit(str(error))
+    try:
+        ci = select_github_ci(app.node.try_get_context)
+        config = None if ci else select_environment(app.node.try_get_context)
     except ConfigError as error:
         sys.exit(f"cdk.json: {error}")
-    try:
-        PasswordlessStack(app, config=config)
-    except BundlingError as error:
-        sys.exit(f"bundling: {error}")
+    if ci:
+        GitHubCiStack(app, config=ci)
+    else:
+        try:
+            require_reproducible_bundles(config.name)
+            PasswordlessStack(app, config=config)
+        except BundlingError as error:
+            sys.exit(f"bundling: {error}")
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks())
     note = bundle_note()
     if note:

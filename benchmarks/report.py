@@ -50,7 +50,7 @@ class Figure:
 
 
 def _number(value: float, unit: str = "") -> str:
-    if unit in ("bytes", "calls", "reads"):
+    if unit in ("bytes", "calls", "reads", "writes"):
         return f"{int(value):,}"
     return f"{value:,.1f}" if abs(value) >= 10 else f"{value:,.2f}"
 

@@ -311,7 +311,7 @@ def point_functions_at(template: dict[str, Any], authsignal_url: str) -> int:
 
 
 def set_authsignal_secret(endpoint_url: str, secret_id: str, secret_key: str) -> None:
-    """Put the Authsignal secret key in the emulator's Secrets Manager (the stack creates a placeholder)."""
+    """Put the Authsignal secret key in the emulator's Secrets Manager (the stack creates it not set)."""
     aws_client("secretsmanager", endpoint_url).put_secret_value(SecretId=secret_id, SecretString=secret_key)
 
 

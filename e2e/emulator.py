@@ -31,7 +31,7 @@ ACCOUNT = "000000000000"
 HOST = "127.0.0.1"
 # What the app's stacks use, and nothing else: CloudFormation and what it creates.
 SERVICES = ("cloudformation", "cognito-idp", "lambda", "apigateway", "s3", "secretsmanager", "ssm", "iam",
-            "sts", "logs", "monitoring", "sns")
+            "sts", "logs", "monitoring", "sns", "wafv2", "dynamodb")
 START_TIMEOUT_SECONDS = 30.0
 
 

@@ -41,9 +41,8 @@ class FakeAuthsignalControls:
 
     def complete(self, token: str) -> str:
         """Complete the challenge of ``token`` as the user would (enter the OTP); returns the
-        validation token the app then sends to Cognito (the fake validates the same token)."""
-        self._control("complete", token=token)
-        return token
+        validation token the app then sends to Cognito (a new one: not the track token)."""
+        return self._control("complete", token=token)
 
     def set_rule(self, state: str, user_id: str | None = None) -> None:
         self._control("set_rule", state=state, user_id=user_id)
@@ -53,11 +52,15 @@ class FakeAuthsignalControls:
         the new authenticator's id."""
         return self._control("enrol_passkey", token=token)
 
-    def passkey_sign_in(self, user_id: str) -> str:
-        """What ``passkey.signIn`` does before Cognito is called: a pending passkey challenge for
-        ``user_id``, completed; returns the token the app answers Cognito's challenge with."""
-        challenge_id = self._control("start_passkey_challenge", user_id=user_id)
-        return self._control("complete_passkey_challenge", challenge_id=challenge_id)
+    def add_passkey(self, user_id: str) -> str:
+        """A passkey enrolled for ``user_id`` (as ``passkey.signUp`` leaves one); returns its id."""
+        return self._control("add_authenticator", user_id=user_id)
+
+    def passkey_sign_in(self, user_id: str, action: str = "cognitoAuth", state_updated_at: str | None = None) -> str:
+        """What ``passkey.signIn(action)`` does before Cognito is called, for a user with a passkey:
+        its own succeeded action; returns the validation token the app answers Cognito with.
+        ``state_updated_at`` (ISO 8601) makes it an old token."""
+        return self._control("passkey_sign_in", user_id=user_id, action=action, state_updated_at=state_updated_at)
 
     def set_fault_rate(self, rate: float, kinds: list[str] | None = None, *, delay: float = 1.0,
                        seed: int | None = None) -> None:

@@ -5,12 +5,16 @@ module, so the tool stays working.
 
     scripts/sign-in --stack dev-Passwordless --username ada@example.com [--sign-up]
         [--endpoint-url http://127.0.0.1:4566 --fake-authsignal http://127.0.0.1:PORT] [--call-api]
+    ACCESS_TOKEN=$(scripts/sign-in --stack dev-Passwordless --username ada@example.com --print-access-token)
 
 The stack's outputs (pool, client, API URL) are read from CloudFormation with your default AWS
-credentials and region, or from the local emulator with ``--endpoint-url``. The Authsignal
-challenge is completed by the local fake (``--fake-authsignal``, as a user entering the OTP would),
-or by you: open the challenge's URL (``--open`` opens it in your browser), complete it, and paste
-the validation token. Tokens are shown only as a short prefix; nothing secret is printed.
+credentials and region (``--region``, else ``AWS_REGION``, else ``AWS_DEFAULT_REGION`` or your
+profile's), or from the local emulator with ``--endpoint-url``. The Authsignal challenge is
+completed by the local fake (``--fake-authsignal``, as a user entering the OTP would), or by you:
+open the challenge's URL (``--open`` opens it in your browser), complete it, and paste the
+validation token. Tokens are shown only as a short prefix; ``--print-access-token`` asks for the
+access token, whole and alone on standard output (for scripts and curl; the steps then go to
+standard error).
 """
 
 from __future__ import annotations
@@ -20,11 +24,12 @@ import base64
 import getpass
 import http.client
 import json
+import os
 import secrets
 import sys
 import webbrowser
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -134,6 +139,7 @@ class Tokens:
 class ApiResponse:
     status: int
     body: Any
+    headers: dict[str, str] = field(default_factory=dict)  # names lower-cased
 
 
 def jwt_claims(token: str) -> dict[str, Any]:
@@ -243,13 +249,14 @@ def http_request(method: str, url: str, headers: dict[str, str]) -> ApiResponse:
                            headers={"Host": parts.netloc, "Accept": "application/json", **headers})
         response = connection.getresponse()
         raw = response.read()
+        headers = {name.lower(): value for name, value in response.getheaders()}
     finally:
         connection.close()
     try:
         body: Any = json.loads(raw) if raw else None
     except ValueError:
         body = raw.decode(errors="replace")
-    return ApiResponse(response.status, body)
+    return ApiResponse(response.status, body, headers)
 
 
 def _summary(body: Any) -> str:
@@ -295,6 +302,12 @@ def _url(value: str) -> str:
     return value.rstrip("/")
 
 
+def region_from(explicit: str | None, environ: Mapping[str, str]) -> str | None:
+    """The region asked for: ``--region``, else ``AWS_REGION`` (which the AWS CLI and the other
+    SDKs read but boto3 does not), else ``AWS_DEFAULT_REGION``; None leaves it to the profile."""
+    return explicit or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/sign-in", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -306,14 +319,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fake-authsignal", metavar="URL", type=_url, help="complete challenges with this local fake")
     parser.add_argument("--open", action="store_true", help="open the challenge URL in your browser")
     parser.add_argument("--call-api", action="store_true", help="then list the user's authenticators")
+    parser.add_argument("--print-access-token", action="store_true",
+                        help="print the access token, whole, alone on standard output (the steps go to standard error)")
     options = parser.parse_args(argv)
 
-    say: Say = lambda line: print(line, flush=True)  # noqa: E731
+    steps = sys.stderr if options.print_access_token else sys.stdout
+    say: Say = lambda line: print(line, file=steps, flush=True)  # noqa: E731
+    region = region_from(options.region, os.environ)
     if options.endpoint_url:
         session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test",
-                                        region_name=options.region or "us-east-1")
+                                        region_name=region or "us-east-1")
     else:
-        session = boto3.session.Session(region_name=options.region)
+        session = boto3.session.Session(region_name=region)
     try:
         deployment = Deployment.from_stack(session.client("cloudformation", endpoint_url=options.endpoint_url),
                                            options.stack)
@@ -330,6 +347,8 @@ def main(argv: list[str] | None = None) -> int:
         say(f"signed in: sub={claims.get('sub')} token_use={claims.get('token_use')}")
         if options.call_api:
             client.call_api("GET", "/authenticators", tokens.access_token)
+        if options.print_access_token:
+            print(tokens.access_token, flush=True)
     except SignInError as error:
         print(f"sign-in failed at {error.step}: {error.code}: {error.message}", file=sys.stderr)
         return 1

@@ -51,7 +51,8 @@ class AuthenticatorsApi(Construct):
             with_dependencies=True, timeout=FUNCTION_TIMEOUT,
             environment={**runtime_environment, "AUTHSIGNAL_SECRET_ARN": secret.secret_arn,
                          "AUTHSIGNAL_URL": config.authsignal_url,
-                         "AUTHSIGNAL_TIMEOUT_SECONDS": AUTHSIGNAL_TIMEOUT_SECONDS},
+                         "AUTHSIGNAL_TIMEOUT_SECONDS": AUTHSIGNAL_TIMEOUT_SECONDS,
+                         "RECENT_AUTH_MINUTES": str(config.recent_auth_minutes)},
             log_retention_days=config.log_retention_days, removal_policy=removal_policy,
         )
         self.handler.allow_reading(secret)
@@ -71,6 +72,8 @@ class AuthenticatorsApi(Construct):
                 allow_methods=[apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST,
                                apigwv2.CorsHttpMethod.DELETE],
                 allow_headers=["Authorization", "Content-Type"],
+                # the step-up answer (RFC 9470) of a stale sign-in carries max_age in this header
+                expose_headers=["WWW-Authenticate"],
                 max_age=Duration.hours(1),
             ),
         )

@@ -60,7 +60,12 @@ def pip_platform_arguments() -> list[str]:
 
 @functools.cache
 def bytecode_python() -> str | None:
-    """An interpreter of the Lambda's Python version on this machine, or None."""
+    """An interpreter of the Lambda's Python version on this machine, or None.
+
+    ``LAMBDA_BYTECODE_PYTHON`` names one; ``none`` builds as a machine without one would.
+    """
+    if os.environ.get("LAMBDA_BYTECODE_PYTHON") == "none":
+        return None
     candidates = [os.environ.get("LAMBDA_BYTECODE_PYTHON"), sys.executable, shutil.which(f"python{PYTHON_VERSION}")]
     pyenv_root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
     candidates += sorted(glob.glob(f"{pyenv_root}/versions/{PYTHON_VERSION}.*/bin/python{PYTHON_VERSION}"))
@@ -195,9 +200,29 @@ def lambda_code(with_dependencies: bool) -> lambda_.Code:
     )
 
 
+# Environments that may deploy sources-only bundles (one person's, never shared); every other
+# environment must get the very assets CI builds from the same commit.
+SOURCES_ONLY_ENVIRONMENTS = ("dev", "local")
+
+
+def require_reproducible_bundles(environment: str) -> None:
+    """Refuse sources-only bundles for a shared environment.
+
+    Without Python 3.13 a bundle carries sources only, so its asset hash differs from the one a
+    machine with 3.13 (CI) computes for the same commit: deploys from the two would replace
+    every function each time, and the functions would run slower.
+    """
+    if bytecode_python() or environment in SOURCES_ONLY_ENVIRONMENTS:
+        return
+    raise BundlingError(f"no Python {PYTHON_VERSION} here, so the Lambda bundles would carry sources only and "
+                        f"differ from CI's for the same commit; {environment} deploys only bytecode bundles: "
+                        f"install Python {PYTHON_VERSION} (or name it in LAMBDA_BYTECODE_PYTHON)")
+
+
 def bundle_note() -> str | None:
     """What synth should tell the user about this machine's bundles, if anything."""
     if bytecode_python():
         return None
     return (f"note: no Python {PYTHON_VERSION} here; Lambda bundles carry sources only "
-            f"(each cold start compiles them, ~100 ms slower). Install Python {PYTHON_VERSION} to ship bytecode.")
+            f"(each cold start compiles them, ~100 ms slower, and their asset hash differs from CI's; "
+            f"staging and prod refuse them). Install Python {PYTHON_VERSION} to ship bytecode.")

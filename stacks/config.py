@@ -6,6 +6,7 @@ never with a stack trace or, worse, a template built from a guess.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
@@ -55,6 +56,10 @@ class EnvironmentConfig:
     cors_origins: tuple[str, ...]
     alarms_enabled: bool
     alarm_email: str | None
+    recent_auth_minutes: int
+    sign_in_requests_per_5_minutes_per_ip: int | None
+    trigger_reserved_concurrency: int | None
+    passkey_token_max_age_seconds: int
 
 
 def _integer(low: int, high: int) -> Callable[[str, Any], int]:
@@ -113,7 +118,15 @@ _FIELDS: dict[str, tuple[str, Callable[[str, Any], Any], Any]] = {
     "corsOrigins": ("cors_origins", _origins, ...),
     "alarmsEnabled": ("alarms_enabled", _boolean, False),
     "alarmEmail": ("alarm_email", _pattern(_EMAIL, "an email address"), None),
+    "recentAuthMinutes": ("recent_auth_minutes", _integer(1, 60), 10),
+    "signInRequestsPer5MinutesPerIp": ("sign_in_requests_per_5_minutes_per_ip", _integer(10, 2_000_000_000), None),
+    "triggerReservedConcurrency": ("trigger_reserved_concurrency", _integer(1, 1000), None),
+    "passkeyTokenMaxAgeSeconds": ("passkey_token_max_age_seconds", _integer(30, 900), 300),
 }
+
+# Defaults that differ in production: the API's JWT authorizer does not check revocation, so a
+# token taken from a production user stays usable until it expires; keep that short.
+_PRODUCTION_DEFAULTS: dict[str, Any] = {"accessTokenValidityMinutes": 15, "idTokenValidityMinutes": 15}
 
 
 def parse_environment(name: str, raw: Any) -> EnvironmentConfig:
@@ -126,6 +139,8 @@ def parse_environment(name: str, raw: Any) -> EnvironmentConfig:
         raise ConfigError(f"{prefix}.{unknown[0]} is not a known setting; allowed: {', '.join(_FIELDS)}")
     values: dict[str, Any] = {"name": name}
     for key, (attribute, check, default) in _FIELDS.items():
+        if raw.get("production") is True:
+            default = _PRODUCTION_DEFAULTS.get(key, default)
         if key in raw and raw[key] is not None:
             values[attribute] = check(f"{prefix}.{key}", raw[key])
         elif default is ...:
@@ -135,7 +150,67 @@ def parse_environment(name: str, raw: Any) -> EnvironmentConfig:
     config = EnvironmentConfig(**values)
     if config.production and "*" in config.cors_origins:
         raise ConfigError(f"{prefix}.corsOrigins must list exact origins in production, not *")
+    _check_placement(prefix, config)
     return config
+
+
+def _check_placement(prefix: str, config: EnvironmentConfig) -> None:
+    """Where an environment deploys: a production environment names its account and region, so
+    it never lands wherever the deployer's credentials happen to point; an account never comes
+    without its region. Without both, an environment is environment-agnostic and deploys to the
+    account and region of the CDK CLI's current credentials."""
+    if config.account and not config.region:
+        raise ConfigError(f"{prefix}.region is required when account is set: an AWS region like eu-west-1")
+    if config.production and not config.account:
+        raise ConfigError(f"{prefix}.account is required in production: the 12-digit AWS account id it deploys to")
+    if config.production and not config.region:
+        raise ConfigError(f"{prefix}.region is required in production: an AWS region like eu-west-1")
+
+
+EXAMPLE_ACCOUNT = "123456789012"  # AWS's documentation account: what cdk.json ships for prod
+_EXAMPLE_DOMAIN = re.compile(r"(^|[.@/])example\.(com|org|net)(:\d+)?$")
+
+
+def config_warnings(config: EnvironmentConfig) -> list[tuple[str, str]]:
+    """``(key, message)`` for each setting that is allowed but surely not meant: an example value
+    left in a production environment, or a setting that has no effect. Synth shows them as
+    warnings (``cdk synth --strict``, as the deploy workflow runs it, fails on them)."""
+    prefix = f"{ENVIRONMENTS_KEY}.{config.name}"
+    warnings = []
+    if config.production:
+        if config.account == EXAMPLE_ACCOUNT:
+            warnings.append(("account", f"{prefix}.account is the example account {EXAMPLE_ACCOUNT}: "
+                                        "set your production account id"))
+        examples = [origin for origin in config.cors_origins if _EXAMPLE_DOMAIN.search(origin)]
+        if examples:
+            warnings.append(("corsOrigins", f"{prefix}.corsOrigins holds the example origin {examples[0]}: "
+                                            "set your app's origins"))
+        if config.alarm_email and _EXAMPLE_DOMAIN.search(config.alarm_email):
+            warnings.append(("alarmEmail", f"{prefix}.alarmEmail is the example address {config.alarm_email}: "
+                                           "set an address someone reads"))
+    if config.alarm_email and not config.alarms_enabled:
+        warnings.append(("alarmEmail", f"{prefix}.alarmEmail has no effect: alarmsEnabled is false"))
+    return warnings
+
+
+# Top-level context keys this app reads (or lets pass: another app in this repository's
+# cdk.json, e.g. the CI roles stack, reads ``ci``). CDK's own keys contain ``:`` or ``/``.
+KNOWN_CONTEXT_KEYS = (SELECTOR_KEY, ENVIRONMENTS_KEY, "ci")
+
+
+def refuse_near_misses(context: Mapping[str, Any], also_known: tuple[str, ...] = ()) -> None:
+    """Refuse a top-level context key that looks like a mistyped ``env`` (``-c enviroment=prod``,
+    ``-c Env=prod``): without this, synth would silently build the default environment.
+    ``also_known``: the keys other parts of the app read (the CI roles stack's)."""
+    for key, value in context.items():
+        if key in KNOWN_CONTEXT_KEYS or key in also_known or any(mark in key for mark in ":/@") or key.startswith("cdk-"):
+            continue
+        lowered = key.lower()
+        near_env = difflib.SequenceMatcher(None, lowered, SELECTOR_KEY).ratio() >= 0.6
+        near_environment = difflib.SequenceMatcher(None, lowered, "environment").ratio() >= 0.75
+        if near_env or near_environment or lowered.startswith(SELECTOR_KEY):
+            raise ConfigError(f"-c {key}={value} is not a setting: select the environment with "
+                              f"-c {SELECTOR_KEY}={value} (known top-level keys: {', '.join(KNOWN_CONTEXT_KEYS)})")
 
 
 def select_environment(context: Callable[[str], Any]) -> EnvironmentConfig:

@@ -30,6 +30,7 @@ class PythonLambda(Construct):
         log_retention_days: int,
         removal_policy: RemovalPolicy,
         memory_size: int = 512,
+        reserved_concurrency: int | None = None,
     ) -> None:
         super().__init__(scope, id_)
         self.log_group = retained_log_group(self, "Logs", log_retention_days, removal_policy)
@@ -53,6 +54,7 @@ class PythonLambda(Construct):
             environment=environment,
             log_group=self.log_group,
             role=self.role,
+            reserved_concurrent_executions=reserved_concurrency,
         )
 
     def allow_reading(self, secret: secretsmanager.ISecret) -> None:

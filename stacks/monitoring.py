@@ -18,6 +18,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from stacks.lambda_function import PythonLambda
+from stacks.sign_in_protection import IP_REPUTATION_RULE, RATE_RULE, SignInProtection
 
 PERIOD = Duration.minutes(5)
 # The decisions the dashboard graphs as sign-in outcomes, in the order of a sign-in.
@@ -27,6 +28,8 @@ AUTHSIGNAL_ERRORS_THRESHOLD = 3
 REJECTED_ANSWERS_THRESHOLD = 50
 API_5XX_RATE_PERCENT = 5
 API_4XX_RATE_PERCENT = 25
+# As many blocked requests in 5 minutes as a busy office's worth of sign-ins: a flood, or an attack.
+WAF_BLOCKED_REQUESTS_THRESHOLD = 100
 
 
 class Monitoring(Construct):
@@ -42,6 +45,7 @@ class Monitoring(Construct):
         functions: dict[str, PythonLambda],
         http_api: apigwv2.HttpApi,
         alarm_email: str | None,
+        sign_in_protection: SignInProtection | None = None,
     ) -> None:
         super().__init__(scope, id_)
         self._environment_name = environment_name
@@ -78,6 +82,11 @@ class Monitoring(Construct):
                     "Authsignal calls are failing (down, slow or refusing the key): sign-ins are refused")
         self._alarm("RejectedAnswersSpike", self.decision_metric("AnswerRejected"), REJECTED_ANSWERS_THRESHOLD,
                     "a spike of rejected answers: someone may be guessing or replaying tokens")
+        if sign_in_protection:
+            self._alarm("SignInRequestsBlocked",
+                        sign_in_protection.metric("BlockedRequests").with_(period=PERIOD),
+                        WAF_BLOCKED_REQUESTS_THRESHOLD,
+                        "AWS WAF is blocking many requests to the user pool: a sign-in flood or an attack")
 
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard",
                                               dashboard_name=f"{environment_name}-passwordless-sign-in")
@@ -93,6 +102,16 @@ class Monitoring(Construct):
                                    left=[requests, http_api.metric_client_error(period=PERIOD, statistic="Sum"),
                                          http_api.metric_server_error(period=PERIOD, statistic="Sum")]),
         )
+        if sign_in_protection:
+            self.dashboard.add_widgets(cloudwatch.GraphWidget(
+                title="User pool requests through AWS WAF", width=24, left=[
+                    sign_in_protection.metric("AllowedRequests", label="allowed").with_(period=PERIOD),
+                    sign_in_protection.metric("BlockedRequests", label="blocked").with_(period=PERIOD),
+                    sign_in_protection.metric("BlockedRequests", rule=RATE_RULE,
+                                              label="blocked: rate per IP").with_(period=PERIOD),
+                    sign_in_protection.metric("BlockedRequests", rule=IP_REPUTATION_RULE,
+                                              label="blocked: IP reputation").with_(period=PERIOD),
+                ]))
         self.dashboard.add_widgets(cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24))
 
     def decision_metric(self, name: str) -> cloudwatch.Metric:

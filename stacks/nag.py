@@ -29,6 +29,11 @@ ACKNOWLEDGEMENTS: dict[str, str] = {
         "in the create-auth-challenge trigger and can challenge or block it; the Essentials plan is chosen "
         "explicitly."
     ),
+    "AwsSolutions::AwsSolutions-DDB3": (
+        "The only table is the single-use guard of sign-in answers: each item is an Authsignal idempotency key "
+        "that expires by TTL within a day, and losing them all would only reopen a replay window for tokens "
+        "that Authsignal itself expires; there is nothing a point-in-time restore should bring back."
+    ),
 }
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, Environment, RemovalPolicy, Stack
+from aws_cdk import Annotations, CfnOutput, Environment, RemovalPolicy, Stack
 from constructs import Construct
 
 from stacks.authenticators_api import AuthenticatorsApi
 from stacks.authsignal_secret import authsignal_secret
-from stacks.config import EnvironmentConfig, stack_name
+from stacks.config import EnvironmentConfig, config_warnings, stack_name
 from stacks.monitoring import Monitoring
 from stacks.nag import acknowledge_findings
+from stacks.sign_in_protection import SignInProtection
 from stacks.user_pool import PasswordlessUserPool
 
 METRICS_NAMESPACE = "PasswordlessAuth"
@@ -33,6 +34,8 @@ class PasswordlessStack(Stack):
             termination_protection=config.production,
             **kwargs,
         )
+        for key, message in config_warnings(config):
+            Annotations.of(self).add_warning_v2(f"passwordless:config:{key}", message)
         removal_policy = RemovalPolicy.RETAIN if config.production else RemovalPolicy.DESTROY
         runtime_environment = {"ENVIRONMENT_NAME": config.name, "METRICS_NAMESPACE": METRICS_NAMESPACE}
 
@@ -44,11 +47,19 @@ class PasswordlessStack(Stack):
                                      client=self.auth.client, secret=self.secret,
                                      runtime_environment=runtime_environment, removal_policy=removal_policy)
 
+        self.sign_in_protection: SignInProtection | None = None
+        if config.sign_in_requests_per_5_minutes_per_ip:
+            self.sign_in_protection = SignInProtection(
+                self, "SignInProtection", environment_name=config.name, user_pool=self.auth.user_pool,
+                requests_per_5_minutes_per_ip=config.sign_in_requests_per_5_minutes_per_ip,
+            )
+
         if config.alarms_enabled:
             self.monitoring = Monitoring(
                 self, "Monitoring", environment_name=config.name, namespace=METRICS_NAMESPACE,
                 functions={**self.auth.triggers, "AuthenticatorsApi": self.api.handler},
                 http_api=self.api.http_api, alarm_email=config.alarm_email,
+                sign_in_protection=self.sign_in_protection,
             )
             CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
 

@@ -5,21 +5,24 @@ from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from stacks.config import EnvironmentConfig
 from stacks.lambda_function import PythonLambda
+from stacks.single_use_table import SingleUseTable
 
-# Cognito waits 5 s for a trigger. The create trigger makes two Authsignal calls in a row,
-# each bounded by the HTTP timeout, so 2 x 1.2 s + a cold start fits inside the 4 s Lambda
-# timeout, which itself ends before Cognito gives up.
+# Cognito waits 5 s for a trigger. The create trigger makes one Authsignal call; the verify
+# trigger one Authsignal call (1.2 s at most) and one DynamoDB put and at most one Cognito
+# update (1 s per try, shared/aws_client.py), which with a cold start fits inside the 4 s
+# Lambda timeout, which itself ends before Cognito gives up.
 AUTHSIGNAL_TIMEOUT_SECONDS = "1.2"
 TRIGGER_TIMEOUT = Duration.seconds(4)
 
 
 class PasswordlessUserPool(Construct):
-    """The user pool, its app client and its four triggers."""
+    """The user pool, its app client, its four triggers and the single-use table."""
 
     def __init__(
         self,
@@ -35,7 +38,7 @@ class PasswordlessUserPool(Construct):
         self.triggers: dict[str, PythonLambda] = {}  # by construct id: PreSignUp, DefineAuthChallenge, ...
 
         def trigger(name: str, module: str, description: str, *, needs_authsignal: bool,
-                    extra: dict[str, str] | None = None) -> PythonLambda:
+                    extra: dict[str, str] | None = None, signs_in: bool = True) -> PythonLambda:
             environment = {**runtime_environment, **(extra or {})}
             if needs_authsignal:
                 environment |= {"AUTHSIGNAL_SECRET_ARN": secret.secret_arn, "AUTHSIGNAL_URL": config.authsignal_url,
@@ -44,21 +47,28 @@ class PasswordlessUserPool(Construct):
                 self, name, handler=f"triggers.{module}.handler", description=description,
                 with_dependencies=needs_authsignal, timeout=TRIGGER_TIMEOUT, environment=environment,
                 log_retention_days=config.log_retention_days, removal_policy=removal_policy,
+                # Concurrency set aside for sign-in, so a flood elsewhere in the account cannot starve it.
+                reserved_concurrency=config.trigger_reserved_concurrency if signs_in else None,
             )
             if needs_authsignal:
                 function.allow_reading(secret)
             self.triggers[name] = function
             return function
 
-        pre_sign_up = trigger("PreSignUp", "pre_sign_up", "Confirms new users; the first sign-in proves ownership",
-                              needs_authsignal=False)
+        pre_sign_up = trigger("PreSignUp", "pre_sign_up",
+                              "Confirms a sign-up whose one contact is its username; verifies nothing",
+                              needs_authsignal=False, signs_in=False)
         define = trigger("DefineAuthChallenge", "define_auth_challenge",
                          "Issues tokens only after a successful custom challenge",
                          needs_authsignal=False, extra={"ATTEMPT_LIMIT": str(config.attempt_limit)})
         create = trigger("CreateAuthChallenge", "create_auth_challenge",
                          "Starts an Authsignal challenge (email OTP, SMS OTP or passkey)", needs_authsignal=True)
+        self.single_use = SingleUseTable(self, "SingleUse")
         verify = trigger("VerifyAuthChallenge", "verify_auth_challenge",
-                         "Accepts only a succeeded Authsignal challenge for this user", needs_authsignal=True)
+                         "Accepts only a succeeded Authsignal challenge of this sign-in, once", needs_authsignal=True,
+                         extra={"SINGLE_USE_TABLE_NAME": self.single_use.table.table_name,
+                                "PASSKEY_TOKEN_MAX_AGE_SECONDS": str(config.passkey_token_max_age_seconds)})
+        self.single_use.allow_claiming(verify.role)
 
         self.user_pool = cognito.UserPool(
             self,
@@ -68,9 +78,12 @@ class PasswordlessUserPool(Construct):
             # ada@example.com and Ada@Example.com are one person, not two accounts.
             sign_in_case_sensitive=False,
             auto_verify=cognito.AutoVerifiedAttrs(email=False, phone=False),
+            # Set at sign-up, never changed after: the contact a person proved is the one every
+            # later OTP goes to (README, "Security model"). Immutable rather than left out of the
+            # client's write attributes, which would refuse SignUp itself.
             standard_attributes=cognito.StandardAttributes(
-                email=cognito.StandardAttribute(required=False, mutable=True),
-                phone_number=cognito.StandardAttribute(required=False, mutable=True),
+                email=cognito.StandardAttribute(required=False, mutable=False),
+                phone_number=cognito.StandardAttribute(required=False, mutable=False),
             ),
             # Users never type a password (the app sends a random one at sign-up); the policy
             # still makes that password strong, so it could not be guessed if ever enabled.
@@ -89,6 +102,14 @@ class PasswordlessUserPool(Construct):
                 create_auth_challenge=create.function,
                 verify_auth_challenge_response=verify.function,
             ),
+        )
+        # Verification follows proof: verify sets email_verified / phone_number_verified. A policy
+        # of its own, outside the function's role construct, so the function does not depend on
+        # it: pool -> function -> role stays acyclic, and this policy comes after the pool.
+        self.verify_contact_policy = iam.Policy(
+            self, "VerifyMarksContactsVerified", roles=[verify.role],
+            statements=[iam.PolicyStatement(actions=["cognito-idp:AdminUpdateUserAttributes"],
+                                            resources=[self.user_pool.user_pool_arn])],
         )
         self.client = self.user_pool.add_client(
             "AppClient",

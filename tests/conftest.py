@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]
+from stacks.cdk_json import load as load_cdk_json  # noqa: E402 - after the path is set
+
+CONTEXT = load_cdk_json(ROOT / "cdk.json")["context"]
 EXISTING_SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:authsignal/prod-AbCdEf"
 
 

@@ -3,6 +3,7 @@ the runtime tests (tests/lambdas) and the benchmark (benchmarks/in_process.py)."
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -14,23 +15,31 @@ CLIENT_ID = "4mvq0aebkj2fgu3mhl2ihemh5o"
 
 @dataclass(frozen=True)
 class User:
-    """A user of an email-as-username pool: Cognito's ``userName`` is the ``sub``, a UUID."""
+    """A user of an email-as-username pool: Cognito's ``userName`` is the ``sub``, a UUID.
+    ``verified``: whether an earlier OTP proved the contact (``*_verified`` is "true")."""
 
     sub: str
     email: str | None = None
     phone: str | None = None
+    verified: bool = True
 
     def attributes(self) -> dict[str, str]:
         attributes = {"sub": self.sub, "cognito:user_status": "CONFIRMED"}
+        flag = "true" if self.verified else "false"
         if self.email:
-            attributes |= {"email": self.email, "email_verified": "true"}
+            attributes |= {"email": self.email, "email_verified": flag}
         if self.phone:
-            attributes |= {"phone_number": self.phone, "phone_number_verified": "true"}
+            attributes |= {"phone_number": self.phone, "phone_number_verified": flag}
         return attributes
 
+    @property
+    def typed(self) -> str:
+        """The user name as the person types it: their email or phone number."""
+        return self.email or self.phone or self.sub
 
-def new_user(*, email: str | None = None, phone: str | None = None) -> User:
-    return User(sub=str(uuid.uuid4()), email=email, phone=phone)
+
+def new_user(*, email: str | None = None, phone: str | None = None, verified: bool = True) -> User:
+    return User(sub=str(uuid.uuid4()), email=email, phone=phone, verified=verified)
 
 
 def entry(result: bool, name: str = "CUSTOM_CHALLENGE") -> dict[str, Any]:
@@ -52,37 +61,54 @@ def _trigger(source: str, user_name: str, request: dict[str, Any], response: dic
     }
 
 
-def pre_sign_up_event(*, email: str | None = None, phone: str | None = None) -> dict[str, Any]:
-    """``SignUp`` with the email or phone as username: no ``sub`` yet, a generated UUID userName."""
+def pre_sign_up_event(*, email: str | None = None, phone: str | None = None,
+                      user_name: str | None = None) -> dict[str, Any]:
+    """``SignUp`` with the email or phone as username: no ``sub`` yet, a generated UUID userName
+    (``user_name``: what an emulator sends instead, the name as typed)."""
     attributes = {key: value for key, value in (("email", email), ("phone_number", phone)) if value}
-    return _trigger("PreSignUp_SignUp", str(uuid.uuid4()),
+    return _trigger("PreSignUp_SignUp", user_name or str(uuid.uuid4()),
                     {"userAttributes": attributes, "validationData": None},
                     {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False})
 
 
+def _known_or_not(user: User, user_not_found: bool) -> tuple[str, dict[str, str]]:
+    """``userName`` and ``userAttributes``: for a user Cognito did not find (user-existence errors
+    prevented) the name is what was typed, an email or phone number, and there are no attributes."""
+    return (user.typed, {}) if user_not_found else (user.sub, user.attributes())
+
+
 def define_event(user: User, session: list[Any], *, user_not_found: bool = False) -> dict[str, Any]:
-    return _trigger("DefineAuthChallenge_Authentication", user.sub,
-                    {"userAttributes": user.attributes(), "session": session, "userNotFound": user_not_found},
+    user_name, attributes = _known_or_not(user, user_not_found)
+    return _trigger("DefineAuthChallenge_Authentication", user_name,
+                    {"userAttributes": attributes, "session": session, "userNotFound": user_not_found},
                     {"challengeName": None, "issueTokens": None, "failAuthentication": None})
 
 
-def create_event(user: User, session: list[Any] | None = None) -> dict[str, Any]:
-    return _trigger("CreateAuthChallenge_Authentication", user.sub,
-                    {"userAttributes": user.attributes(), "challengeName": "CUSTOM_CHALLENGE",
-                     "session": session or [], "userNotFound": False},
+def create_event(user: User, session: list[Any] | None = None, *, user_not_found: bool = False) -> dict[str, Any]:
+    user_name, attributes = _known_or_not(user, user_not_found)
+    return _trigger("CreateAuthChallenge_Authentication", user_name,
+                    {"userAttributes": attributes, "challengeName": "CUSTOM_CHALLENGE",
+                     "session": session or [], "userNotFound": user_not_found},
                     {"publicChallengeParameters": None, "privateChallengeParameters": None,
                      "challengeMetadata": None})
 
 
-def verify_event(user: User, answer: Any) -> dict[str, Any]:
-    return _trigger("VerifyAuthChallengeResponse_Authentication", user.sub,
-                    {"userAttributes": user.attributes(), "privateChallengeParameters": {"action": "cognitoAuth"},
-                     "challengeAnswer": answer, "userNotFound": False},
-                    {"answerCorrect": None})
+def verify_event(user: User, answer: Any, idempotency_key: str | None = None, *,
+                 user_pool_id: str = USER_POOL_ID, user_name: str | None = None) -> dict[str, Any]:
+    """``idempotency_key``: what this session's create step kept in its private parameters."""
+    private = {"action": "cognitoAuth"} | ({"idempotencyKey": idempotency_key} if idempotency_key else {})
+    event = _trigger("VerifyAuthChallengeResponse_Authentication", user_name or user.sub,
+                     {"userAttributes": user.attributes(), "privateChallengeParameters": private,
+                      "challengeAnswer": answer, "userNotFound": False},
+                     {"answerCorrect": None})
+    event["userPoolId"] = user_pool_id
+    return event
 
 
-def access_claims(user: User) -> dict[str, str]:
-    """An access token's claims as the JWT authorizer passes them (all values strings)."""
+def access_claims(user: User, *, auth_time: int | None = None) -> dict[str, str]:
+    """An access token's claims as the JWT authorizer passes them (all values strings), of a
+    sign-in at ``auth_time`` (default: just now, so routes needing a recent sign-in accept it)."""
+    signed_in = int(time.time()) if auth_time is None else auth_time
     return {
         "sub": user.sub,
         "iss": f"https://cognito-idp.{REGION}.amazonaws.com/{USER_POOL_ID}",
@@ -91,9 +117,9 @@ def access_claims(user: User) -> dict[str, str]:
         "event_id": str(uuid.uuid4()),
         "token_use": "access",
         "scope": "aws.cognito.signin.user.admin",
-        "auth_time": "1735787045",
-        "exp": "1735790645",
-        "iat": "1735787045",
+        "auth_time": str(signed_in),
+        "exp": str(signed_in + 3600),
+        "iat": str(signed_in),
         "jti": str(uuid.uuid4()),
         "username": user.sub,
     }

@@ -4,12 +4,20 @@ authenticators, and removes one of their own.
 The user is only ever the ``sub`` of the JWT that API Gateway verified; nothing in the body,
 path or query can name another user. Only access tokens are accepted: an ID token passes the
 authorizer (its ``aud`` is the client) but is not meant for APIs, so it answers 401.
+
+Adding and removing an authenticator also need a recent sign-in (the token's ``auth_time``):
+the JWT authorizer does not check revocation, so a stolen access token stays valid until it
+expires, even after GlobalSignOut; it must not be able to enrol the thief's passkey. A stale
+token gets RFC 9470's step-up answer. Refreshing tokens keeps ``auth_time``: only a new
+sign-in renews it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import time
 import uuid
 from typing import Any
 
@@ -21,31 +29,61 @@ from shared.secret import SecretUnavailable
 ADD_ACTION = "addAuthenticator"
 ADD_SCOPE = "add:authenticators"
 AUTHENTICATOR_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+RECENT_AUTH_VARIABLE = "RECENT_AUTH_MINUTES"
+# The routes that change how the user signs in, and so need a recent sign-in.
+STEP_UP_ROUTES = frozenset({"POST /authenticators", "DELETE /authenticators/{authenticatorId}"})
+# Cognito's and Lambda's clocks are both AWS's; an auth_time further ahead than this is not
+# "recent", it is wrong.
+CLOCK_SKEW_SECONDS = 60
+_EPOCH_SECONDS = re.compile(r"^[0-9]{1,12}$")
 
 
 class AuthsignalFailure(Exception):
     """Authsignal could not be reached, timed out, refused, or answered something unusable."""
 
 
+class Misconfigured(Exception):
+    """The function's environment is not what the stack sets: a deployment error (500)."""
+
+
 class ApiError(Exception):
     """An answer other than 2xx, with the message the caller may see."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.headers = headers or {}
+
+
+class StepUpRequired(ApiError):
+    """RFC 9470: the token is valid, but its sign-in is older than ``max_age`` seconds allow."""
+
+    def __init__(self, max_age: int) -> None:
+        minutes = max_age // 60
+        super().__init__(
+            401,
+            f"sign in again: adding or removing an authenticator needs a sign-in within the last {minutes} minutes",
+            {"WWW-Authenticate": 'Bearer error="insufficient_user_authentication", '
+                                 f'error_description="A sign-in within the last {minutes} minutes is required", '
+                                 f"max_age={max_age}"},
+        )
 
 
 def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     retry.start_invocation(context)
     route = event.get("routeKey") if isinstance(event, dict) else None
+    headers = {"Content-Type": "application/json"}
     try:
-        user_id = _caller(event)
+        claims = _access_claims(event)
+        if route in STEP_UP_ROUTES:
+            _require_recent_sign_in(claims, route)
         if event.get("body"):
             raise ApiError(400, "this route takes no request body")
-        status, body = _dispatch(str(route), user_id, event)
+        status, body = _dispatch(str(route), claims["sub"], event)
     except ApiError as problem:
         status, body = problem.status, {"message": str(problem)}
-    except SecretUnavailable as problem:
+        headers |= problem.headers
+    except (SecretUnavailable, Misconfigured) as problem:
         decision("api_error", metric="ApiConfigurationError", level="ERROR", route=route, error=str(problem))
         status, body = 500, {"message": "internal error"}
     except AuthsignalFailure as problem:
@@ -56,11 +94,11 @@ def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
                  error=error_summary(problem))
         status, body = 500, {"message": "internal error"}
     decision("api_response", route=route, status_code=status)
-    return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
+    return {"statusCode": status, "headers": headers, "body": json.dumps(body)}
 
 
-def _caller(event: Any) -> str:
-    """The verified ``sub`` of an access token, or 401."""
+def _access_claims(event: Any) -> dict[str, Any]:
+    """The verified claims of an access token with a ``sub``, or 401."""
     try:
         claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
     except (KeyError, TypeError):
@@ -70,7 +108,42 @@ def _caller(event: Any) -> str:
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub:
         raise ApiError(401, "unauthorized")
-    return sub
+    return claims
+
+
+def _require_recent_sign_in(claims: dict[str, Any], route: str) -> None:
+    """401 with RFC 9470's step-up answer unless ``auth_time`` is within the configured window.
+
+    Payload 2.0 hands every claim over as a string; a number is accepted too. Missing,
+    unparseable, older than the window or further ahead than the clock skew: not recent.
+    """
+    max_age = _recent_auth_seconds()
+    value = claims.get("auth_time")
+    if isinstance(value, int) and not isinstance(value, bool):
+        auth_time: int | None = value
+    elif isinstance(value, str) and _EPOCH_SECONDS.fullmatch(value):
+        auth_time = int(value)
+    else:
+        auth_time = None
+    now = time.time()
+    if auth_time is None:
+        reason = "missing"
+    elif auth_time < now - max_age:
+        reason = "stale"
+    elif auth_time > now + CLOCK_SKEW_SECONDS:
+        reason = "future"
+    else:
+        return
+    decision("step_up_required", metric="StepUpRequired", route=route, status_code=401, reason=reason)
+    raise StepUpRequired(max_age)
+
+
+def _recent_auth_seconds() -> int:
+    """The window, from the environment the stack sets (whole minutes, 1-60)."""
+    raw = os.environ.get(RECENT_AUTH_VARIABLE, "")
+    if not raw.isdigit() or not 1 <= int(raw) <= 60:
+        raise Misconfigured(f"{RECENT_AUTH_VARIABLE} must be whole minutes from 1 to 60")
+    return int(raw) * 60
 
 
 def _dispatch(route: str, user_id: str, event: dict[str, Any]) -> tuple[int, Any]:
@@ -88,8 +161,11 @@ def _dispatch(route: str, user_id: str, event: dict[str, Any]) -> tuple[int, Any
         authenticator_id = (event.get("pathParameters") or {}).get("authenticatorId")
         if not isinstance(authenticator_id, str) or not AUTHENTICATOR_ID.fullmatch(authenticator_id):
             raise ApiError(400, "malformed authenticator id")
-        if authenticator_id not in {item.get("user_authenticator_id") for item in _authenticators(user_id)}:
+        owned = [item.get("user_authenticator_id") for item in _authenticators(user_id)]
+        if authenticator_id not in owned:
             raise ApiError(404, "authenticator not found")
+        if len(owned) == 1:
+            raise ApiError(409, "this is your only authenticator: add another one before removing it")
         _call("delete_authenticator", user_id=user_id, user_authenticator_id=authenticator_id)
         decision("authenticator_removed", metric="AuthenticatorRemoved", route=route)
         return 200, {"deleted": authenticator_id}

@@ -117,28 +117,6 @@ class _Transport(HTTPAdapter):
         return True
 
 
-def pending_passkey_challenge_id(client: AuthsignalClient, user_id: str) -> str | None:
-    """The id of the user's pending passkey challenge for sign-in, if there is one.
-
-    authsignal 4.1.0 has no method for the get-challenge endpoint, so this calls it
-    through the SDK's own session: authentication, timeout and error handling (ApiException)
-    stay the SDK's.
-    """
-    response = client.session.get(
-        url=f"{client.api_url}/challenges",
-        params={"userId": user_id, "action": SIGN_IN_ACTION, "verificationMethod": "PASSKEY"},
-    )
-    content: Any = getattr(response, "decamelized_content", None)
-    if not isinstance(content, dict):
-        raise ValueError("get-challenge answered without a JSON object")
-    challenge_id = content.get("challenge_id")
-    if challenge_id is None:
-        return None
-    if not isinstance(challenge_id, str) or not challenge_id:
-        raise ValueError("get-challenge answered a malformed challengeId")
-    return challenge_id
-
-
 def reset_client() -> None:
     """Forget the client (tests simulate a new cold start with it)."""
     global _client

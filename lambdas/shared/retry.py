@@ -78,8 +78,6 @@ def operation(method: str, path: str) -> str:
         return "validate"
     if "/actions/" in path:
         return "track"
-    if path.endswith("/challenges"):
-        return "get_challenge"
     if "/authenticators" in path:
         return f"{method.lower()}_authenticators"
     return method.lower()

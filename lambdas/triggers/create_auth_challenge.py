@@ -1,9 +1,12 @@
 """Create auth challenge: asks Authsignal what this sign-in needs and hands the app what it
 takes to complete it (``url``, ``token``, ``isEnrolled``).
 
-If the user has a pending passkey challenge (the app ran the passkey prompt first), its id
-goes to ``track`` so the passkey sign-in counts for the ``cognitoAuth`` action. A ``BLOCK``
-answer, or any error, refuses the sign-in outright: no challenge is handed out at all.
+``track`` gets the user's own contact (the one ``email`` or ``phone_number`` the account signed
+up with), so an OTP can only go there. The action's ``idempotencyKey`` is kept in the private
+challenge parameters: the verify trigger accepts an answer for this sign-in only if it belongs to
+this very action (or is a fresh passkey sign-in). Nothing else is looked up or attributed: a
+challenge this trigger did not start never counts for this sign-in. A ``BLOCK`` answer, an
+unknown user, or any error refuses the sign-in outright: no challenge is handed out at all.
 """
 
 from __future__ import annotations
@@ -12,10 +15,13 @@ import uuid
 from typing import Any, NoReturn
 
 from shared import retry
-from shared.authsignal_client import SIGN_IN_ACTION, authsignal, pending_passkey_challenge_id
+from shared.authsignal_client import SIGN_IN_ACTION, authsignal
 from shared.event import MalformedEvent, field, optional_str
 from shared.log import decision, error_summary
 from shared.secret import SecretUnavailable
+
+# Cognito attribute -> Authsignal track attribute
+CONTACTS = {"email": "email", "phone_number": "phoneNumber"}
 
 
 class ChallengeRefused(Exception):
@@ -24,12 +30,15 @@ class ChallengeRefused(Exception):
 
 def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     retry.start_invocation(context)
-    correlation_id = event.get("userName") if isinstance(event, dict) else None
+    correlation_id = optional_str(event, "request.userAttributes.sub")
     try:
         challenge = _challenge(event)
     except _Blocked as blocked:
         decision("sign_in_blocked", metric="Blocked", level="WARNING",
                  correlation_id=correlation_id, idempotency_key=blocked.idempotency_key)
+        raise ChallengeRefused("sign-in refused") from None
+    except _UnknownUser:
+        decision("challenge_refused", metric="ChallengeRefused", level="WARNING", reason="user_not_found")
         raise ChallengeRefused("sign-in refused") from None
     except MalformedEvent as problem:
         _refuse(correlation_id, "malformed_event", str(problem))
@@ -41,7 +50,7 @@ def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     public, idempotency_key = challenge
     event["response"] = {
         "publicChallengeParameters": public,
-        "privateChallengeParameters": {"action": SIGN_IN_ACTION},
+        "privateChallengeParameters": {"action": SIGN_IN_ACTION, "idempotencyKey": idempotency_key},
         "challengeMetadata": "AUTHSIGNAL",
     }
     decision("challenge_created", metric="ChallengeCreated",
@@ -55,25 +64,35 @@ class _Blocked(Exception):
         self.idempotency_key = idempotency_key
 
 
-def _challenge(event: Any) -> tuple[dict[str, str], str | None]:
+class _UnknownUser(Exception):
+    """Cognito did not find the user: there is nobody to ask Authsignal about."""
+
+
+def own_contact(event: Any) -> dict[str, str]:
+    """The account's one contact as a ``track`` attribute (``{"email": ...}``)."""
+    found = {CONTACTS[name]: value for name in CONTACTS
+             if (value := optional_str(event, f"request.userAttributes.{name}"))}
+    if len(found) != 1:
+        raise MalformedEvent("request.userAttributes must hold exactly one of email or phone_number")
+    return found
+
+
+def _challenge(event: Any) -> tuple[dict[str, str], str]:
     """The public challenge parameters (strings only) and the action's idempotency key.
 
     The key is ours, made once per invocation and sent with ``track``: a retried track
-    (shared.retry) is then the same action, never a second one.
+    (shared.retry) is then the same action, never a second one. Authsignal answers it back as
+    the action's ``idempotencyKey``, and that answer is what this sign-in is bound to.
     """
+    user_not_found = field(event, "request", dict).get("userNotFound", False)
+    if user_not_found is not False:
+        if user_not_found is True:
+            raise _UnknownUser()
+        raise MalformedEvent("request.userNotFound is not bool")
     user_id = field(event, "request.userAttributes.sub", str)
-    client = authsignal()
-    challenge_id = pending_passkey_challenge_id(client, user_id)
-    result = client.track(
-        user_id=user_id,
-        action=SIGN_IN_ACTION,
-        attributes={
-            "email": optional_str(event, "request.userAttributes.email"),
-            "phoneNumber": optional_str(event, "request.userAttributes.phone_number"),
-            "challengeId": challenge_id,
-            "idempotencyKey": str(uuid.uuid4()),
-        },
-    )
+    contact = own_contact(event)
+    attributes = {**contact, "idempotencyKey": str(uuid.uuid4())}
+    result = authsignal().track(user_id=user_id, action=SIGN_IN_ACTION, attributes=attributes)
     if not isinstance(result, dict):
         raise ValueError("track answered without a JSON object")
     idempotency_key = result.get("idempotency_key") if isinstance(result.get("idempotency_key"), str) else None
@@ -82,6 +101,8 @@ def _challenge(event: Any) -> tuple[dict[str, str], str | None]:
     token, url, enrolled = result.get("token"), result.get("url"), result.get("is_enrolled")
     if not (isinstance(token, str) and token and isinstance(url, str) and isinstance(enrolled, bool)):
         raise ValueError("track answered without token, url or isEnrolled")
+    if not idempotency_key:
+        raise ValueError("track answered without idempotencyKey")
     return {"url": url, "token": token, "isEnrolled": "true" if enrolled else "false"}, idempotency_key
 
 
@@ -89,4 +110,3 @@ def _refuse(correlation_id: object, reason: str, error: str) -> NoReturn:
     decision("challenge_refused", metric="AuthsignalError" if reason == "authsignal_error" else "ChallengeRefused",
              level="ERROR", correlation_id=correlation_id, reason=reason, error=error)
     raise ChallengeRefused("sign-in refused") from None
-

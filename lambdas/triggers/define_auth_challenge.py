@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from shared.event import MalformedEvent, field
+from shared.event import MalformedEvent, field, optional_str
 from shared.log import decision
 
 TYPE_CHECKING = False  # no typing import at run time: see shared/event.py
@@ -23,7 +23,7 @@ DEFAULT_ATTEMPT_LIMIT = 3
 
 
 def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
-    correlation_id = event.get("userName") if isinstance(event, dict) else None
+    correlation_id = optional_str(event, "request.userAttributes.sub")  # never the user name as typed
     error = None
     try:
         outcome, reason, failures = _decide(event)

@@ -1,15 +1,25 @@
-"""Pre sign-up: confirm the user and mark the email or phone number they signed up with as
-verified. Nothing is proven yet: the first sign-in's OTP or passkey proves ownership, and
-no sign-in succeeds without it."""
+"""Pre sign-up: confirm the user, verify nothing.
+
+A sign-up carries exactly one contact attribute, ``email`` or ``phone_number``, and it is the
+username the person signs in with (compared as Cognito compares usernames: an email address
+without regard to case). Anything else is refused: a second contact would let someone sign up
+with another person's address and prove only their own phone (a pre-hijack). Nothing is marked
+verified here: ``email_verified`` / ``phone_number_verified`` become true only when an OTP on
+that channel succeeds (the verify trigger).
+"""
 
 from __future__ import annotations
 
-from shared.event import MalformedEvent, field, optional_str
+from shared.event import MalformedEvent, field
 from shared.log import decision
 
 TYPE_CHECKING = False  # no typing import at run time: see shared/event.py
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, NoReturn
+
+CONTACT_ATTRIBUTES = ("email", "phone_number")
+ONE_CONTACT = "sign-up needs exactly one of email or phone_number, the one used as the username"
+NOT_THE_USERNAME = "the email or phone_number must be the username"
 
 
 class SignUpRefused(Exception):
@@ -17,22 +27,45 @@ class SignUpRefused(Exception):
 
 
 def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
-    correlation_id = event.get("userName") if isinstance(event, dict) else None
+    # No sub exists yet and the user name may be the address as typed: nothing identifies the
+    # person in these log lines, on purpose.
     try:
-        field(event, "request.userAttributes", dict)
-        email = optional_str(event, "request.userAttributes.email")
-        phone = optional_str(event, "request.userAttributes.phone_number")
-        if not email and not phone:
-            raise MalformedEvent("neither email nor phone_number in request.userAttributes")
+        attributes = field(event, "request.userAttributes", dict)
+        contacts = {name: attributes[name] for name in CONTACT_ATTRIBUTES if attributes.get(name) not in (None, "")}
+        if len(contacts) != 1:
+            _refuse("not_one_contact", ONE_CONTACT)
+        [(name, value)] = contacts.items()
+        if not isinstance(value, str):
+            raise MalformedEvent(f"request.userAttributes.{name} is not str")
+        if not is_the_username(name, value, event.get("userName")):
+            _refuse("contact_not_username", NOT_THE_USERNAME)
     except MalformedEvent as problem:
-        decision("sign_up_refused", metric="SignUpRefused", level="WARNING",
-                 correlation_id=correlation_id, reason="malformed_event", error=str(problem))
+        decision("sign_up_refused", metric="SignUpRefused", level="WARNING", reason="malformed_event",
+                 error=str(problem))
         raise SignUpRefused("sign-up refused") from None
 
-    event["response"] = {
-        "autoConfirmUser": True,
-        "autoVerifyEmail": email is not None,
-        "autoVerifyPhone": phone is not None,
-    }
-    decision("sign_up_confirmed", metric="SignUpConfirmed", correlation_id=correlation_id)
+    event["response"] = {"autoConfirmUser": True, "autoVerifyEmail": False, "autoVerifyPhone": False}
+    decision("sign_up_confirmed", metric="SignUpConfirmed")
     return event
+
+
+def is_the_username(name: str, value: str, user_name: object) -> bool:
+    """Whether contact ``name`` = ``value`` is the username, as Cognito compares them.
+
+    With email and phone number as username attributes, AWS sends a user name it generated (not
+    shaped like a contact: Cognito itself took the contact from what was typed); an emulator
+    may send the typed name, which must then be this very contact. Emails compare without case
+    (the pool is case-insensitive), phone numbers (E.164) exactly.
+    """
+    if not isinstance(user_name, str) or not user_name:
+        return False
+    if "@" not in user_name and not user_name.startswith("+"):
+        return True  # Cognito's generated user name
+    if name == "email":
+        return "@" in value and user_name.casefold() == value.casefold()
+    return user_name == value
+
+
+def _refuse(reason: str, message: str) -> NoReturn:
+    decision("sign_up_refused", metric="SignUpRefused", level="WARNING", reason=reason)
+    raise SignUpRefused(message)

@@ -1,37 +1,61 @@
-"""Verify auth challenge response: the answer is the Authsignal validation token the app
-got by completing the challenge. It is correct only if Authsignal says the token is valid,
-its state is ``CHALLENGE_SUCCEEDED``, and it was issued for this user and for ``cognitoAuth``.
-Anything else, errors included, is a wrong answer."""
+"""Verify auth challenge response: the answer is an Authsignal validation token. It signs the
+user in only if every condition of the contract holds (DESIGN.md, step 6):
+
+* Authsignal says it is valid, ``CHALLENGE_SUCCEEDED``, for this user (``sub``) and ``cognitoAuth``;
+* it belongs to this sign-in: its ``idempotencyKey`` is the one the create trigger tracked for
+  this session, or it is a passkey sign-in (``verificationMethod`` ``PASSKEY``) that succeeded
+  within ``PASSKEY_TOKEN_MAX_AGE_SECONDS`` (and not in the future beyond a small clock skew);
+* it was never used before: its ``idempotencyKey`` is claimed once, atomically (shared/single_use),
+  after every other check passed.
+
+Then the contact an OTP proved becomes verified (shared/contact_verification). Anything else,
+errors included, is a wrong answer with one log line saying why.
+"""
 
 from __future__ import annotations
 
+import os
+from datetime import datetime, timezone
 from typing import Any
 
-from shared import retry
+from shared import contact_verification, retry, single_use
 from shared.authsignal_client import SIGN_IN_ACTION, authsignal
-from shared.event import MalformedEvent, field
+from shared.event import MalformedEvent, field, optional_str
 from shared.log import decision, error_summary
 from shared.secret import SecretUnavailable
 
 SUCCEEDED = "CHALLENGE_SUCCEEDED"
+PASSKEY = "PASSKEY"
+MAX_AGE_VARIABLE = "PASSKEY_TOKEN_MAX_AGE_SECONDS"
+DEFAULT_MAX_AGE_SECONDS = 300
+CLOCK_SKEW_SECONDS = 30
 
 
 def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     retry.start_invocation(context)
-    correlation_id = event.get("userName") if isinstance(event, dict) else None
+    correlation_id = optional_str(event, "request.userAttributes.sub")
     error = None
     idempotency_key = None
+    method = None
     try:
         user_id = field(event, "request.userAttributes.sub", str)
         token = field(event, "request.challengeAnswer", str)
+        session_key = optional_str(event, "request.privateChallengeParameters.idempotencyKey")
         result = authsignal().validate_challenge({"action": SIGN_IN_ACTION, "userId": user_id, "token": token})
         if isinstance(result, dict) and isinstance(result.get("idempotency_key"), str):
             idempotency_key = result["idempotency_key"]
-        reason = rejection(result, user_id)
+        reason = rejection(result, user_id, session_key, datetime.now(timezone.utc))
+        if reason is None:
+            method = result["verification_method"] if isinstance(result.get("verification_method"), str) else None
+            single_use.claim(result["idempotency_key"])
     except MalformedEvent as problem:
         reason, error = "malformed_event", str(problem)
     except SecretUnavailable as problem:
         reason, error = "secret_unavailable", str(problem)
+    except single_use.AlreadyUsed:
+        reason = "already_used"
+    except single_use.SingleUseUnavailable as problem:
+        reason, error = "single_use_unavailable", str(problem)
     except Exception as problem:  # noqa: BLE001 - Authsignal down, slow or odd: fail closed
         reason, error = "authsignal_error", error_summary(problem)
 
@@ -39,16 +63,18 @@ def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
         event = {}
     event["response"] = {"answerCorrect": reason is None}
     if reason is None:
-        decision("answer_accepted", metric="AnswerAccepted",
-                 correlation_id=correlation_id, idempotency_key=idempotency_key)
+        decision("answer_accepted", metric="AnswerAccepted", correlation_id=correlation_id,
+                 idempotency_key=idempotency_key, method=method)
+        contact_verification.mark_verified(event, method, correlation_id)
     else:
         decision("answer_rejected", metric="AnswerRejected", level="WARNING",
                  correlation_id=correlation_id, idempotency_key=idempotency_key, reason=reason, error=error)
     return event
 
 
-def rejection(result: Any, user_id: str) -> str | None:
-    """Why Authsignal's validation answer does not sign ``user_id`` in, or None if it does."""
+def rejection(result: Any, user_id: str, session_key: str | None, now: datetime) -> str | None:
+    """Why Authsignal's validation answer does not sign ``user_id`` in to this sign-in (whose
+    tracked key is ``session_key``), or None if it does (single use aside)."""
     if not isinstance(result, dict) or result.get("is_valid") is not True:
         return "invalid"
     if result.get("user_id") != user_id:
@@ -57,4 +83,36 @@ def rejection(result: Any, user_id: str) -> str | None:
         return "wrong_action"
     if result.get("state") != SUCCEEDED:
         return "wrong_state"
+    key = result.get("idempotency_key")
+    succeeded_at = _timestamp(result.get("state_updated_at"))
+    if not isinstance(key, str) or not key or succeeded_at is None:
+        return "incomplete_answer"
+    if session_key is not None and key == session_key:
+        return None
+    if result.get("verification_method") != PASSKEY:
+        return "not_this_sign_in"
+    age = (now - succeeded_at).total_seconds()
+    if age < -CLOCK_SKEW_SECONDS:
+        return "passkey_from_the_future"
+    if age > passkey_token_max_age():
+        return "passkey_too_old"
     return None
+
+
+def passkey_token_max_age() -> int:
+    """How long after it succeeded a passkey sign-in may still sign someone in (seconds)."""
+    value = int(os.environ.get(MAX_AGE_VARIABLE, DEFAULT_MAX_AGE_SECONDS))
+    if value < 1:
+        raise ValueError(f"{MAX_AGE_VARIABLE} must be positive")
+    return value
+
+
+def _timestamp(value: object) -> datetime | None:
+    """An ISO 8601 timestamp with a time zone, or None if it is missing or not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None

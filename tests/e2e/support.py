@@ -23,6 +23,8 @@ ADD_AUTHENTICATOR_ACTION = "addAuthenticator"
 # answers UserLambdaValidationException; MiniStack 1.5.33 answers InvalidLambdaResponseException.
 # Both carry the trigger's message, which the tests check too.
 TRIGGER_REFUSED_CODE = "InvalidLambdaResponseException"
+# A pre sign-up refusal: UserLambdaValidationException, on AWS and in MiniStack alike.
+SIGN_UP_REFUSED_CODE = "UserLambdaValidationException"
 
 
 @dataclass(frozen=True)

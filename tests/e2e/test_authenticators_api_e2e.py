@@ -6,10 +6,12 @@ from __future__ import annotations
 import pytest
 
 from e2e.fake_authsignal import FakeAuthsignalControls
-from e2e.signin import PasswordlessClient, Tokens
-from tests.e2e.support import ADD_AUTHENTICATOR_ACTION, SIGN_IN_ACTION, SignedIn, calls_for, tampered
+from e2e.signin import PasswordlessClient, Tokens, http_request
+from tests.fakes.authsignal_server import tracked_attributes
+from tests.e2e.support import ADD_AUTHENTICATOR_ACTION, DEV, SIGN_IN_ACTION, SignedIn, calls_for, tampered
 
 PUBLIC_FIELDS = {"id", "type", "createdAt", "lastUsedAt", "displayName"}
+DEV_ORIGINS = DEV["corsOrigins"]
 
 
 def _add_passkey(client: PasswordlessClient, authsignal: FakeAuthsignalControls, user: SignedIn) -> str:
@@ -25,9 +27,7 @@ def test_an_added_passkey_signs_the_user_in(
     _add_passkey(client, authsignal, signed_in)
     add = [body for method, path, body in calls_for(authsignal, signed_in.sub)
            if path == f"/v1/users/{signed_in.sub}/actions/{ADD_AUTHENTICATOR_ACTION}"]
-    assert [{key: value for key, value in body.items() if key != "idempotencyKey"} for body in add] == [
-        {"scope": "add:authenticators"}]
-    assert add[0]["idempotencyKey"], "a track is sent with its idempotencyKey, so a retry is the same action"
+    assert [tracked_attributes(body) for body in add] == [{"scope": "add:authenticators"}]
 
     passkey_token = authsignal.passkey_sign_in(signed_in.sub)  # the app's passkey prompt, first
     challenge = client.start(signed_in.username)
@@ -38,24 +38,29 @@ def test_an_added_passkey_signs_the_user_in(
     assert tokens.access_claims["sub"] == signed_in.sub
     track = [body for method, path, body in calls_for(authsignal, signed_in.sub)
              if path == f"/v1/users/{signed_in.sub}/actions/{SIGN_IN_ACTION}"][-1]
-    assert track.get("challengeId"), "the create trigger attributes the pending passkey challenge to cognitoAuth"
+    assert tracked_attributes(track) == {"email": signed_in.username}  # own contact; nothing looked up or attributed
 
 
-def test_authenticators_are_listed_without_secrets_and_deleted(
+def test_authenticators_are_listed_without_secrets_and_deleted_but_never_the_last(
         client: PasswordlessClient, authsignal: FakeAuthsignalControls, signed_in: SignedIn) -> None:
+    # A fresh sign-in: its auth_time is within recentAuthMinutes, so adding and deleting are allowed.
     passkey_id = _add_passkey(client, authsignal, signed_in)
+    backup_id = _add_passkey(client, authsignal, signed_in)
     token = signed_in.tokens.access_token
 
     listed = client.call_api("GET", "/authenticators", token)
     assert listed.status == 200
-    assert [item["id"] for item in listed.body["authenticators"]] == [passkey_id]
-    assert set(listed.body["authenticators"][0]) == PUBLIC_FIELDS
-    assert listed.body["authenticators"][0]["type"] == "PASSKEY"
+    assert sorted(item["id"] for item in listed.body["authenticators"]) == sorted([passkey_id, backup_id])
+    assert all(set(item) == PUBLIC_FIELDS and item["type"] == "PASSKEY" for item in listed.body["authenticators"])
 
     deleted = client.call_api("DELETE", f"/authenticators/{passkey_id}", token)
     assert (deleted.status, deleted.body) == (200, {"deleted": passkey_id})
-    assert client.call_api("GET", "/authenticators", token).body == {"authenticators": []}
     assert client.call_api("DELETE", f"/authenticators/{passkey_id}", token).status == 404
+
+    last = client.call_api("DELETE", f"/authenticators/{backup_id}", token)
+    assert last.status == 409
+    assert [item["id"] for item in client.call_api("GET", "/authenticators", token).body["authenticators"]] == [
+        backup_id]
 
 
 def test_a_user_cannot_delete_another_users_authenticator(
@@ -91,3 +96,19 @@ def test_the_api_answers_401_to_an_id_token(client: PasswordlessClient, signed_i
 
     # The authorizer accepts an ID token (its aud is the client); the function refuses it.
     assert (answer.status, answer.body) == (401, {"message": "unauthorized"})
+
+
+@pytest.mark.parametrize("origin", DEV_ORIGINS)
+def test_a_dev_app_on_localhost_may_call_the_api_from_a_browser(client: PasswordlessClient, origin: str) -> None:
+    preflight = http_request("OPTIONS", client.deployment.api_url.rstrip("/") + "/authenticators",
+                             {"Origin": origin, "Access-Control-Request-Method": "POST",
+                              "Access-Control-Request-Headers": "authorization"})
+
+    assert preflight.headers.get("access-control-allow-origin") == origin
+
+
+def test_a_page_on_another_origin_gets_no_cors_permission(client: PasswordlessClient) -> None:
+    preflight = http_request("OPTIONS", client.deployment.api_url.rstrip("/") + "/authenticators",
+                             {"Origin": "https://attacker.example", "Access-Control-Request-Method": "POST"})
+
+    assert preflight.headers.get("access-control-allow-origin") in (None, "")

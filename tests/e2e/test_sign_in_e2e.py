@@ -23,7 +23,8 @@ def test_email_otp_sign_in_issues_the_users_tokens(
     challenge = client.start(email)
     assert challenge.token and challenge.url
     assert challenge.is_enrolled is False
-    tokens = client.answer(challenge, authsignal.complete(challenge.token))
+    validation_token = authsignal.complete(challenge.token)
+    tokens = client.answer(challenge, validation_token)
 
     assert isinstance(tokens, Tokens)
     assert tokens.access_claims["sub"] == sub
@@ -34,7 +35,7 @@ def test_email_otp_sign_in_issues_the_users_tokens(
     assert track[:2] == ("POST", f"/v1/users/{sub}/actions/{SIGN_IN_ACTION}")
     assert track[2]["email"] == email
     assert validate[:2] == ("POST", "/v1/validate")
-    assert validate[2] == {"action": SIGN_IN_ACTION, "userId": sub, "token": challenge.token}
+    assert validate[2] == {"action": SIGN_IN_ACTION, "userId": sub, "token": validation_token}
 
 
 def test_sms_otp_sign_in_issues_the_users_tokens(

@@ -7,14 +7,22 @@ must speak HTTP. Why this small: a fake is as small as the contract it stands fo
 Endpoints (under ``/v1``, basic auth with the secret key as username, else 401):
   POST   /users/{userId}/actions/{action}        track
   POST   /validate                               validate a token
-  GET    /challenges?userId=&action=&verificationMethod=   the user's pending passkey challenge
   GET    /users/{userId}/authenticators          list authenticators
   DELETE /users/{userId}/authenticators/{id}     remove one
 
-``track`` with an ``idempotencyKey`` in the body answers the action already tracked with that key
-for the same user and action (the same token), as a retried request needs; the same key for
-another user or action is a 400. (Authsignal documents the field; what it answers to a repeat
-is not documented, so the fake takes the lenient side.)
+What it models, as Authsignal documents it, and never more forgiving than the real service could
+be: every tracked action has its own ``idempotencyKey`` (the one ``track`` was sent, else a new
+one); completing its challenge (``complete``) yields a validation token distinct from the track
+token, and the track token itself never validates as succeeded; ``passkey.signIn(action)``
+(``passkey_sign_in``) creates its own succeeded action with ``verificationMethod: PASSKEY``.
+Where the real behaviour is unknown it takes the lenient side: a validation token validates any
+number of times, and ``validate`` ignores the ``userId`` and ``action`` it is given, so the
+product's own checks (this user, this action, this sign-in, once) are what the tests prove.
+
+``track`` with an ``idempotencyKey`` already tracked answers that same action (the same token and
+key) for the same user and action, as a retried request needs; the same key for another user or
+action is a 400. (Authsignal documents the field; what it answers to a repeat is not documented,
+so the fake takes the lenient side.)
 
 Faults: ``fail`` misbehaves on the next N requests; ``set_fault_rate`` makes a random share of
 requests fail (503, a connection reset after the request was handled, or an answer slower than
@@ -38,7 +46,8 @@ import struct
 import threading
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -49,9 +58,11 @@ RULE_STATES = frozenset({"ALLOW", "CHALLENGE_REQUIRED", "BLOCK"})
 FAULT_KINDS = frozenset({"status", "delay", "bad_json", "content_type", "close", "reset"})
 TRANSIENT_KINDS = ("status", "reset", "delay")  # what an unwell Authsignal does, by default
 CONTROLS = frozenset(
-    {"reset", "set_rule", "complete", "start_passkey_challenge", "complete_passkey_challenge",
-     "add_authenticator", "enrol_passkey", "fail", "set_fault_rate", "outage", "fault_counts"}
+    {"reset", "set_rule", "complete", "passkey_sign_in", "forge", "add_authenticator", "enrol_passkey", "fail",
+     "set_fault_rate", "outage", "fault_counts"}
 )
+# What ``forge`` may change in what ``validate`` reports for a validation token.
+FORGEABLE = frozenset({"user_id", "action", "idempotency_key", "state", "state_updated_at", "verification_method"})
 
 
 @dataclass
@@ -67,18 +78,16 @@ class Call:
 
 @dataclass
 class _Action:
+    """One tracked action. ``None`` fields are left out of ``validate``'s answer."""
+
     user_id: str
     action: str
-    idempotency_key: str
+    idempotency_key: str | None
     state: str
+    state_updated_at: str | None
     scope: str | None = None
-
-
-@dataclass
-class _Challenge:
-    user_id: str
-    action: str
-    attributed_to: str | None = None  # the token of the action ``track`` attributed it to
+    contact: str | None = None  # "email" or "phoneNumber": where its OTP goes
+    verification_method: str | None = None
 
 
 @dataclass
@@ -107,15 +116,29 @@ class _Weather:
 class _State:
     default_rule: str = "CHALLENGE_REQUIRED"
     rules: dict[str, str] = field(default_factory=dict)
-    actions: dict[str, _Action] = field(default_factory=dict)  # by token
-    tokens_by_key: dict[str, str] = field(default_factory=dict)  # idempotencyKey -> token
-    challenges: dict[str, _Challenge] = field(default_factory=dict)  # by challengeId
-    passkey_tokens: dict[str, str] = field(default_factory=dict)  # token -> challengeId
+    tracked: dict[str, _Action] = field(default_factory=dict)  # by the token track answered
+    tracked_by_key: dict[str, str] = field(default_factory=dict)  # idempotencyKey -> track token
+    validated: dict[str, _Action] = field(default_factory=dict)  # by validation token
     authenticators: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # user -> id -> item
     faults: list[_Fault] = field(default_factory=list)
     weather: _Weather = field(default_factory=_Weather)
     outage: _Weather | None = None
     calls: list[Call] = field(default_factory=list)
+
+
+def tracked_attributes(body: Any) -> dict[str, Any]:
+    """What a recorded ``track`` body asks besides its ``idempotencyKey``, which must be a fresh
+    UUID (the product makes one per call, so a retried track is the same action)."""
+    assert isinstance(body, dict), body
+    key = body.get("idempotencyKey")
+    assert isinstance(key, str) and uuid.UUID(key).version == 4, f"track without an idempotencyKey: {body}"
+    return {name: value for name, value in body.items() if name != "idempotencyKey"}
+
+
+def now_iso(offset_seconds: float = 0.0) -> str:
+    """An ISO 8601 UTC timestamp as Authsignal writes them (``2025-01-02T03:04:05.678Z``)."""
+    moment = datetime.now(timezone.utc) + timedelta(seconds=offset_seconds)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class FakeAuthsignal:
@@ -125,7 +148,7 @@ class FakeAuthsignal:
         self.secret = secret
         self._lock = threading.Lock()
         self._state = _State()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
+        self._server = _Server(("127.0.0.1", port), _handler_for(self))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -148,7 +171,7 @@ class FakeAuthsignal:
     # --- test controls -------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Forget everything: rules, actions, challenges, authenticators, faults, calls."""
+        """Forget everything: rules, actions, tokens, authenticators, faults, calls."""
         with self._lock:
             self._state = _State()
 
@@ -162,38 +185,53 @@ class FakeAuthsignal:
             else:
                 self._state.rules[user_id] = state
 
-    def complete(self, token: str, *, state: str = "CHALLENGE_SUCCEEDED", user_id: str | None = None,
-                 action: str | None = None) -> None:
-        """Do what a user does in the app (enter the OTP, use the passkey) for ``token``'s action.
+    def complete(self, token: str, *, state: str = "CHALLENGE_SUCCEEDED") -> str:
+        """Do what a user does in the app for ``token``'s action (enter the OTP sent to the contact
+        it was tracked with); returns the new validation token the client SDK hands the app.
 
-        ``user_id`` and ``action`` forge what ``validate`` will report, to test mismatches.
+        The method is ``EMAIL_OTP`` or ``SMS`` after the contact tracked; ``state`` lets a test
+        fail the challenge instead. The track token itself stays what it was.
         """
         with self._lock:
-            found = self._state.actions.get(token)
+            found = self._state.tracked.get(token)
             if found is None:
                 raise KeyError("the fake did not issue this token")
-            found.state = state
-            found.user_id = user_id or found.user_id
-            found.action = action or found.action
+            if found.state == "BLOCK":
+                raise KeyError("a blocked action has no challenge to complete")
+            completed = replace(found, state=state, state_updated_at=now_iso(),
+                                verification_method="SMS" if found.contact == "phoneNumber" else "EMAIL_OTP")
+            return self._issue_validation_token(completed)
 
-    def start_passkey_challenge(self, user_id: str, action: str = "cognitoAuth") -> str:
-        """A passkey challenge the app started for ``user_id``; pending until ``track`` takes it."""
-        challenge_id = str(uuid.uuid4())
-        with self._lock:
-            self._state.challenges[challenge_id] = _Challenge(user_id=user_id, action=action)
-        return challenge_id
-
-    def complete_passkey_challenge(self, challenge_id: str) -> str:
-        """The token the app gets from ``passkey.signIn``.
-
-        It validates for the action ``track`` attributed the challenge to (via ``challengeId``)
-        and for nothing before that: a passkey sign-in that create did not attribute fails.
+    def passkey_sign_in(self, user_id: str, action: str = "cognitoAuth",
+                        state_updated_at: str | None = None) -> str:
+        """What ``passkey.signIn(action)`` does in the app for a user with a passkey: its own
+        succeeded action (its own idempotency key, method ``PASSKEY``); returns its validation
+        token. ``state_updated_at`` (ISO 8601) ages the token, to test the age limit.
         """
-        token = "passkey-" + uuid.uuid4().hex
         with self._lock:
-            if challenge_id not in self._state.challenges:
-                raise KeyError("no such challenge")
-            self._state.passkey_tokens[token] = challenge_id
+            if not any(item["verificationMethod"] == "PASSKEY"
+                       for item in self._state.authenticators.get(user_id, {}).values()):
+                raise KeyError("the user has no passkey")
+            signed_in = _Action(user_id=user_id, action=action, idempotency_key=str(uuid.uuid4()),
+                                state="CHALLENGE_SUCCEEDED", state_updated_at=state_updated_at or now_iso(),
+                                verification_method="PASSKEY")
+            return self._issue_validation_token(signed_in)
+
+    def forge(self, token: str, **fields: Any) -> None:
+        """Change what ``validate`` reports for validation token ``token`` (``None`` leaves a field
+        out), to test answers the real service should never give."""
+        unknown = set(fields) - FORGEABLE
+        if unknown:
+            raise ValueError(f"forge may change only {sorted(FORGEABLE)}")
+        with self._lock:
+            found = self._state.validated.get(token)
+            if found is None:
+                raise KeyError("not a validation token of this fake")
+            self._state.validated[token] = replace(found, **fields)
+
+    def _issue_validation_token(self, action: _Action) -> str:
+        token = "validation-" + uuid.uuid4().hex
+        self._state.validated[token] = action
         return token
 
     def add_authenticator(self, user_id: str, *, verification_method: str = "PASSKEY",
@@ -228,11 +266,10 @@ class FakeAuthsignal:
         as Authsignal requires of a signed-in user adding another authenticator.
         """
         with self._lock:
-            found = self._state.actions.get(token)
+            found = self._state.tracked.get(token)
             if (found is None or found.action != "addAuthenticator" or found.scope != "add:authenticators"
                     or found.state == "BLOCK"):
                 raise KeyError("not a token of an addAuthenticator action with the add:authenticators scope")
-            found.state = "CHALLENGE_SUCCEEDED"
             user_id = found.user_id
         return self.add_authenticator(user_id, name=name)
 
@@ -290,9 +327,15 @@ class FakeAuthsignal:
             return list(self._state.calls)
 
     def issued_tokens(self) -> list[str]:
-        """Every token this fake handed out since the last reset (sign-in, add-passkey, passkey)."""
+        """Every token this fake handed out since the last reset (track and validation tokens)."""
         with self._lock:
-            return [*self._state.actions, *self._state.passkey_tokens]
+            return [*self._state.tracked, *self._state.validated]
+
+    def issued_idempotency_keys(self) -> list[str]:
+        """The idempotency key of every action tracked or signed in with a passkey."""
+        with self._lock:
+            return [action.idempotency_key or "" for action in (*self._state.tracked.values(),
+                                                                 *self._state.validated.values())]
 
     def authenticator_ids(self, user_id: str) -> set[str]:
         with self._lock:
@@ -323,13 +366,6 @@ class FakeAuthsignal:
                 return self._track(user_id, action, body if isinstance(body, dict) else {})
             case ["v1", "validate"] if method == "POST":
                 return 200, self._validate(body if isinstance(body, dict) else {})
-            case ["v1", "challenges"] if method == "GET":
-                for challenge_id, challenge in state.challenges.items():
-                    if (challenge.user_id == query.get("userId") and challenge.action == query.get("action")
-                            and query.get("verificationMethod") == "PASSKEY" and challenge.attributed_to is None):
-                        return 200, {"challengeId": challenge_id, "userId": challenge.user_id,
-                                     "action": challenge.action, "verificationMethod": "PASSKEY"}
-                return 200, {}
             case ["v1", "users", user_id, "authenticators"] if method == "GET":
                 return 200, list(state.authenticators.get(user_id, {}).values())
             case ["v1", "users", user_id, "authenticators", authenticator_id] if method == "DELETE":
@@ -341,22 +377,21 @@ class FakeAuthsignal:
     def _track(self, user_id: str, action: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         state = self._state
         key = body.get("idempotencyKey")
-        if isinstance(key, str) and key in state.tokens_by_key:
-            token = state.tokens_by_key[key]
-            tracked = state.actions[token]
+        if isinstance(key, str) and key in state.tracked_by_key:
+            token = state.tracked_by_key[key]
+            tracked = state.tracked[token]
             if (tracked.user_id, tracked.action) != (user_id, action):
                 return 400, _error("invalid_request", "idempotencyKey already used for another action")
             return 200, self._tracked(token, tracked)
         token = "token-" + uuid.uuid4().hex
         rule = state.rules.get(user_id, state.default_rule)
         scope = body.get("scope") if isinstance(body.get("scope"), str) else None
+        contact = next((name for name in ("phoneNumber", "email") if body.get(name)), None)
         key = key if isinstance(key, str) and key else str(uuid.uuid4())
-        tracked = _Action(user_id=user_id, action=action, idempotency_key=key, state=rule, scope=scope)
-        state.actions[token] = tracked
-        state.tokens_by_key[key] = token
-        challenge = state.challenges.get(str(body.get("challengeId")))
-        if challenge and challenge.user_id == user_id and challenge.action == action and rule != "BLOCK":
-            challenge.attributed_to = token
+        tracked = _Action(user_id=user_id, action=action, idempotency_key=key, state=rule,
+                          state_updated_at=now_iso(), scope=scope, contact=contact)
+        state.tracked[token] = tracked
+        state.tracked_by_key[key] = token
         return 200, self._tracked(token, tracked)
 
     def _tracked(self, token: str, tracked: _Action) -> dict[str, Any]:
@@ -371,24 +406,28 @@ class FakeAuthsignal:
         }
 
     def _validate(self, body: dict[str, Any]) -> dict[str, Any]:
-        state = self._state
+        """A validation token reports its action; a track token reports what track decided
+        (never a succeeded challenge: that takes a validation token)."""
         token = body.get("token")
-        found = state.actions.get(token) if isinstance(token, str) else None
-        if found is None and isinstance(token, str) and token in state.passkey_tokens:
-            challenge = state.challenges[state.passkey_tokens[token]]
-            if challenge.attributed_to:
-                attributed = state.actions[challenge.attributed_to]
-                found = _Action(attributed.user_id, attributed.action, attributed.idempotency_key,
-                                "CHALLENGE_SUCCEEDED")
+        found = None
+        if isinstance(token, str):
+            found = self._state.validated.get(token) or self._state.tracked.get(token)
         if found is None:
             return {"isValid": False}
-        return {
+        answer = {
             "isValid": found.state in VALID_STATES,
             "state": found.state,
+            "stateUpdatedAt": found.state_updated_at,
             "userId": found.user_id,
             "action": found.action,
             "idempotencyKey": found.idempotency_key,
+            "verificationMethod": found.verification_method,
         }
+        return {key: value for key, value in answer.items() if value is not None}
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 64  # the default 5 refuses part of a burst of parallel sign-ins
 
 
 def _error(code: str, description: str) -> dict[str, str]:

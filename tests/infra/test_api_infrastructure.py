@@ -65,6 +65,8 @@ def test_cors_allows_the_configured_origins_and_only_the_routes_methods(template
     assert cors["AllowOrigins"] == list(configs[environment].cors_origins)
     assert sorted(cors["AllowMethods"]) == ["DELETE", "GET", "POST"]
     assert cors["AllowHeaders"] == ["Authorization", "Content-Type"]
+    # a browser app must be able to read the RFC 9470 step-up answer (max_age) of a stale sign-in
+    assert cors["ExposeHeaders"] == ["WWW-Authenticate"]
 
 
 def test_production_allows_no_wildcard_origin(templates):
@@ -76,3 +78,11 @@ def test_api_url_is_an_output(templates):
     api_id, _ = only(templates["dev"], "AWS::ApiGatewayV2::Api")
     assert templates["dev"]["Outputs"]["ApiUrl"]["Value"] == {
         "Fn::Join": ["", [{"Fn::GetAtt": [api_id, "ApiEndpoint"]}, "/"]]}
+
+
+@pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
+def test_the_api_function_gets_the_recent_sign_in_window_from_config(templates, configs, environment):
+    _, integration = only(templates[environment], "AWS::ApiGatewayV2::Integration")
+    function_id = integration["Properties"]["IntegrationUri"]["Fn::GetAtt"][0]
+    variables = templates[environment]["Resources"][function_id]["Properties"]["Environment"]["Variables"]
+    assert variables["RECENT_AUTH_MINUTES"] == str(configs[environment].recent_auth_minutes)

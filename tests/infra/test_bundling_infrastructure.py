@@ -1,13 +1,17 @@
 """Docker-free bundles: what they hold, and a hash that depends on content, not on paths."""
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from stacks.bundling import PYTHON_VERSION, asset_hash, bytecode_python
-from tests.infra.conftest import ROOT, resources
+import pytest
+
+from stacks.bundling import (PYTHON_VERSION, BundlingError, asset_hash, bundle_note, bytecode_python,
+                             require_reproducible_bundles)
+from tests.infra.conftest import CONTEXT, ROOT, resources
 
 
 def bundle_directories(synthesized):
@@ -74,3 +78,46 @@ def test_asset_hash_changes_when_a_source_changes(tmp_path):
 
     changed = hashes_in_a_copy(tmp_path / "changed", change_a_module)
     assert changed[0] != asset_hash(True) and changed[1] != asset_hash(False)
+
+
+@pytest.fixture
+def no_lambda_python(monkeypatch):
+    """This process bundles as a machine without the Lambda's Python would."""
+    monkeypatch.setenv("LAMBDA_BYTECODE_PYTHON", "none")
+    bytecode_python.cache_clear()
+    yield
+    monkeypatch.undo()
+    bytecode_python.cache_clear()
+
+
+@pytest.mark.parametrize("environment", ["staging", "prod", "qa"])
+def test_a_shared_environment_refuses_sources_only_bundles(no_lambda_python, environment):
+    with pytest.raises(BundlingError, match=rf"^no Python {PYTHON_VERSION} here, .* differ from CI's .*; "
+                                            rf"{environment} deploys only bytecode bundles"):
+        require_reproducible_bundles(environment)
+
+
+def test_dev_may_build_sources_only_bundles_and_synth_says_so(no_lambda_python):
+    require_reproducible_bundles("dev")
+    assert "sources only" in bundle_note()
+
+
+def test_with_the_lambda_python_every_environment_may_bundle():
+    if not bytecode_python():
+        pytest.skip(f"no Python {PYTHON_VERSION} on this machine")
+    for environment in ("dev", "staging", "prod"):
+        require_reproducible_bundles(environment)
+
+
+def test_synth_of_staging_without_the_lambda_python_stops_with_one_line(tmp_path):
+    context = {"environments": CONTEXT["environments"], "env": "staging"}
+    result = subprocess.run(
+        [sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": str(tmp_path),
+             "LAMBDA_BYTECODE_PYTHON": "none", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"},
+    )
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"bundling: no Python {PYTHON_VERSION} here") and "staging" in line

@@ -2,12 +2,15 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
 import pytest
+from aws_cdk.cx_api import SynthesisMessageLevel
 
-from stacks.config import ConfigError, parse_environment, select_environment
+from stacks.config import (EXAMPLE_ACCOUNT, ConfigError, config_warnings, parse_environment, refuse_near_misses,
+                           select_environment, stack_name)
 from tests.infra.conftest import CONTEXT, ROOT
 
 VALID = CONTEXT["environments"]["dev"]
@@ -37,12 +40,26 @@ def with_setting(key, value):
     ("authsignalSecretArn", "authsignal", "the full ARN of a Secrets Manager secret"),
     ("apiThrottlingRateLimit", 0, "a whole number from 1 to 10000"),
     ("alarmEmail", "not-an-email", "an email address"),
+    ("recentAuthMinutes", 0, "a whole number from 1 to 60"),
+    ("recentAuthMinutes", 61, "a whole number from 1 to 60"),
+    ("recentAuthMinutes", "10", "a whole number from 1 to 60"),
+    ("signInRequestsPer5MinutesPerIp", 9, "a whole number from 10 to 2000000000"),
+    ("signInRequestsPer5MinutesPerIp", True, "a whole number from 10 to 2000000000"),
+    ("triggerReservedConcurrency", 0, "a whole number from 1 to 1000"),
+    ("passkeyTokenMaxAgeSeconds", 29, "a whole number from 30 to 900"),
+    ("passkeyTokenMaxAgeSeconds", 901, "a whole number from 30 to 900"),
+    ("passkeyTokenMaxAgeSeconds", "300", "a whole number from 30 to 900"),
 ])
 def test_a_bad_value_names_the_key_and_what_is_allowed(key, value, allowed):
     with pytest.raises(ConfigError) as error:
         parse_environment("dev", with_setting(key, value))
     assert f"environments.dev.{key}" in str(error.value)
     assert allowed in str(error.value)
+
+
+def test_the_passkey_token_age_limit_defaults_to_five_minutes():
+    assert parse_environment("dev", VALID).passkey_token_max_age_seconds == 300
+    assert parse_environment("dev", with_setting("passkeyTokenMaxAgeSeconds", 120)).passkey_token_max_age_seconds == 120
 
 
 def test_an_unknown_key_is_refused_with_the_allowed_keys():
@@ -89,3 +106,151 @@ def test_synth_with_a_bad_setting_prints_one_line_and_no_stack_trace(tmp_path):
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines() == [
         "cdk.json: environments.dev.attemptLimit must be a whole number from 1 to 10, got 0"]
+
+
+def test_recent_auth_defaults_to_10_minutes_and_sign_in_protection_to_none():
+    settings = {key: value for key, value in VALID.items()
+                if key not in {"recentAuthMinutes", "signInRequestsPer5MinutesPerIp", "triggerReservedConcurrency"}}
+    config = parse_environment("dev", settings)
+    assert (config.recent_auth_minutes, config.sign_in_requests_per_5_minutes_per_ip,
+            config.trigger_reserved_concurrency) == (10, None, None)
+
+
+def test_production_tokens_default_to_15_minutes_and_other_environments_to_60():
+    # The API's JWT authorizer does not check revocation: a production token must not outlive 15 minutes.
+    bare = {key: value for key, value in CONTEXT["environments"]["prod"].items()
+            if key not in {"accessTokenValidityMinutes", "idTokenValidityMinutes"}}
+    production = parse_environment("prod", bare)
+    other = parse_environment("staging", {**bare, "production": False})
+    assert (production.access_token_validity_minutes, production.id_token_validity_minutes) == (15, 15)
+    assert (other.access_token_validity_minutes, other.id_token_validity_minutes) == (60, 60)
+    assert production.refresh_token_validity_days == other.refresh_token_validity_days
+
+
+def test_an_explicit_token_validity_wins_over_the_production_default():
+    config = parse_environment("prod", {**CONTEXT["environments"]["prod"], "accessTokenValidityMinutes": 5})
+    assert config.access_token_validity_minutes == 5
+
+
+# --- where an environment deploys -------------------------------------------------------------
+
+PROD = CONTEXT["environments"]["prod"]
+
+
+@pytest.mark.parametrize(("missing", "message"), [
+    ("account", "environments.prod.account is required in production: the 12-digit AWS account id"),
+    ("region", "environments.prod.region is required"),
+])
+def test_production_names_its_account_and_region(missing, message):
+    settings = {key: value for key, value in PROD.items() if key != missing}
+    with pytest.raises(ConfigError) as error:
+        parse_environment("prod", settings)
+    assert str(error.value).startswith(message)
+
+
+def test_an_account_without_a_region_is_refused():
+    with pytest.raises(ConfigError, match=r"^environments.dev.region is required when account is set"):
+        parse_environment("dev", with_setting("account", "210987654321"))
+
+
+def test_a_non_production_environment_without_account_and_region_is_environment_agnostic():
+    config = parse_environment("staging", CONTEXT["environments"]["staging"])
+    assert (config.account, config.region) == (None, None)
+
+
+def test_prod_ships_the_example_account_so_it_synthesizes_until_yours_is_set():
+    config = parse_environment("prod", PROD)
+    assert (config.account, config.region) == (EXAMPLE_ACCOUNT, "eu-west-1")
+
+
+# --- warnings: allowed, but surely not meant -----------------------------------------------------
+
+
+def warnings_of(synthesized, name):
+    """The warnings synth attached to an environment's stack, as ``{id: message}``."""
+    artifact = synthesized.assembly.get_stack_by_name(stack_name(name))
+    return {message.entry.data.split(" [ack: ")[1].rstrip("]"): message.entry.data.split(" [ack: ")[0]
+            for message in artifact.messages if message.level == SynthesisMessageLevel.WARNING}
+
+
+def test_example_values_left_in_production_are_synth_warnings_naming_the_key(synthesized):
+    warnings = warnings_of(synthesized, "prod")
+
+    assert warnings == {
+        "passwordless:config:account": "environments.prod.account is the example account 123456789012: "
+                                       "set your production account id",
+        "passwordless:config:corsOrigins": "environments.prod.corsOrigins holds the example origin "
+                                           "https://app.example.com: set your app's origins",
+        "passwordless:config:alarmEmail": "environments.prod.alarmEmail is the example address "
+                                          "platform-alerts@example.com: set an address someone reads",
+    }
+
+
+def test_example_values_outside_production_are_not_warned_about(synthesized):
+    assert warnings_of(synthesized, "staging") == {}
+    assert warnings_of(synthesized, "dev") == {}
+
+
+def test_real_values_in_production_give_no_warning():
+    config = parse_environment("prod", {**PROD, "account": "210987654321", "corsOrigins": ["https://app.acme.io"],
+                                        "alarmEmail": "oncall@acme.io"})
+    assert config_warnings(config) == []
+
+
+def test_an_alarm_email_with_alarms_off_is_a_warning_it_has_no_effect():
+    config = parse_environment("dev", {**VALID, "alarmsEnabled": False, "alarmEmail": "oncall@acme.io"})
+    assert config_warnings(config) == [
+        ("alarmEmail", "environments.dev.alarmEmail has no effect: alarmsEnabled is false")]
+
+
+# --- the environment selector's near misses -------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["enviroment", "environment", "Env", "ENV", "evn", "envName"])
+def test_a_near_miss_of_env_is_refused_with_the_right_spelling(key):
+    with pytest.raises(ConfigError, match=rf"^-c {key}=prod is not a setting: select the environment with -c env=prod"):
+        refuse_near_misses({"environments": {}, key: "prod"})
+
+
+@pytest.mark.parametrize("key", [
+    "env", "ci", "environments", "@aws-cdk/core:checkSecretUsage", "aws:cdk:enable-path-metadata",
+    "aws:cdk:bundling-stacks", "cdk-feature-x", "acknowledged-issue-numbers",
+    "availability-zones:account=123456789012:region=eu-west-1",
+])
+def test_the_app_and_cdk_own_context_keys_pass(key):
+    refuse_near_misses({key: "x"})
+
+
+def test_synth_with_a_mistyped_env_key_stops_instead_of_building_dev(tmp_path):
+    context = {"environments": CONTEXT["environments"], "enviroment": "prod"}
+    result = subprocess.run(
+        [sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": str(tmp_path),
+             "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"},
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "-c enviroment=prod is not a setting: select the environment with -c env=prod "
+        "(known top-level keys: env, environments, ci)"]
+    assert not list(tmp_path.iterdir())
+
+
+# --- cdk.json that is not JSON ------------------------------------------------------------------
+
+
+def test_invalid_json_in_cdk_json_is_named_by_line_and_column_before_the_cdk_cli_runs(tmp_path):
+    """The CDK CLI itself would say only "Unexpected token" and no line; scripts/synth (through
+    scripts/setup) stops first, at the mistake."""
+    for copied in ("scripts", "stacks"):  # nothing installed: the check comes before any install
+        shutil.copytree(ROOT / copied, tmp_path / copied, ignore=shutil.ignore_patterns("__pycache__"))
+    broken = (ROOT / "cdk.json").read_text().replace('"attemptLimit": 3,', '"attemptLimit": 3', 1)
+    (tmp_path / "cdk.json").write_text(broken)
+    line = broken[:broken.index('"attemptLimit": 3')].count("\n") + 2
+
+    result = subprocess.run([str(tmp_path / "scripts" / "synth")], cwd=tmp_path, capture_output=True, text=True,
+                            stdin=subprocess.DEVNULL, timeout=120)
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith(f"cdk.json: line {line} column ")
+    assert "delimiter" in result.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["cdk.json", "scripts", "stacks"]

@@ -16,7 +16,8 @@ def test_the_nag_report_was_produced_by_the_aws_solutions_plugin(synthesized):
     from pathlib import Path
 
     report = json.loads(Path(synthesized.assembly.directory, "validation-report.json").read_text())
-    assert [plugin["pluginName"] for plugin in report["pluginReports"]] == ["AwsSolutions"]
+    # beside it, "Construct Annotations" reports the config warnings (example values in prod)
+    assert "AwsSolutions" in [plugin["pluginName"] for plugin in report["pluginReports"]]
 
 
 def test_an_unacknowledged_finding_fails_the_check(tmp_path):

@@ -49,6 +49,14 @@ def test_app_client_allows_only_custom_auth_and_refresh_without_secret(template)
 
 
 @pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
+def test_app_client_does_not_rotate_refresh_tokens_so_a_refresh_never_renews_auth_time(templates, environment):
+    # With refresh-token rotation, Cognito has re-issued auth_time on refresh: a stolen refresh
+    # token would then pass the API's recent-sign-in check (lambdas/api/authenticators.py).
+    (client,) = resources(templates[environment], "AWS::Cognito::UserPoolClient").values()
+    assert "RefreshTokenRotation" not in client["Properties"]
+
+
+@pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
 def test_app_client_token_validity_comes_from_config(templates, configs, environment):
     (client,) = resources(templates[environment], "AWS::Cognito::UserPoolClient").values()
     config = configs[environment]
@@ -78,3 +86,10 @@ def test_stack_outputs_name_what_a_client_needs(templates):
     assert set(templates["dev"]["Outputs"]) >= {"UserPoolId", "UserPoolClientId", "Region", "AuthsignalSecretArn",
                                                 "ApiUrl"}
 
+
+
+def test_production_access_and_id_tokens_last_15_minutes(templates):
+    (client,) = resources(templates["prod"], "AWS::Cognito::UserPoolClient").values()
+    properties = client["Properties"]
+    assert (properties["AccessTokenValidity"], properties["IdTokenValidity"]) == (15, 15)
+    assert properties["TokenValidityUnits"]["AccessToken"] == "minutes"

@@ -23,6 +23,9 @@ from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import (
     ATTEMPT_LIMIT,
     AUTHSIGNAL_FAULTS,
+    PASSKEY_TOKEN_MAX_AGE_SECONDS,
+    RECENT_AUTH_MINUTES,
+    SINGLE_USE_TABLE,
     REGION,
     SECRET_KEY,
     TIMEOUT_SECONDS,
@@ -30,6 +33,7 @@ from tests.lambdas.support import (
     Secrets,
     User,
     cold_start,
+    create_single_use_table,
     new_user,
 )
 
@@ -85,13 +89,17 @@ class Aws:
 @pytest.fixture(autouse=True)
 def environment(monkeypatch: pytest.MonkeyPatch, authsignal_server: FakeAuthsignal, aws: Aws) -> Iterator[Secrets]:
     """The functions' environment, as the stack sets it, the secret in moto's Secrets Manager,
-    a fake Authsignal that remembers nothing, and a new cold start for every test."""
+    the single-use table in moto's DynamoDB, a fake Authsignal that remembers nothing, and a new
+    cold start for every test."""
     authsignal_server.reset()
     for name, value in {
         "AUTHSIGNAL_URL": authsignal_server.base_url + "/v1",
         "AUTHSIGNAL_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS),
         "ATTEMPT_LIMIT": str(ATTEMPT_LIMIT),
+        "RECENT_AUTH_MINUTES": str(RECENT_AUTH_MINUTES),
         "ENVIRONMENT_NAME": "test",
+        "SINGLE_USE_TABLE_NAME": SINGLE_USE_TABLE,
+        "PASSKEY_TOKEN_MAX_AGE_SECONDS": str(PASSKEY_TOKEN_MAX_AGE_SECONDS),
     }.items():
         monkeypatch.setenv(name, value)
     # Retries wait a few ms here, not ~0.1 s: the tests prove how often and when, not how long.
@@ -99,6 +107,7 @@ def environment(monkeypatch: pytest.MonkeyPatch, authsignal_server: FakeAuthsign
     with mock_aws():  # fresh, empty backends for every test
         boto3.DEFAULT_SESSION = aws.functions_session  # mock_aws patched it to None; moto restores it
         arn = aws.admin.create_secret(Name="authsignal-secret-key", SecretString=SECRET_KEY)["ARN"]
+        create_single_use_table(aws.functions_session.client("dynamodb"))
         monkeypatch.setenv("AUTHSIGNAL_SECRET_ARN", arn)
         aws.current = Secrets(arn=arn, admin=aws.admin)
         cold_start()

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from shared import authsignal_client, retry, secret
+from shared import authsignal_client, contact_verification, retry, secret, single_use
 from tests.events import (  # noqa: F401 - the runtime tests import the event builders from here
     CLIENT_ID,
     REGION,
@@ -27,9 +26,13 @@ from tests.events import (  # noqa: F401 - the runtime tests import the event bu
     pre_sign_up_event,
     verify_event,
 )
+from tests.fakes.authsignal_server import tracked_attributes  # noqa: F401 - as the event builders
 
 SECRET_KEY = "sk-test-7f3a9c1e5b2d48f6a0c4e8b1d3f5a7c9"  # distinctive, so a leak check can find it
 ATTEMPT_LIMIT = 3
+RECENT_AUTH_MINUTES = 10
+SINGLE_USE_TABLE = "single-use-answers"
+PASSKEY_TOKEN_MAX_AGE_SECONDS = 300
 TIMEOUT_SECONDS = 0.3
 SLOWER_THAN_TIMEOUT = 0.6
 
@@ -58,20 +61,20 @@ class Secrets:
         self.admin.put_secret_value(SecretId=self.arn, SecretString=value)
 
 
-def tracked_attributes(body: Any) -> dict[str, Any]:
-    """A ``track`` body without its ``idempotencyKey``, which must be a fresh UUID (the trigger
-    makes one per call, so a retried track is the same action)."""
-    assert isinstance(body, dict), body
-    key = body.get("idempotencyKey")
-    assert isinstance(key, str) and uuid.UUID(key).version == 4, f"track without an idempotencyKey: {body}"
-    return {name: value for name, value in body.items() if name != "idempotencyKey"}
-
-
 def cold_start() -> None:
-    """Forget what a warm container keeps: the secret, the SDK client, the last deadline."""
+    """Forget what a warm container keeps: the secret, the clients, the last deadline."""
     secret.reset_cache()
     authsignal_client.reset_client()
+    single_use.reset_client()
+    contact_verification.reset_client()
     retry.reset()
+
+
+def create_single_use_table(dynamodb: Any) -> None:
+    """The table the stack creates for single use (key ``idempotencyKey``), in moto."""
+    dynamodb.create_table(TableName=SINGLE_USE_TABLE, BillingMode="PAY_PER_REQUEST",
+                          AttributeDefinitions=[{"AttributeName": "idempotencyKey", "AttributeType": "S"}],
+                          KeySchema=[{"AttributeName": "idempotencyKey", "KeyType": "HASH"}])
 
 
 # --- the functions' logs ---------------------------------------------------------------------

@@ -4,6 +4,7 @@ one of one's own. The user is the ``sub`` of a verified access token, never anyt
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from api import authenticators
 from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import (
+    RECENT_AUTH_MINUTES,
     SECRET_KEY,
     Logs,
     Secrets,
@@ -48,6 +50,13 @@ def route_events(user: User) -> list[dict[str, Any]]:
 
 
 ROUTE_IDS = ["add", "list", "delete"]
+WINDOW = RECENT_AUTH_MINUTES * 60
+# RFC 9470 section 3: the step-up answer, with max_age the window in seconds.
+STEP_UP_CHALLENGE = ('Bearer error="insufficient_user_authentication", '
+                     f'error_description="A sign-in within the last {RECENT_AUTH_MINUTES} minutes is required", '
+                     f"max_age={WINDOW}")
+STEP_UP_MESSAGE = (f"sign in again: adding or removing an authenticator needs a sign-in within the last "
+                   f"{RECENT_AUTH_MINUTES} minutes")
 
 
 # --- happy paths -----------------------------------------------------------------------------
@@ -109,12 +118,190 @@ def test_list_shows_only_the_callers_authenticators(
 
 def test_delete_removes_the_users_own_authenticator(fake: FakeAuthsignal, email_user: User, logs: Logs) -> None:
     authenticator_id = fake.add_authenticator(email_user.sub)
+    kept = fake.add_authenticator(email_user.sub)
 
     assert call(delete(email_user, authenticator_id)) == (200, {"deleted": authenticator_id})
 
     assert deletes(fake) == [f"/v1/users/{email_user.sub}/authenticators/{authenticator_id}"]
-    assert fake.authenticator_ids(email_user.sub) == set()
+    assert fake.authenticator_ids(email_user.sub) == {kept}
     assert "authenticator_removed" in [line["event"] for line in logs.lines]
+
+
+# --- a recent sign-in for changes (RFC 9470 step-up) ------------------------------------------
+
+
+def signed_in_ago(user: User, seconds: int) -> dict[str, str]:
+    return access_claims(user, auth_time=int(time.time()) - seconds)
+
+
+def answer(event: dict[str, Any]) -> tuple[int, str | None, Any]:
+    response = authenticators.handler(event)
+    return response["statusCode"], response["headers"].get("WWW-Authenticate"), json.loads(response["body"])
+
+
+CHANGES = {
+    "add": lambda claims, _: api_event(ADD, claims),
+    "delete": lambda claims, authenticator_id: api_event(DELETE, claims,
+                                                         path_parameters={"authenticatorId": authenticator_id}),
+}
+
+
+def two_authenticators(fake: FakeAuthsignal, user: User) -> str:
+    """Give ``user`` two authenticators (so one may be deleted); the id of the first."""
+    first = fake.add_authenticator(user.sub)
+    fake.add_authenticator(user.sub)
+    return first
+
+
+@pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
+def test_a_change_within_the_window_after_sign_in_is_accepted(
+    fake: FakeAuthsignal, change: Callable[..., dict[str, Any]], email_user: User
+) -> None:
+    authenticator_id = two_authenticators(fake, email_user)
+
+    status, challenge, _ = answer(change(signed_in_ago(email_user, WINDOW - 30), authenticator_id))
+
+    assert (status, challenge) == (200, None)
+
+
+@pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
+def test_a_change_with_a_stale_sign_in_gets_the_rfc_9470_step_up_answer(
+    fake: FakeAuthsignal, change: Callable[..., dict[str, Any]], email_user: User, logs: Logs
+) -> None:
+    authenticator_id = two_authenticators(fake, email_user)
+
+    status, challenge, body = answer(change(signed_in_ago(email_user, WINDOW + 30), authenticator_id))
+
+    assert (status, challenge, body) == (401, STEP_UP_CHALLENGE, {"message": STEP_UP_MESSAGE})
+    assert fake.calls() == []
+    assert len(fake.authenticator_ids(email_user.sub)) == 2
+    step_up = next(line for line in logs.lines if line["event"] == "step_up_required")
+    assert (step_up["reason"], step_up["status_code"]) == ("stale", 401)
+
+
+def _no_auth_time(claims: dict[str, Any]) -> None:
+    del claims["auth_time"]
+
+
+def _empty(claims: dict[str, Any]) -> None:
+    claims["auth_time"] = ""
+
+
+def _iso_date(claims: dict[str, Any]) -> None:
+    claims["auth_time"] = "2025-01-02T03:04:05Z"
+
+
+def _fractional(claims: dict[str, Any]) -> None:
+    claims["auth_time"] = str(time.time())
+
+
+def _negative(claims: dict[str, Any]) -> None:
+    claims["auth_time"] = "-" + claims["auth_time"]
+
+
+def _boolean(claims: dict[str, Any]) -> None:
+    claims["auth_time"] = True
+
+
+def _far_future(claims: dict[str, Any]) -> None:
+    claims["auth_time"] = str(int(time.time()) + 3600)
+
+
+def _list(claims: dict[str, Any]) -> None:
+    claims["auth_time"] = [claims["auth_time"]]
+
+
+@pytest.mark.parametrize("spoil", [_no_auth_time, _empty, _iso_date, _fractional, _negative, _boolean, _far_future,
+                                   _list], ids=lambda spoil: spoil.__name__.strip("_"))
+@pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
+def test_a_change_with_a_missing_unparseable_or_future_auth_time_needs_a_new_sign_in(
+    fake: FakeAuthsignal, change: Callable[..., dict[str, Any]], spoil: Callable[[dict[str, Any]], None],
+    email_user: User
+) -> None:
+    authenticator_id = two_authenticators(fake, email_user)
+    claims = access_claims(email_user)
+    spoil(claims)
+
+    assert answer(change(claims, authenticator_id)) == (401, STEP_UP_CHALLENGE, {"message": STEP_UP_MESSAGE})
+    assert fake.calls() == []
+
+
+def test_an_auth_time_given_as_a_number_is_read_too(fake: FakeAuthsignal, email_user: User) -> None:
+    claims: dict[str, Any] = access_claims(email_user)
+    claims["auth_time"] = int(time.time())
+
+    assert answer(api_event(ADD, claims))[0] == 200
+
+
+def test_an_auth_time_a_little_ahead_of_the_functions_clock_is_recent(fake: FakeAuthsignal, email_user: User) -> None:
+    assert answer(api_event(ADD, access_claims(email_user, auth_time=int(time.time()) + 20)))[0] == 200
+
+
+def test_listing_needs_no_recent_sign_in(fake: FakeAuthsignal, email_user: User) -> None:
+    assert answer(api_event(LIST, signed_in_ago(email_user, 7 * 24 * 3600))) == (200, None, {"authenticators": []})
+
+
+def test_the_window_comes_from_the_environment(
+    fake: FakeAuthsignal, monkeypatch: pytest.MonkeyPatch, email_user: User
+) -> None:
+    monkeypatch.setenv("RECENT_AUTH_MINUTES", "2")
+    claims = signed_in_ago(email_user, 150)
+
+    status, challenge, _ = answer(api_event(ADD, claims))
+
+    assert status == 401
+    assert challenge is not None and challenge.endswith(", max_age=120")
+    monkeypatch.setenv("RECENT_AUTH_MINUTES", "3")
+    assert answer(api_event(ADD, claims))[0] == 200
+
+
+@pytest.mark.parametrize("window", [None, "", "0", "61", "ten", "-5"], ids=["unset", "empty", "0", "61", "word", "neg"])
+def test_a_missing_or_invalid_window_fails_closed_with_500(
+    fake: FakeAuthsignal, monkeypatch: pytest.MonkeyPatch, window: str | None, email_user: User, logs: Logs
+) -> None:
+    if window is None:
+        monkeypatch.delenv("RECENT_AUTH_MINUTES")
+    else:
+        monkeypatch.setenv("RECENT_AUTH_MINUTES", window)
+
+    assert call(api_event(ADD, access_claims(email_user))) == (500, {"message": "internal error"})
+    assert fake.calls() == []
+    assert logs.one_problem()["event"] == "api_error"
+
+
+# --- never the last authenticator ------------------------------------------------------------
+
+
+def test_delete_of_the_users_only_authenticator_answers_409_and_deletes_nothing(
+    fake: FakeAuthsignal, email_user: User
+) -> None:
+    only = fake.add_authenticator(email_user.sub)
+
+    status, body = call(delete(email_user, only))
+
+    assert (status, body) == (409, {"message": "this is your only authenticator: add another one before removing it"})
+    assert deletes(fake) == []
+    assert fake.authenticator_ids(email_user.sub) == {only}
+
+
+def test_the_last_of_two_authenticators_cannot_be_deleted_after_the_first(
+    fake: FakeAuthsignal, email_user: User
+) -> None:
+    first, second = fake.add_authenticator(email_user.sub), fake.add_authenticator(email_user.sub)
+
+    assert call(delete(email_user, first))[0] == 200
+    assert call(delete(email_user, second))[0] == 409
+    assert fake.authenticator_ids(email_user.sub) == {second}
+
+
+def test_delete_of_another_users_only_authenticator_still_answers_404(
+    fake: FakeAuthsignal, email_user: User, other_user: User
+) -> None:
+    fake.add_authenticator(email_user.sub)
+    theirs = fake.add_authenticator(other_user.sub)
+
+    assert call(delete(email_user, theirs)) == (404, {"message": "authenticator not found"})
+    assert fake.authenticator_ids(other_user.sub) == {theirs}
 
 
 # --- refusals --------------------------------------------------------------------------------
@@ -265,7 +452,7 @@ def test_an_authsignal_failure_answers_502(
 
 
 def test_a_failed_delete_at_authsignal_answers_502(fake: FakeAuthsignal, email_user: User) -> None:
-    authenticator_id = fake.add_authenticator(email_user.sub)
+    authenticator_id = two_authenticators(fake, email_user)
     fake.fail("status", status=500, on="^DELETE ")
 
     assert call(delete(email_user, authenticator_id))[0] == 502

@@ -7,26 +7,26 @@ import time
 
 import pytest
 
-from shared.authsignal_client import authsignal, pending_passkey_challenge_id
+from shared.authsignal_client import authsignal
 from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import TIMEOUT_SECONDS, User, create_event
 from triggers import create_auth_challenge
 
-GET_CHALLENGE = r"^GET /v1/challenges$"
+TRACK = r"^POST /v1/users/[^/]+/actions/cognitoAuth$"
 
 
 def test_a_slow_authsignal_call_is_abandoned_after_the_configured_timeout_and_tried_again(
     fake: FakeAuthsignal, email_user: User
 ) -> None:
     slow = 3.0
-    fake.fail("delay", delay=slow, on=GET_CHALLENGE)
+    fake.fail("delay", delay=slow, on=TRACK)
     started = time.monotonic()
 
     event = create_auth_challenge.handler(create_event(email_user))
 
     assert event["response"]["publicChallengeParameters"]["token"]
     assert time.monotonic() - started < slow  # the slow answer was not waited for
-    assert [call.path for call in fake.calls()].count("/v1/challenges") == 2
+    assert len([call for call in fake.calls() if "/actions/" in call.path]) == 2
 
 
 def test_a_call_that_stays_slow_is_refused(fake: FakeAuthsignal, email_user: User) -> None:
@@ -42,25 +42,8 @@ def test_track_with_an_absent_attribute_sends_the_length_it_announces(fake: Fake
     started = time.monotonic()
 
     result = authsignal().track(user_id="u-1", action="cognitoAuth",
-                                attributes={"email": "a@example.com", "phoneNumber": None, "challengeId": None})
+                                attributes={"email": "a@example.com", "phoneNumber": None})
 
     assert result["state"] == "CHALLENGE_REQUIRED"
     assert fake.calls()[-1].body == {"email": "a@example.com"}
     assert time.monotonic() - started < TIMEOUT_SECONDS
-
-
-def test_pending_passkey_challenge_id_is_none_without_a_pending_challenge(fake: FakeAuthsignal) -> None:
-    assert pending_passkey_challenge_id(authsignal(), "u-1") is None
-
-
-def test_pending_passkey_challenge_id_is_the_users_pending_challenge(fake: FakeAuthsignal) -> None:
-    challenge_id = fake.start_passkey_challenge("u-1")
-
-    assert pending_passkey_challenge_id(authsignal(), "u-1") == challenge_id
-
-
-def test_pending_passkey_challenge_id_refuses_an_answer_that_is_not_json(fake: FakeAuthsignal) -> None:
-    fake.fail("content_type")
-
-    with pytest.raises(ValueError):
-        pending_passkey_challenge_id(authsignal(), "u-1")

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -32,15 +34,15 @@ def test_the_fake_is_controlled_over_http(fake: FakeAuthsignal) -> None:
     tracked = requests.post(f"{fake.base_url}/v1/users/u-1/actions/cognitoAuth", json={"email": "a@example.com"},
                             auth=secret, timeout=2).json()
 
-    requests.post(f"{control}/complete", json={"token": tracked["token"]}, timeout=2).raise_for_status()
-    validated = requests.post(f"{fake.base_url}/v1/validate", json={"token": tracked["token"]},
-                              auth=secret, timeout=2).json()
+    completed = requests.post(f"{control}/complete", json={"token": tracked["token"]}, timeout=2)
+    token = completed.json()["result"]
+    validated = requests.post(f"{fake.base_url}/v1/validate", json={"token": token}, auth=secret, timeout=2).json()
     calls = requests.get(f"{control}/calls", timeout=2).json()
 
     assert (validated["isValid"], validated["state"], validated["userId"]) == (True, "CHALLENGE_SUCCEEDED", "u-1")
     assert [(call["method"], call["path"], call["body"]) for call in calls] == [
         ("POST", "/v1/users/u-1/actions/cognitoAuth", {"email": "a@example.com"}),
-        ("POST", "/v1/validate", {"token": tracked["token"]}),
+        ("POST", "/v1/validate", {"token": token}),
     ]
     requests.post(f"{control}/reset", timeout=2).raise_for_status()
     assert requests.get(f"{control}/calls", timeout=2).json() == []
@@ -68,6 +70,96 @@ def test_the_fake_enrols_a_passkey_only_with_a_token_of_the_add_scope(fake: Fake
                          timeout=2).status_code == 400
 
 
+def _post_track(fake: FakeAuthsignal, user_id: str, body: dict[str, str]) -> requests.Response:
+    return requests.post(f"{fake.base_url}/v1/users/{user_id}/actions/cognitoAuth", json=body,
+                         auth=(SECRET_KEY, ""), timeout=2)
+
+
+def _track(fake: FakeAuthsignal, user_id: str, body: dict[str, str]) -> dict[str, Any]:
+    return _post_track(fake, user_id, body).json()
+
+
+def _validate(fake: FakeAuthsignal, token: str) -> dict[str, Any]:
+    return requests.post(f"{fake.base_url}/v1/validate", json={"token": token}, auth=(SECRET_KEY, ""),
+                         timeout=2).json()
+
+
+def test_completing_a_challenge_yields_a_distinct_token_that_reports_the_tracked_action(fake: FakeAuthsignal) -> None:
+    tracked = _track(fake, "u-1", {"email": "a@example.com"})
+
+    token = fake.complete(tracked["token"])
+
+    assert token != tracked["token"]
+    validated = _validate(fake, token)
+    assert set(validated) == {"isValid", "state", "stateUpdatedAt", "userId", "action", "idempotencyKey",
+                              "verificationMethod"}
+    assert (validated["isValid"], validated["state"], validated["userId"], validated["action"]) == \
+        (True, "CHALLENGE_SUCCEEDED", "u-1", "cognitoAuth")
+    assert validated["idempotencyKey"] == tracked["idempotencyKey"]
+    assert validated["verificationMethod"] == "EMAIL_OTP"
+    assert datetime.fromisoformat(validated["stateUpdatedAt"]).tzinfo is not None
+
+
+def test_an_sms_challenge_reports_the_sms_method(fake: FakeAuthsignal) -> None:
+    tracked = _track(fake, "u-1", {"phoneNumber": "+447700900123"})
+
+    assert _validate(fake, fake.complete(tracked["token"]))["verificationMethod"] == "SMS"
+
+
+def test_the_track_token_never_validates_as_succeeded(fake: FakeAuthsignal) -> None:
+    tracked = _track(fake, "u-1", {"email": "a@example.com"})
+    fake.complete(tracked["token"])
+
+    validated = _validate(fake, tracked["token"])
+
+    assert validated["isValid"] is False
+    assert validated["state"] == "CHALLENGE_REQUIRED"
+
+
+def test_every_tracked_action_has_its_own_idempotency_key(fake: FakeAuthsignal) -> None:
+    first, second = (_track(fake, "u-1", {"email": "a@example.com"}) for _ in range(2))
+
+    assert first["idempotencyKey"] != second["idempotencyKey"]
+
+
+def test_a_validation_token_validates_any_number_of_times(fake: FakeAuthsignal) -> None:
+    token = fake.complete(_track(fake, "u-1", {"email": "a@example.com"})["token"])
+
+    assert _validate(fake, token) == _validate(fake, token) == _validate(fake, token)
+    assert _validate(fake, token)["isValid"] is True
+
+
+def test_a_passkey_sign_in_is_its_own_succeeded_action(fake: FakeAuthsignal) -> None:
+    fake.add_authenticator("u-1")
+    tracked = _track(fake, "u-1", {"email": "a@example.com"})
+
+    validated = _validate(fake, fake.passkey_sign_in("u-1"))
+
+    assert (validated["isValid"], validated["state"], validated["action"], validated["verificationMethod"]) == \
+        (True, "CHALLENGE_SUCCEEDED", "cognitoAuth", "PASSKEY")
+    assert validated["idempotencyKey"] != tracked["idempotencyKey"]
+
+
+def test_a_passkey_sign_in_needs_a_passkey(fake: FakeAuthsignal) -> None:
+    fake.add_authenticator("u-1", verification_method="SMS")
+
+    with pytest.raises(KeyError):
+        fake.passkey_sign_in("u-1")
+
+
+def test_a_passkey_token_can_be_aged_and_its_answer_forged(fake: FakeAuthsignal) -> None:
+    fake.add_authenticator("u-1")
+    token = fake.passkey_sign_in("u-1", state_updated_at="2025-01-02T03:04:05.000Z")
+    assert _validate(fake, token)["stateUpdatedAt"] == "2025-01-02T03:04:05.000Z"
+
+    fake.forge(token, state_updated_at=None, user_id="u-2")
+
+    assert "stateUpdatedAt" not in _validate(fake, token)
+    assert _validate(fake, token)["userId"] == "u-2"
+    with pytest.raises(ValueError):
+        fake.forge(token, scope="another")
+
+
 def test_the_fake_runs_standalone() -> None:
     server = subprocess.Popen(
         [sys.executable, "-m", "tests.fakes.authsignal_server", "--port", "0", "--secret", "sk-standalone"],
@@ -75,11 +167,12 @@ def test_the_fake_runs_standalone() -> None:
     )
     try:
         base_url = server.stdout.readline().strip()
-        challenge = requests.post(f"{base_url}/__fake/start_passkey_challenge", json={"user_id": "u-1"}, timeout=2)
-        found = requests.get(f"{base_url}/v1/challenges", auth=("sk-standalone", ""), timeout=2,
-                             params={"userId": "u-1", "action": "cognitoAuth", "verificationMethod": "PASSKEY"})
+        requests.post(f"{base_url}/__fake/add_authenticator", json={"user_id": "u-1"}, timeout=2)
+        token = requests.post(f"{base_url}/__fake/passkey_sign_in", json={"user_id": "u-1"}, timeout=2)
+        found = requests.post(f"{base_url}/v1/validate", auth=("sk-standalone", ""), timeout=2,
+                              json={"token": token.json()["result"]})
 
-        assert found.json()["challengeId"] == challenge.json()["result"]
+        assert (found.json()["userId"], found.json()["verificationMethod"]) == ("u-1", "PASSKEY")
     finally:
         server.terminate()
         server.wait(timeout=5)
@@ -88,19 +181,17 @@ def test_the_fake_runs_standalone() -> None:
 # --- fault injection and idempotent track ------------------------------------------------------
 
 
-def _track(fake: FakeAuthsignal, body: dict[str, str], user_id: str = "u-1") -> requests.Response:
-    return requests.post(f"{fake.base_url}/v1/users/{user_id}/actions/cognitoAuth", json=body,
-                         auth=(SECRET_KEY, ""), timeout=2)
+def test_a_track_with_our_idempotency_key_is_that_action_and_a_repeat_answers_it_again(
+    fake: FakeAuthsignal,
+) -> None:
+    first = _track(fake, "u-1", {"email": "a@example.com", "idempotencyKey": "k-1"})
+    again = _track(fake, "u-1", {"email": "a@example.com", "idempotencyKey": "k-1"})
+    other = _track(fake, "u-1", {"email": "a@example.com", "idempotencyKey": "k-2"})
 
-
-def test_a_repeated_idempotency_key_answers_the_same_action(fake: FakeAuthsignal) -> None:
-    first = _track(fake, {"email": "a@example.com", "idempotencyKey": "k-1"}).json()
-    again = _track(fake, {"email": "a@example.com", "idempotencyKey": "k-1"}).json()
-    other = _track(fake, {"email": "a@example.com", "idempotencyKey": "k-2"}).json()
-
-    assert (again["token"], again["idempotencyKey"]) == (first["token"], "k-1")
+    assert (first["idempotencyKey"], again["token"], again["idempotencyKey"]) == ("k-1", first["token"], "k-1")
     assert other["token"] != first["token"]
-    assert _track(fake, {"idempotencyKey": "k-1"}, user_id="u-2").status_code == 400
+    assert _validate(fake, fake.complete(again["token"]))["idempotencyKey"] == "k-1"
+    assert _post_track(fake, "u-2", {"idempotencyKey": "k-1"}).status_code == 400
 
 
 def test_a_fault_rate_fails_that_share_of_requests_repeatably(fake: FakeAuthsignal) -> None:
@@ -139,10 +230,10 @@ def test_a_reset_handles_the_request_and_loses_the_answer(fake: FakeAuthsignal) 
     fake.fail("reset")
 
     with pytest.raises(requests.ConnectionError):
-        _track(fake, {"email": "a@example.com", "idempotencyKey": "k-lost"})
+        _track(fake, "u-1", {"email": "a@example.com", "idempotencyKey": "k-lost"})
 
     assert len(fake.issued_tokens()) == 1  # tracked, though nobody heard the answer
-    assert _track(fake, {"email": "a@example.com", "idempotencyKey": "k-lost"}).json()["token"] == \
+    assert _track(fake, "u-1", {"email": "a@example.com", "idempotencyKey": "k-lost"})["token"] == \
         fake.issued_tokens()[0]
 
 

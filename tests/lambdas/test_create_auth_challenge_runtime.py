@@ -1,5 +1,6 @@
-"""Create auth challenge: asks Authsignal (track) what the sign-in needs and hands the app the
-token, url and isEnrolled; refuses the sign-in outright on BLOCK and on every error."""
+"""Create auth challenge: asks Authsignal (track, with the user's own contact only) what the
+sign-in needs, hands the app the token, url and isEnrolled, and keeps the action's idempotency key
+private; refuses the sign-in outright on BLOCK, for an unknown user and on every error."""
 
 from __future__ import annotations
 
@@ -9,12 +10,11 @@ from typing import Any
 import pytest
 
 from tests.fakes.authsignal_server import Call, FakeAuthsignal
-from tests.lambdas.support import Logs, Secrets, User, create_event, tracked_attributes
+from tests.lambdas.support import Logs, Secrets, User, create_event, new_user, tracked_attributes
 from triggers import create_auth_challenge
 from triggers.create_auth_challenge import ChallengeRefused
 
 TRACK = r"^POST /v1/users/[^/]+/actions/cognitoAuth$"
-GET_CHALLENGE = r"^GET /v1/challenges$"
 
 
 def tracks(fake: FakeAuthsignal) -> list[Call]:
@@ -53,8 +53,51 @@ def test_create_hands_the_app_the_token_url_and_enrolment_as_strings(fake: FakeA
     assert public["isEnrolled"] == "false"
     assert public["url"].startswith(fake.base_url)
     assert public["token"].startswith("token-")  # what the fake's track issued
-    assert event["response"]["privateChallengeParameters"] == {"action": "cognitoAuth"}
     assert event["response"]["challengeMetadata"] == "AUTHSIGNAL"
+
+
+def test_create_keeps_the_tracked_actions_idempotency_key_private(fake: FakeAuthsignal, email_user: User) -> None:
+    event = create_auth_challenge.handler(create_event(email_user))
+
+    tracked = fake.calls()[-1]
+    private = event["response"]["privateChallengeParameters"]
+    assert private == {"action": "cognitoAuth", "idempotencyKey": private["idempotencyKey"]}
+    assert private["idempotencyKey"] in fake.issued_idempotency_keys()
+    assert private["idempotencyKey"] == tracked.body["idempotencyKey"]  # ours, answered back by track
+    assert private["idempotencyKey"] not in event["response"]["publicChallengeParameters"].values()
+    assert tracked.path == f"/v1/users/{email_user.sub}/actions/cognitoAuth"
+
+
+def test_create_makes_exactly_one_authsignal_call_and_looks_up_nothing(fake: FakeAuthsignal, email_user: User) -> None:
+    """Finding 3: no pending-challenge lookup, so nobody's passkey ceremony is attributed here."""
+    create_auth_challenge.handler(create_event(email_user))
+
+    assert [(call.method, call.path) for call in fake.calls()] == [
+        ("POST", f"/v1/users/{email_user.sub}/actions/cognitoAuth")]
+
+
+def test_create_refuses_a_user_with_two_contacts_without_calling_authsignal(fake: FakeAuthsignal, logs: Logs) -> None:
+    """An account from before the one-contact rule: which contact is theirs is not known."""
+    both = new_user(email="grace@example.com", phone="+447700900123")
+
+    refused(create_event(both))
+
+    assert fake.calls() == []
+    assert logs.one_problem()["reason"] == "malformed_event"
+
+
+def test_create_makes_no_authsignal_call_for_a_user_cognito_did_not_find(
+    fake: FakeAuthsignal, email_user: User, logs: Logs
+) -> None:
+    event = create_event(email_user, user_not_found=True)
+    assert event["userName"] == email_user.email  # the name as typed
+
+    refused(event)
+
+    assert fake.calls() == []
+    problem = logs.one_problem()
+    assert (problem["event"], problem["reason"]) == ("challenge_refused", "user_not_found")
+    assert "correlation_id" not in problem
 
 
 def test_create_says_an_enrolled_user_is_enrolled(fake: FakeAuthsignal, email_user: User) -> None:
@@ -63,35 +106,6 @@ def test_create_says_an_enrolled_user_is_enrolled(fake: FakeAuthsignal, email_us
     event = create_auth_challenge.handler(create_event(email_user))
 
     assert event["response"]["publicChallengeParameters"]["isEnrolled"] == "true"
-
-
-def test_create_asks_for_the_pending_passkey_challenge_of_the_sub(fake: FakeAuthsignal, email_user: User) -> None:
-    create_auth_challenge.handler(create_event(email_user))
-
-    [lookup] = [call for call in fake.calls() if call.path == "/v1/challenges"]
-    assert lookup.method == "GET"
-    assert lookup.query == {"userId": email_user.sub, "action": "cognitoAuth", "verificationMethod": "PASSKEY"}
-    assert lookup.authorized
-
-
-def test_create_passes_the_pending_passkey_challenge_id_to_track(fake: FakeAuthsignal, email_user: User) -> None:
-    challenge_id = fake.start_passkey_challenge(email_user.sub)
-
-    create_auth_challenge.handler(create_event(email_user))
-
-    [track] = tracks(fake)
-    assert tracked_attributes(track.body) == {"email": email_user.email, "challengeId": challenge_id}
-
-
-def test_create_ignores_a_passkey_challenge_of_another_user(
-    fake: FakeAuthsignal, email_user: User, other_user: User
-) -> None:
-    fake.start_passkey_challenge(other_user.sub)
-
-    create_auth_challenge.handler(create_event(email_user))
-
-    [track] = tracks(fake)
-    assert "challengeId" not in track.body
 
 
 def test_create_logs_one_info_line_without_token_email_or_secret(
@@ -128,25 +142,10 @@ def test_create_refuses_a_sign_in_that_authsignal_blocks(fake: FakeAuthsignal, e
     logs.assert_free_of(email_user.email)
 
 
-def test_create_does_not_attribute_a_passkey_challenge_to_a_blocked_sign_in(
-    fake: FakeAuthsignal, email_user: User
+def test_create_refuses_when_the_authsignal_call_fails(
+    break_authsignal: Callable[..., None], email_user: User, logs: Logs
 ) -> None:
-    fake.set_rule("BLOCK", user_id=email_user.sub)
-    challenge_id = fake.start_passkey_challenge(email_user.sub)
-
-    refused(create_event(email_user))
-
-    # the challenge is still pending: a blocked track took nothing
-    fake.set_rule("CHALLENGE_REQUIRED", user_id=email_user.sub)
-    create_auth_challenge.handler(create_event(email_user))
-    assert tracks(fake)[-1].body["challengeId"] == challenge_id
-
-
-@pytest.mark.parametrize("endpoint", [GET_CHALLENGE, TRACK], ids=["get_challenge", "track"])
-def test_create_refuses_when_an_authsignal_call_fails(
-    break_authsignal: Callable[..., None], endpoint: str, email_user: User, logs: Logs
-) -> None:
-    break_authsignal(on=endpoint)
+    break_authsignal(on=TRACK)
     event = create_event(email_user)
 
     refused(event)

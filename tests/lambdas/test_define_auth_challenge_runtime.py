@@ -102,6 +102,17 @@ def test_define_fails_when_cognito_says_the_user_was_not_found(email_user: User,
 
     assert response == {"issueTokens": False, "failAuthentication": True}
     assert failed(logs)["reason"] == "user_not_found"
+    logs.assert_free_of(email_user.typed)  # Cognito's userName here is the address as typed
+
+
+def test_define_logs_the_sub_as_correlation_id_never_the_user_name(email_user: User, logs: Logs) -> None:
+    event = define_event(email_user, [])
+    event["userName"] = "generated-user-name-7f3a"
+
+    decide(event)
+
+    assert [line["correlation_id"] for line in logs.lines] == [email_user.sub]
+    logs.assert_free_of("generated-user-name-7f3a")
 
 
 def test_define_never_issues_tokens_to_a_user_that_was_not_found(email_user: User) -> None:

@@ -1,5 +1,5 @@
-"""Pre sign-up: confirm the user and mark the email or phone they signed up with as verified
-(the first sign-in's OTP or passkey proves it); refuse a sign-up with neither."""
+"""Pre sign-up: confirm the user and verify nothing; refuse a sign-up whose one contact attribute
+is not the username (the pre-hijack of issue 9: a victim's email next to the attacker's phone)."""
 
 from __future__ import annotations
 
@@ -14,32 +14,90 @@ from triggers.pre_sign_up import SignUpRefused
 
 EMAIL = "grace.hopper@example.com"
 PHONE = "+447700900123"
+NOTHING_VERIFIED = {"autoConfirmUser": True, "autoVerifyEmail": False, "autoVerifyPhone": False}
 
 
-def test_pre_sign_up_confirms_the_user_and_marks_the_email_verified(logs: Logs) -> None:
+def refused(event: dict[str, Any], logs: Logs) -> tuple[str, str]:
+    """Invoke the trigger, require a refusal; the message the caller sees and the logged reason."""
+    with pytest.raises(SignUpRefused) as refusal:
+        pre_sign_up.handler(event)
+    problem = logs.one_problem()
+    assert (problem["level"], problem["event"]) == ("WARNING", "sign_up_refused")
+    return str(refusal.value), problem["reason"]
+
+
+def test_pre_sign_up_confirms_an_email_user_and_verifies_nothing(logs: Logs) -> None:
     event = pre_sign_up.handler(pre_sign_up_event(email=EMAIL))
 
-    assert event["response"] == {"autoConfirmUser": True, "autoVerifyEmail": True, "autoVerifyPhone": False}
+    assert event["response"] == NOTHING_VERIFIED
     assert [line["event"] for line in logs.lines] == ["sign_up_confirmed"]
 
 
-def test_pre_sign_up_confirms_the_user_and_marks_the_phone_verified() -> None:
+def test_pre_sign_up_confirms_a_phone_user_and_verifies_nothing() -> None:
     event = pre_sign_up.handler(pre_sign_up_event(phone=PHONE))
 
-    assert event["response"] == {"autoConfirmUser": True, "autoVerifyEmail": False, "autoVerifyPhone": True}
+    assert event["response"] == NOTHING_VERIFIED
 
 
-def test_pre_sign_up_marks_both_verified_when_both_are_given() -> None:
-    event = pre_sign_up.handler(pre_sign_up_event(email=EMAIL, phone=PHONE))
+def test_pre_sign_up_refuses_the_victims_email_next_to_the_attackers_phone(logs: Logs) -> None:
+    """Finding 1: username and email the victim's, phone_number the attacker's."""
+    event = pre_sign_up_event(email=EMAIL, phone=PHONE, user_name=EMAIL)
 
-    assert event["response"] == {"autoConfirmUser": True, "autoVerifyEmail": True, "autoVerifyPhone": True}
+    message, reason = refused(event, logs)
+
+    assert message == "sign-up needs exactly one of email or phone_number, the one used as the username"
+    assert reason == "not_one_contact"
+    assert event["response"]["autoConfirmUser"] is False
 
 
-def test_pre_sign_up_does_not_mark_an_empty_email_verified() -> None:
+def test_pre_sign_up_refuses_both_contacts_whatever_the_user_name(logs: Logs) -> None:
+    assert refused(pre_sign_up_event(email=EMAIL, phone=PHONE), logs)[1] == "not_one_contact"
+
+
+def test_pre_sign_up_refuses_a_sign_up_with_neither_email_nor_phone(logs: Logs) -> None:
+    event = pre_sign_up_event()
+
+    assert refused(event, logs)[1] == "not_one_contact"
+    assert event["response"]["autoConfirmUser"] is False
+
+
+@pytest.mark.parametrize(("user_name", "email", "phone"), [
+    ("+447700900999", EMAIL, None),  # the attacker's phone as username, the victim's email
+    ("mallory@example.com", EMAIL, None),
+    (EMAIL, None, PHONE),
+    ("+447700900999", None, PHONE),
+], ids=["phone_username_email_attribute", "other_email", "email_username_phone_attribute", "other_phone"])
+def test_pre_sign_up_refuses_a_contact_that_is_not_the_typed_username(
+    user_name: str, email: str | None, phone: str | None, logs: Logs
+) -> None:
+    message, reason = refused(pre_sign_up_event(email=email, phone=phone, user_name=user_name), logs)
+
+    assert (message, reason) == ("the email or phone_number must be the username", "contact_not_username")
+
+
+def test_pre_sign_up_compares_the_email_with_the_username_without_case() -> None:
+    event = pre_sign_up.handler(pre_sign_up_event(email="Grace.Hopper@Example.COM", user_name=EMAIL))
+
+    assert event["response"] == NOTHING_VERIFIED
+
+
+def test_pre_sign_up_accepts_the_typed_phone_number_as_username() -> None:
+    assert pre_sign_up.handler(pre_sign_up_event(phone=PHONE, user_name=PHONE))["response"] == NOTHING_VERIFIED
+
+
+def test_pre_sign_up_logs_no_user_name_as_typed(logs: Logs) -> None:
+    pre_sign_up.handler(pre_sign_up_event(email=EMAIL, user_name=EMAIL))
+    with pytest.raises(SignUpRefused):
+        pre_sign_up.handler(pre_sign_up_event(email=EMAIL, user_name="mallory@example.com"))
+
+    logs.assert_free_of(EMAIL, "mallory@example.com", "mallory")
+
+
+def test_pre_sign_up_takes_an_empty_email_for_none() -> None:
     event = pre_sign_up_event(phone=PHONE)
     event["request"]["userAttributes"]["email"] = ""
 
-    assert pre_sign_up.handler(event)["response"]["autoVerifyEmail"] is False
+    assert pre_sign_up.handler(event)["response"] == NOTHING_VERIFIED
 
 
 def test_pre_sign_up_answers_with_the_event_cognito_sent() -> None:
@@ -51,28 +109,11 @@ def test_pre_sign_up_answers_with_the_event_cognito_sent() -> None:
     assert returned["triggerSource"] == "PreSignUp_SignUp"
 
 
-def test_pre_sign_up_logs_neither_email_nor_phone(logs: Logs) -> None:
-    pre_sign_up.handler(pre_sign_up_event(email=EMAIL, phone=PHONE))
-
-    logs.assert_free_of(EMAIL, PHONE)
-
-
 def test_pre_sign_up_needs_neither_authsignal_nor_the_secret(fake: FakeAuthsignal, secrets: Secrets) -> None:
     pre_sign_up.handler(pre_sign_up_event(email=EMAIL))
 
     assert fake.calls() == []
     assert secrets.reads == 0
-
-
-def test_pre_sign_up_refuses_a_sign_up_with_neither_email_nor_phone(logs: Logs) -> None:
-    event = pre_sign_up_event()
-
-    with pytest.raises(SignUpRefused):
-        pre_sign_up.handler(event)
-
-    assert event["response"]["autoConfirmUser"] is False
-    problem = logs.one_problem()
-    assert (problem["level"], problem["event"], problem["reason"]) == ("WARNING", "sign_up_refused", "malformed_event")
 
 
 def _no_user_attributes(event: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@ the container is warm, and only a usable value is kept."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -21,9 +22,15 @@ from tests.lambdas.support import (
     new_user,
     verify_event,
 )
+from tests.lambdas.test_sign_in_runtime import completes_otp, sign_in
 from triggers import create_auth_challenge, verify_auth_challenge
 
 WARM_INVOCATIONS = 20
+# What CloudFormation stores in a new stack's secret: the template of stacks/authsignal_secret.py
+# with a generated filler (compact JSON, as Secrets Manager's generator writes it).
+GENERATED_NOT_SET = json.dumps({"authsignalSecretKeyNotSet": "set the Authsignal secret key with "
+                                                             "scripts/set-authsignal-secret",
+                                "filler": "q8ZrT2mXv4LbN7cP"}, separators=(",", ":"))
 
 
 def _create(user: User) -> Any:
@@ -103,3 +110,26 @@ def test_whitespace_around_the_secret_is_not_part_of_the_key(
     _create(email_user)
 
     assert fake.calls() and all(call.authorized for call in fake.calls())
+
+
+@pytest.mark.parametrize("value", [GENERATED_NOT_SET, json.dumps(json.loads(GENERATED_NOT_SET), indent=2),
+                                   "PLACEHOLDER: set the Authsignal secret key with scripts/set-authsignal-secret"],
+                         ids=["generated", "generated_pretty", "placeholder_of_older_stacks"])
+def test_sign_ins_fail_closed_until_the_real_key_replaces_the_value_the_stack_created(
+    fake: FakeAuthsignal, secrets: Secrets, value: str, email_user: User
+) -> None:
+    secrets.set(value)
+
+    assert sign_in(email_user, completes_otp(fake)) is False
+    assert _add(email_user)["statusCode"] == 500
+    assert fake.calls() == []
+
+    secrets.set(SECRET_KEY)
+    assert sign_in(email_user, completes_otp(fake)) is True
+
+
+@pytest.mark.parametrize("value", ['{"apiKey": "sk-1"}', "{not json", "sk-{braces}"], ids=["other_json", "brace", "inner"])
+def test_only_the_marker_not_any_brace_makes_a_value_not_set(value: str) -> None:
+    from shared.secret import is_not_set
+
+    assert is_not_set(value) is False

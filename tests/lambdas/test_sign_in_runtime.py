@@ -32,10 +32,13 @@ def sign_in(user: User, answer: Answer) -> bool:
         if decision["failAuthentication"]:
             return False
         try:
-            public = create_auth_challenge.handler(create_event(user, session))["response"]["publicChallengeParameters"]
+            created = create_auth_challenge.handler(create_event(user, session))["response"]
         except ChallengeRefused:
             return False  # Cognito ends the sign-in with an error
-        correct = verify_auth_challenge.handler(verify_event(user, answer(public)))["response"]["answerCorrect"]
+        # Cognito hands verify the private parameters create set for this session
+        verify = verify_event(user, answer(created["publicChallengeParameters"]),
+                              created["privateChallengeParameters"]["idempotencyKey"])
+        correct = verify_auth_challenge.handler(verify)["response"]["answerCorrect"]
         session.append(entry(correct))
 
 
@@ -43,8 +46,7 @@ def completes_otp(fake: FakeAuthsignal) -> Answer:
     """The app shows Authsignal's UI at ``url``, the user enters the OTP, the app answers the token."""
 
     def answer(public: dict[str, str]) -> str:
-        fake.complete(public["token"])
-        return public["token"]
+        return fake.complete(public["token"])
 
     return answer
 
@@ -66,22 +68,49 @@ def test_a_user_signs_in_with_an_sms_otp(fake: FakeAuthsignal, phone_user: User)
 
 def test_a_user_signs_in_with_a_passkey(fake: FakeAuthsignal, email_user: User) -> None:
     # the app runs passkey.signIn(action: "cognitoAuth") first, then InitiateAuth
-    challenge_id = fake.start_passkey_challenge(email_user.sub)
-    passkey_token = fake.complete_passkey_challenge(challenge_id)
+    fake.add_authenticator(email_user.sub)
+    passkey_token = fake.passkey_sign_in(email_user.sub)
 
     assert sign_in(email_user, lambda public: passkey_token) is True
 
     [track] = [call for call in fake.calls() if "/actions/" in call.path]
-    assert tracked_attributes(track.body) == {"email": email_user.email, "challengeId": challenge_id}
+    assert tracked_attributes(track.body) == {"email": email_user.email}
+    assert len(fake.calls()) == 2  # track and validate: nothing looked up
+
+
+def test_a_passkey_token_signs_in_once(fake: FakeAuthsignal, email_user: User) -> None:
+    fake.add_authenticator(email_user.sub)
+    passkey_token = fake.passkey_sign_in(email_user.sub)
+    assert sign_in(email_user, lambda public: passkey_token) is True
+
+    assert sign_in(email_user, lambda public: passkey_token) is False
 
 
 def test_a_passkey_sign_in_of_another_user_does_not_sign_this_user_in(
     fake: FakeAuthsignal, email_user: User, other_user: User
 ) -> None:
-    theirs = fake.complete_passkey_challenge(fake.start_passkey_challenge(other_user.sub))
-    assert sign_in(other_user, lambda public: theirs) is True
+    fake.add_authenticator(other_user.sub)
+    theirs = fake.passkey_sign_in(other_user.sub)
 
     assert sign_in(email_user, lambda public: theirs) is False
+    assert sign_in(other_user, lambda public: theirs) is True
+
+
+def test_initiating_a_sign_in_for_another_user_captures_nothing_of_their_passkey_ceremony(
+    fake: FakeAuthsignal, email_user: User
+) -> None:
+    """Finding 3: Mallory starts a sign-in for Ada while Ada uses her passkey. Mallory's public
+    challenge parameters cannot complete Ada's passkey sign-in, and Ada still signs in."""
+    fake.add_authenticator(email_user.sub)
+    mallorys = create_auth_challenge.handler(create_event(email_user))["response"]
+    adas = fake.passkey_sign_in(email_user.sub)
+
+    mallorys_token = mallorys["publicChallengeParameters"]["token"]
+    verdict = verify_auth_challenge.handler(verify_event(
+        email_user, mallorys_token, mallorys["privateChallengeParameters"]["idempotencyKey"]))
+    assert verdict["response"]["answerCorrect"] is False
+    assert adas != mallorys_token
+    assert sign_in(email_user, lambda public: adas) is True
 
 
 def test_a_sign_in_fails_after_attempt_limit_wrong_answers(fake: FakeAuthsignal, email_user: User) -> None:
@@ -92,6 +121,14 @@ def test_a_sign_in_fails_after_attempt_limit_wrong_answers(fake: FakeAuthsignal,
 
 def test_a_sign_in_with_an_uncompleted_challenge_fails(fake: FakeAuthsignal, email_user: User) -> None:
     assert sign_in(email_user, lambda public: public["token"]) is False
+
+
+def test_a_sign_in_answered_with_the_track_token_after_completing_fails(fake: FakeAuthsignal, email_user: User) -> None:
+    def completes_but_answers_the_track_token(public: dict[str, str]) -> str:
+        fake.complete(public["token"])
+        return public["token"]
+
+    assert sign_in(email_user, completes_but_answers_the_track_token) is False
 
 
 def test_a_blocked_user_cannot_sign_in(fake: FakeAuthsignal, email_user: User) -> None:

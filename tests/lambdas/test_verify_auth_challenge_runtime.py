@@ -1,36 +1,71 @@
 """Verify auth challenge response: the answer is correct only if Authsignal says the token is
-valid, CHALLENGE_SUCCEEDED, and issued for this user and for cognitoAuth. Anything else,
-errors included, is a wrong answer."""
+valid, CHALLENGE_SUCCEEDED, issued for this user and for cognitoAuth, bound to this sign-in (its
+idempotency key is the one this session's create step tracked, or it is a fresh passkey sign-in),
+and never used before. Anything else, errors included, is a wrong answer."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from api import authenticators
-from tests.fakes.authsignal_server import FakeAuthsignal
-from tests.lambdas.support import Logs, Secrets, User, access_claims, api_event, create_event, verify_event
+from tests.fakes.authsignal_server import FakeAuthsignal, now_iso
+from tests.lambdas.support import (
+    PASSKEY_TOKEN_MAX_AGE_SECONDS,
+    Logs,
+    Secrets,
+    User,
+    access_claims,
+    api_event,
+    create_event,
+    verify_event,
+)
 from triggers import create_auth_challenge, verify_auth_challenge
+
+
+@dataclass(frozen=True)
+class Session:
+    """One InitiateAuth session, as its create step left it."""
+
+    user: User
+    token: str  # public: the track token the app completes the challenge with
+    key: str  # private: the tracked action's idempotency key
+
+
+def start(user: User) -> Session:
+    response = create_auth_challenge.handler(create_event(user))["response"]
+    return Session(user, response["publicChallengeParameters"]["token"],
+                   response["privateChallengeParameters"]["idempotencyKey"])
 
 
 def issue_token(user: User) -> str:
     """The token create hands the app for ``user``'s sign-in."""
-    event = create_auth_challenge.handler(create_event(user))
-    return event["response"]["publicChallengeParameters"]["token"]
+    return start(user).token
 
 
 def completed_token(fake: FakeAuthsignal, user: User) -> str:
-    """A sign-in token for ``user`` whose challenge the user completed in the app."""
-    token = issue_token(user)
-    fake.complete(token)
-    return token
+    """A validation token for ``user``: the user completed a sign-in's challenge in the app."""
+    return fake.complete(issue_token(user))
 
 
-def answer_correct(user: User, answer: Any) -> Any:
-    return verify_auth_challenge.handler(verify_event(user, answer))["response"]["answerCorrect"]
+def answer_correct(user: User, answer: Any, key: str | None = None) -> Any:
+    """The verify trigger's verdict on ``answer`` in a session whose create step tracked ``key``."""
+    return verify_auth_challenge.handler(verify_event(user, answer, key))["response"]["answerCorrect"]
+
+
+def answers_in_session(fake: FakeAuthsignal, session: Session) -> bool:
+    """The user completes this session's challenge and answers with the validation token."""
+    return answer_correct(session.user, fake.complete(session.token), session.key)
+
+
+def passkey_token(fake: FakeAuthsignal, user: User, *, age_seconds: float = 0.0) -> str:
+    """What ``passkey.signIn(action: "cognitoAuth")`` hands the app, ``age_seconds`` ago."""
+    fake.add_authenticator(user.sub)
+    return fake.passkey_sign_in(user.sub, state_updated_at=now_iso(-age_seconds))
 
 
 def rejected_because(logs: Logs) -> str:
@@ -39,21 +74,23 @@ def rejected_because(logs: Logs) -> str:
     return problem["reason"]
 
 
-def test_verify_accepts_a_completed_token_of_this_user(fake: FakeAuthsignal, email_user: User, logs: Logs) -> None:
-    token = completed_token(fake, email_user)
-
-    assert answer_correct(email_user, token) is True
+def test_verify_accepts_the_completed_challenge_of_this_sign_in(
+    fake: FakeAuthsignal, email_user: User, logs: Logs
+) -> None:
+    assert answers_in_session(fake, start(email_user)) is True
 
     assert logs.problems() == []
     assert logs.lines[-1]["event"] == "answer_accepted"
+    assert logs.lines[-1]["correlation_id"] == email_user.sub
 
 
 def test_verify_asks_authsignal_to_validate_the_token_for_the_sub_and_cognito_auth(
     fake: FakeAuthsignal, email_user: User
 ) -> None:
-    token = completed_token(fake, email_user)
+    session = start(email_user)
+    token = fake.complete(session.token)
 
-    answer_correct(email_user, token)
+    answer_correct(email_user, token, session.key)
 
     [validate] = [call for call in fake.calls() if call.path == "/v1/validate"]
     assert validate.method == "POST"
@@ -61,12 +98,15 @@ def test_verify_asks_authsignal_to_validate_the_token_for_the_sub_and_cognito_au
     assert validate.authorized
 
 
-def test_verify_logs_neither_token_email_nor_secret(fake: FakeAuthsignal, email_user: User, logs: Logs) -> None:
-    token = completed_token(fake, email_user)
+def test_verify_logs_neither_token_email_user_name_nor_secret(
+    fake: FakeAuthsignal, email_user: User, logs: Logs
+) -> None:
+    session = start(email_user)
+    token = fake.complete(session.token)
 
-    answer_correct(email_user, token)
+    verify_auth_challenge.handler(verify_event(email_user, token, session.key, user_name=email_user.email))
 
-    logs.assert_free_of(token, email_user.email)
+    logs.assert_free_of(token, session.token, email_user.email)
 
 
 def test_verify_rejects_a_token_of_another_user(
@@ -74,7 +114,7 @@ def test_verify_rejects_a_token_of_another_user(
 ) -> None:
     token = completed_token(fake, other_user)
 
-    assert answer_correct(email_user, token) is False
+    assert answer_correct(email_user, token, start(email_user).key) is False
 
     assert rejected_because(logs) == "wrong_user"
     logs.assert_free_of(token)
@@ -83,10 +123,11 @@ def test_verify_rejects_a_token_of_another_user(
 def test_verify_rejects_a_token_forged_for_another_user(
     fake: FakeAuthsignal, email_user: User, other_user: User, logs: Logs
 ) -> None:
-    token = issue_token(email_user)
-    fake.complete(token, user_id=other_user.sub)
+    session = start(email_user)
+    token = fake.complete(session.token)
+    fake.forge(token, user_id=other_user.sub)
 
-    assert answer_correct(email_user, token) is False
+    assert answer_correct(email_user, token, session.key) is False
 
     assert rejected_because(logs) == "wrong_user"
 
@@ -96,29 +137,29 @@ def test_verify_rejects_a_completed_token_of_another_action(
 ) -> None:
     """The token the API hands out to add a passkey is this user's, but not a sign-in."""
     response = authenticators.handler(api_event("POST /authenticators", access_claims(email_user)))
-    token = json.loads(response["body"])["authsignalToken"]
-    fake.complete(token)
+    token = fake.complete(json.loads(response["body"])["authsignalToken"])
 
-    assert answer_correct(email_user, token) is False
+    assert answer_correct(email_user, token, start(email_user).key) is False
 
     assert rejected_because(logs) == "wrong_action"
 
 
 def test_verify_rejects_a_token_forged_for_another_action(fake: FakeAuthsignal, email_user: User, logs: Logs) -> None:
-    token = issue_token(email_user)
-    fake.complete(token, action="signIn")
+    session = start(email_user)
+    token = fake.complete(session.token)
+    fake.forge(token, action="signIn")
 
-    assert answer_correct(email_user, token) is False
+    assert answer_correct(email_user, token, session.key) is False
 
     assert rejected_because(logs) == "wrong_action"
 
 
-def test_verify_rejects_a_token_whose_challenge_was_not_completed(
-    fake: FakeAuthsignal, email_user: User, logs: Logs
-) -> None:
-    token = issue_token(email_user)
+def test_verify_rejects_the_track_token_of_this_sign_in(fake: FakeAuthsignal, email_user: User, logs: Logs) -> None:
+    """The public track token is not a proof, even after the challenge was completed."""
+    session = start(email_user)
+    fake.complete(session.token)
 
-    assert answer_correct(email_user, token) is False
+    assert answer_correct(email_user, session.token, session.key) is False
 
     assert rejected_because(logs) == "invalid"
 
@@ -127,10 +168,10 @@ def test_verify_rejects_a_token_whose_challenge_was_not_completed(
 def test_verify_rejects_a_token_whose_challenge_did_not_succeed(
     fake: FakeAuthsignal, email_user: User, state: str, reason: str, logs: Logs
 ) -> None:
-    token = issue_token(email_user)
-    fake.complete(token, state=state)
+    session = start(email_user)
+    token = fake.complete(session.token, state=state)
 
-    assert answer_correct(email_user, token) is False
+    assert answer_correct(email_user, token, session.key) is False
 
     assert rejected_because(logs) == reason
 
@@ -140,11 +181,176 @@ def test_verify_rejects_a_valid_token_that_was_allowed_without_a_challenge(
 ) -> None:
     """Authsignal calls an ALLOW token valid; signing in still takes a succeeded challenge."""
     fake.set_rule("ALLOW", user_id=email_user.sub)
-    token = issue_token(email_user)
+    session = start(email_user)
 
-    assert answer_correct(email_user, token) is False
+    assert answer_correct(email_user, session.token, session.key) is False
 
     assert rejected_because(logs) == "wrong_state"
+
+
+# --- bound to this sign-in (finding 2) ---------------------------------------------------------
+
+
+def test_verify_rejects_a_token_completed_in_another_session_of_the_same_user(
+    fake: FakeAuthsignal, email_user: User, logs: Logs
+) -> None:
+    theirs, mine = start(email_user), start(email_user)
+    token = fake.complete(theirs.token)
+
+    assert answer_correct(email_user, token, mine.key) is False
+
+    assert rejected_because(logs) == "not_this_sign_in"
+
+
+def test_verify_rejects_a_session_bound_token_in_a_session_without_a_key(
+    fake: FakeAuthsignal, email_user: User, logs: Logs
+) -> None:
+    assert answer_correct(email_user, completed_token(fake, email_user), None) is False
+
+    assert rejected_because(logs) == "not_this_sign_in"
+
+
+def test_verify_accepts_a_token_once_then_refuses_it_in_its_own_session_and_every_other(
+    fake: FakeAuthsignal, email_user: User, logs: Logs
+) -> None:
+    session = start(email_user)
+    token = fake.complete(session.token)
+    assert answer_correct(email_user, token, session.key) is True
+
+    assert answer_correct(email_user, token, session.key) is False
+    assert rejected_because(logs) == "already_used"
+    assert answer_correct(email_user, token, start(email_user).key) is False
+    assert [line["reason"] for line in logs.problems()] == ["already_used", "not_this_sign_in"]
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("idempotency_key", None), ("idempotency_key", ""), ("idempotency_key", 42),
+    ("state_updated_at", None), ("state_updated_at", ""), ("state_updated_at", "yesterday"),
+    ("state_updated_at", 1735787045), ("state_updated_at", "2025-01-02T03:04:05"),
+], ids=["key_missing", "key_empty", "key_number", "time_missing", "time_empty", "time_unparseable",
+        "time_number", "time_without_zone"])
+def test_verify_rejects_an_answer_without_a_usable_key_or_time(
+    fake: FakeAuthsignal, email_user: User, field: str, value: Any, logs: Logs
+) -> None:
+    session = start(email_user)
+    token = fake.complete(session.token)
+    fake.forge(token, **{field: value})
+
+    assert answer_correct(email_user, token, session.key) is False
+
+    assert rejected_because(logs) == "incomplete_answer"
+
+
+# --- passkey sign-in (finding 3) -----------------------------------------------------------------
+
+
+def test_verify_accepts_a_fresh_passkey_sign_in_in_any_session_of_the_user_once(
+    fake: FakeAuthsignal, email_user: User, logs: Logs
+) -> None:
+    token = passkey_token(fake, email_user)
+
+    assert answer_correct(email_user, token, start(email_user).key) is True
+    assert logs.lines[-1]["method"] == "PASSKEY"
+    assert answer_correct(email_user, token, start(email_user).key) is False
+    assert rejected_because(logs) == "already_used"
+
+
+def test_verify_rejects_a_passkey_token_older_than_the_limit(fake: FakeAuthsignal, email_user: User, logs: Logs) -> None:
+    token = passkey_token(fake, email_user, age_seconds=PASSKEY_TOKEN_MAX_AGE_SECONDS + 5)
+
+    assert answer_correct(email_user, token, start(email_user).key) is False
+
+    assert rejected_because(logs) == "passkey_too_old"
+
+
+def test_verify_accepts_a_passkey_token_just_within_the_limit(fake: FakeAuthsignal, email_user: User) -> None:
+    token = passkey_token(fake, email_user, age_seconds=PASSKEY_TOKEN_MAX_AGE_SECONDS - 5)
+
+    assert answer_correct(email_user, token, start(email_user).key) is True
+
+
+def test_verify_reads_the_passkey_age_limit_from_the_environment(
+    fake: FakeAuthsignal, email_user: User, monkeypatch: pytest.MonkeyPatch, logs: Logs
+) -> None:
+    monkeypatch.setenv("PASSKEY_TOKEN_MAX_AGE_SECONDS", "30")
+    token = passkey_token(fake, email_user, age_seconds=60)
+
+    assert answer_correct(email_user, token, start(email_user).key) is False
+
+    assert rejected_because(logs) == "passkey_too_old"
+
+
+def test_verify_rejects_a_passkey_token_from_the_future(fake: FakeAuthsignal, email_user: User, logs: Logs) -> None:
+    token = passkey_token(fake, email_user, age_seconds=-120)
+
+    assert answer_correct(email_user, token, start(email_user).key) is False
+
+    assert rejected_because(logs) == "passkey_from_the_future"
+
+
+def test_verify_allows_a_small_clock_skew(fake: FakeAuthsignal, email_user: User) -> None:
+    token = passkey_token(fake, email_user, age_seconds=-5)
+
+    assert answer_correct(email_user, token, start(email_user).key) is True
+
+
+def test_verify_rejects_a_fresh_passkey_sign_in_of_another_user(
+    fake: FakeAuthsignal, email_user: User, other_user: User, logs: Logs
+) -> None:
+    token = passkey_token(fake, other_user)
+
+    assert answer_correct(email_user, token, start(email_user).key) is False
+
+    assert rejected_because(logs) == "wrong_user"
+
+
+def test_verify_rejects_an_otp_token_of_another_session_even_when_fresh(
+    fake: FakeAuthsignal, email_user: User, logs: Logs
+) -> None:
+    """Only a passkey sign-in is accepted without this session's key: an OTP proves a session."""
+    token = fake.complete(start(email_user).token)
+
+    assert answer_correct(email_user, token, start(email_user).key) is False
+
+    assert rejected_because(logs) == "not_this_sign_in"
+
+
+# --- single use fails closed --------------------------------------------------------------------
+
+
+def test_verify_rejects_when_the_single_use_table_is_missing(
+    fake: FakeAuthsignal, email_user: User, monkeypatch: pytest.MonkeyPatch, logs: Logs
+) -> None:
+    monkeypatch.setenv("SINGLE_USE_TABLE_NAME", "no-such-table")
+    session = start(email_user)
+
+    assert answers_in_session(fake, session) is False
+
+    assert rejected_because(logs) == "single_use_unavailable"
+    assert logs.one_problem()["error"] == "ResourceNotFoundException"
+
+
+def test_verify_rejects_when_the_single_use_table_is_not_configured(
+    fake: FakeAuthsignal, email_user: User, monkeypatch: pytest.MonkeyPatch, logs: Logs
+) -> None:
+    monkeypatch.delenv("SINGLE_USE_TABLE_NAME")
+
+    assert answers_in_session(fake, start(email_user)) is False
+
+    assert rejected_because(logs) == "single_use_unavailable"
+
+
+def test_verify_claims_a_key_only_after_every_other_check_passed(
+    fake: FakeAuthsignal, email_user: User, other_user: User
+) -> None:
+    """A wrong answer must not burn the key: the right user can still sign in with it."""
+    session = start(email_user)
+    token = fake.complete(session.token)
+
+    assert answer_correct(other_user, token, session.key) is False
+    assert answer_correct(email_user, token, "another-sessions-key") is False
+
+    assert answer_correct(email_user, token, session.key) is True
 
 
 def test_verify_rejects_a_token_authsignal_never_issued(fake: FakeAuthsignal, email_user: User, logs: Logs) -> None:

@@ -1,0 +1,60 @@
+"""Single use of an answer: an Authsignal ``idempotencyKey`` signs someone in at most once.
+
+The key is written to a DynamoDB table with a conditional put (it must not be there yet), so
+of two sign-ins racing with one token exactly one wins. The key is kept for a day (TTL), far
+longer than any validation token or sign-in session lives. Only the key is stored, never the
+token. The client is built on first use, once per container (shared/aws_client).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from shared.aws_client import trigger_client
+
+TABLE_VARIABLE = "SINGLE_USE_TABLE_NAME"
+KEY_ATTRIBUTE = "idempotencyKey"
+EXPIRY_ATTRIBUTE = "expiresAt"
+KEEP_SECONDS = 24 * 60 * 60
+
+_client: Any = None
+
+
+class AlreadyUsed(Exception):
+    """The key signed someone in before (or another sign-in with it won the race)."""
+
+
+class SingleUseUnavailable(Exception):
+    """The table could not be written: the answer cannot be proven unused."""
+
+
+def claim(idempotency_key: str) -> None:
+    """Record ``idempotency_key`` as used, or raise: ``AlreadyUsed`` if it was, else
+    ``SingleUseUnavailable`` for any other failure (the caller fails closed)."""
+    try:
+        _dynamodb().put_item(
+            TableName=os.environ[TABLE_VARIABLE],
+            Item={KEY_ATTRIBUTE: {"S": idempotency_key},
+                  EXPIRY_ATTRIBUTE: {"N": str(int(time.time()) + KEEP_SECONDS)}},
+            ConditionExpression=f"attribute_not_exists({KEY_ATTRIBUTE})",
+        )
+    except Exception as error:  # noqa: BLE001 - every failure but a lost condition is "unavailable"
+        code = getattr(error, "response", {}).get("Error", {}).get("Code")
+        if code == "ConditionalCheckFailedException":
+            raise AlreadyUsed() from None
+        raise SingleUseUnavailable(code or type(error).__name__) from None
+
+
+def _dynamodb() -> Any:
+    global _client
+    if _client is None:
+        _client = trigger_client("dynamodb")
+    return _client
+
+
+def reset_client() -> None:
+    """Forget the client (tests simulate a new cold start with it)."""
+    global _client
+    _client = None

@@ -1,0 +1,126 @@
+"""A sign-in belongs to the person who proved the contact or the passkey, in the deployed stack:
+a validation token signs in once, in the session whose challenge it completed (a passkey token:
+in any one session, while fresh); parallel answers with one token sign in exactly once (the
+deployed single-use table); and starting a sign-in for someone else captures nothing of theirs."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from e2e.fake_authsignal import FakeAuthsignalControls
+from e2e.signin import Challenge, PasswordlessClient, SignInError, Tokens
+from tests.e2e.support import DEV, SignedIn, calls_for
+
+SESSIONS = 4
+PASSKEY_TOKEN_MAX_AGE_SECONDS = DEV.get("passkeyTokenMaxAgeSeconds", 300)
+
+
+def _signs_in(client: PasswordlessClient, challenge: Challenge, answer: str) -> bool:
+    """Answer one session's challenge: True for tokens, False for another challenge or the end."""
+    try:
+        return isinstance(client.answer(challenge, answer), Tokens)
+    except SignInError:
+        return False
+
+
+def _in_parallel(client: PasswordlessClient, challenges: list[Challenge], answer: str) -> list[bool]:
+    """Answer every session at the same moment (threads released together)."""
+    start = threading.Barrier(len(challenges))
+
+    def respond(challenge: Challenge) -> bool:
+        start.wait()
+        return _signs_in(client, challenge, answer)
+
+    with ThreadPoolExecutor(len(challenges)) as pool:
+        return list(pool.map(respond, challenges))
+
+
+def _with_passkey(client: PasswordlessClient, authsignal: FakeAuthsignalControls, user: SignedIn) -> None:
+    added = client.call_api("POST", "/authenticators", user.tokens.access_token)
+    authsignal.enrol_passkey(added.body["authsignalToken"])
+
+
+def _iso(seconds_ago: float) -> str:
+    moment = datetime.now(timezone.utc) - timedelta(seconds=seconds_ago)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def test_a_token_accepted_in_one_session_is_refused_in_every_other(
+        client: PasswordlessClient, authsignal: FakeAuthsignalControls, email: str) -> None:
+    """Finding 2, sequential: three sessions, one succeeded validation token."""
+    client.sign_up(email)
+    first = client.start(email)
+    token = authsignal.complete(first.token)
+    assert _signs_in(client, first, token) is True
+
+    for _ in range(2):
+        assert _signs_in(client, client.start(email), token) is False
+
+
+def test_a_token_answered_in_parallel_sessions_signs_in_exactly_once(
+        client: PasswordlessClient, authsignal: FakeAuthsignalControls, email: str) -> None:
+    """Finding 2, parallel: the token of one session's challenge, answered in it and in others at once."""
+    client.sign_up(email)
+    challenges = [client.start(email) for _ in range(SESSIONS)]
+    token = authsignal.complete(challenges[0].token)
+
+    assert sorted(_in_parallel(client, challenges, token)) == [False] * (SESSIONS - 1) + [True]
+
+
+def test_a_passkey_token_answered_in_parallel_sessions_signs_in_exactly_once(
+        client: PasswordlessClient, authsignal: FakeAuthsignalControls, signed_in: SignedIn) -> None:
+    """A passkey token fits any session of its user: only the deployed single-use table stops a
+    second sign-in with it, and of parallel ones exactly one wins the conditional put."""
+    _with_passkey(client, authsignal, signed_in)
+    token = authsignal.passkey_sign_in(signed_in.sub)
+    challenges = [client.start(signed_in.username) for _ in range(SESSIONS)]
+
+    assert sorted(_in_parallel(client, challenges, token)) == [False] * (SESSIONS - 1) + [True]
+    assert _signs_in(client, client.start(signed_in.username), token) is False
+
+
+def test_a_fresh_passkey_token_signs_in_once(
+        client: PasswordlessClient, authsignal: FakeAuthsignalControls, signed_in: SignedIn) -> None:
+    _with_passkey(client, authsignal, signed_in)
+    token = authsignal.passkey_sign_in(signed_in.sub, state_updated_at=_iso(10))
+
+    assert _signs_in(client, client.start(signed_in.username), token) is True
+    assert _signs_in(client, client.start(signed_in.username), token) is False
+
+
+def test_a_passkey_token_older_than_the_limit_is_refused(
+        client: PasswordlessClient, authsignal: FakeAuthsignalControls, signed_in: SignedIn) -> None:
+    _with_passkey(client, authsignal, signed_in)
+    token = authsignal.passkey_sign_in(signed_in.sub, state_updated_at=_iso(PASSKEY_TOKEN_MAX_AGE_SECONDS + 30))
+
+    assert _signs_in(client, client.start(signed_in.username), token) is False
+
+
+def test_starting_a_sign_in_for_another_user_captures_nothing_of_their_passkey_ceremony(
+        client: PasswordlessClient, authsignal: FakeAuthsignalControls, signed_in: SignedIn) -> None:
+    """Finding 3: Mallory calls InitiateAuth for Ada while Ada uses her passkey."""
+    _with_passkey(client, authsignal, signed_in)
+    mallorys = client.start(signed_in.username)
+    adas_token = authsignal.passkey_sign_in(signed_in.sub)
+
+    assert set(mallorys.parameters) <= {"url", "token", "isEnrolled", "USERNAME"}
+    assert adas_token not in mallorys.parameters.values()
+    assert _signs_in(client, mallorys, mallorys.token) is False  # her own track token proves nothing
+    paths = [path for method, path, body in calls_for(authsignal, signed_in.sub)]
+    assert not [path for path in paths if "challenge" in path]  # nothing looked up or attributed
+    assert _signs_in(client, client.start(signed_in.username), adas_token) is True  # Ada, in her own session
+
+
+@pytest.mark.parametrize("contact", ["email", "phone"])
+def test_an_otp_token_of_one_user_does_not_sign_in_another(
+        client: PasswordlessClient, authsignal: FakeAuthsignalControls, contact: str, email: str, phone: str) -> None:
+    theirs, mine = (email, f"b.{email}") if contact == "email" else (phone, phone[:-1] + str((int(phone[-1]) + 1) % 10))
+    client.sign_up(theirs)
+    client.sign_up(mine)
+    token = authsignal.complete(client.start(theirs).token)
+
+    assert _signs_in(client, client.start(mine), token) is False

@@ -1,0 +1,149 @@
+"""Verification follows proof: an email OTP (or magic link) makes the email verified, an SMS the
+phone number, through AdminUpdateUserAttributes on the (moto) user pool; a passkey verifies
+nothing, an already verified contact costs no call, and a failure does not fail the sign-in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.fakes.authsignal_server import FakeAuthsignal
+from tests.lambdas.support import REGION, Logs, User, create_event, new_user, verify_event
+from triggers import create_auth_challenge, verify_auth_challenge
+
+
+class Pool:
+    """A moto user pool with email and phone number as usernames, as the stack builds it."""
+
+    def __init__(self) -> None:
+        self.cognito = boto3.client("cognito-idp", region_name=REGION)
+        self.id = self.cognito.create_user_pool(PoolName="passwordless", UsernameAttributes=["email", "phone_number"],
+                                                AutoVerifiedAttributes=[])["UserPool"]["Id"]
+        self.updates = 0
+        self.cognito.meta.events.register("before-call.cognito-idp.AdminUpdateUserAttributes", self._count)
+
+    def _count(self, **_: Any) -> None:
+        self.updates += 1
+
+    def sign_up(self, user: User) -> str:
+        """The user as pre sign-up leaves them: confirmed, contact not verified. Their userName."""
+        attributes = [{"Name": "email", "Value": user.email}] if user.email else \
+            [{"Name": "phone_number", "Value": user.phone}]
+        created = self.cognito.admin_create_user(UserPoolId=self.id, Username=user.typed, UserAttributes=attributes,
+                                                 MessageAction="SUPPRESS")
+        return created["User"]["Username"]
+
+    def attributes(self, user_name: str) -> dict[str, str]:
+        found = self.cognito.admin_get_user(UserPoolId=self.id, Username=user_name)["UserAttributes"]
+        return {attribute["Name"]: attribute["Value"] for attribute in found}
+
+
+@pytest.fixture
+def pool() -> Pool:
+    return Pool()
+
+
+def signs_in(fake: FakeAuthsignal, pool: Pool, user: User, user_name: str, answer: str | None = None) -> bool:
+    created = create_auth_challenge.handler(create_event(user))["response"]
+    token = answer or fake.complete(created["publicChallengeParameters"]["token"])
+    event = verify_event(user, token, created["privateChallengeParameters"]["idempotencyKey"],
+                         user_pool_id=pool.id, user_name=user_name)
+    return verify_auth_challenge.handler(event)["response"]["answerCorrect"]
+
+
+def test_an_email_otp_makes_the_email_verified(fake: FakeAuthsignal, pool: Pool) -> None:
+    user = new_user(email="grace@example.com", verified=False)
+    user_name = pool.sign_up(user)
+    assert pool.attributes(user_name).get("email_verified") != "true"
+
+    assert signs_in(fake, pool, user, user_name) is True
+
+    assert pool.attributes(user_name)["email_verified"] == "true"
+    assert "phone_number_verified" not in pool.attributes(user_name)
+
+
+def test_an_sms_otp_makes_the_phone_number_verified(fake: FakeAuthsignal, pool: Pool) -> None:
+    user = new_user(phone="+447700900123", verified=False)
+    user_name = pool.sign_up(user)
+
+    assert signs_in(fake, pool, user, user_name) is True
+
+    assert pool.attributes(user_name)["phone_number_verified"] == "true"
+    assert "email_verified" not in pool.attributes(user_name)
+
+
+@pytest.mark.parametrize("method", ["EMAIL_MAGIC_LINK", "EMAIL_OTP"])
+def test_an_email_method_verifies_the_email(fake: FakeAuthsignal, pool: Pool, method: str) -> None:
+    user = new_user(email="grace@example.com", verified=False)
+    user_name = pool.sign_up(user)
+    created = create_auth_challenge.handler(create_event(user))["response"]
+    token = fake.complete(created["publicChallengeParameters"]["token"])
+    fake.forge(token, verification_method=method)
+
+    event = verify_event(user, token, created["privateChallengeParameters"]["idempotencyKey"],
+                         user_pool_id=pool.id, user_name=user_name)
+    assert verify_auth_challenge.handler(event)["response"]["answerCorrect"] is True
+
+    assert pool.attributes(user_name)["email_verified"] == "true"
+
+
+def test_an_sms_does_not_verify_an_email(fake: FakeAuthsignal, pool: Pool) -> None:
+    """An SMS to some phone Authsignal knows proves nothing about the account's email."""
+    user = new_user(email="grace@example.com", verified=False)
+    user_name = pool.sign_up(user)
+    created = create_auth_challenge.handler(create_event(user))["response"]
+    token = fake.complete(created["publicChallengeParameters"]["token"])
+    fake.forge(token, verification_method="SMS")
+
+    event = verify_event(user, token, created["privateChallengeParameters"]["idempotencyKey"],
+                         user_pool_id=pool.id, user_name=user_name)
+    assert verify_auth_challenge.handler(event)["response"]["answerCorrect"] is True
+
+    assert pool.attributes(user_name).get("email_verified") != "true"
+    assert pool.updates == 0
+
+
+def test_a_passkey_sign_in_verifies_nothing(fake: FakeAuthsignal, pool: Pool) -> None:
+    user = new_user(email="grace@example.com", verified=False)
+    user_name = pool.sign_up(user)
+    fake.add_authenticator(user.sub)
+
+    assert signs_in(fake, pool, user, user_name, fake.passkey_sign_in(user.sub)) is True
+
+    assert pool.attributes(user_name).get("email_verified") != "true"
+    assert pool.updates == 0
+
+
+def test_an_already_verified_email_costs_no_cognito_call(fake: FakeAuthsignal, pool: Pool) -> None:
+    user = new_user(email="grace@example.com", verified=True)
+    user_name = pool.sign_up(user)
+
+    assert signs_in(fake, pool, user, user_name) is True
+
+    assert pool.updates == 0
+
+
+def test_a_rejected_answer_verifies_nothing(fake: FakeAuthsignal, pool: Pool) -> None:
+    user = new_user(email="grace@example.com", verified=False)
+    user_name = pool.sign_up(user)
+
+    assert signs_in(fake, pool, user, user_name, answer="token-made-up") is False
+
+    assert pool.updates == 0
+
+
+def test_a_failure_to_verify_is_logged_once_and_the_sign_in_stands(
+    fake: FakeAuthsignal, pool: Pool, logs: Logs
+) -> None:
+    user = new_user(email="grace@example.com", verified=False)
+    user_name = pool.sign_up(user)
+    pool.cognito.admin_delete_user(UserPoolId=pool.id, Username=user_name)
+
+    assert signs_in(fake, pool, user, user_name) is True
+
+    problem = logs.one_problem()
+    assert (problem["event"], problem["reason"], problem["error"]) == \
+        ("contact_verification_failed", "email_verified", "UserNotFoundException")
+    assert problem["correlation_id"] == user.sub
