@@ -12,7 +12,9 @@ Authsignal's own Node SDK retries connection errors and 5xx for safe methods; th
   do not arrive together;
 - only if the attempt can end before the invocation's deadline: the function's remaining
   time (``context.get_remaining_time_in_millis()``) minus ``MARGIN_SECONDS`` to answer
-  Cognito. Trigger functions time out before Cognito's 5 s, so no retry can outlive it.
+  Cognito, minus what the function still has to do after Authsignal answers (the verify
+  trigger's single-use put). Trigger functions time out before Cognito's 5 s, so no retry can
+  outlive it.
 
 The deadline is per invocation: each handler calls ``start_invocation(context)`` first.
 """
@@ -31,11 +33,13 @@ RETRYABLE_STATUSES = frozenset({429}) | frozenset(range(500, 600))
 _deadline: float | None = None  # time.monotonic() by which the invocation must be done
 
 
-def start_invocation(context: object) -> None:
-    """Set this invocation's deadline from the Lambda context (none without one: local use)."""
+def start_invocation(context: object, *, keep_seconds: float = 0.0) -> None:
+    """Set this invocation's deadline from the Lambda context (none without one: local use),
+    keeping ``keep_seconds`` for the work that follows the Authsignal calls."""
     global _deadline
     remaining = getattr(context, "get_remaining_time_in_millis", None)
-    _deadline = time.monotonic() + remaining() / 1000 - MARGIN_SECONDS if callable(remaining) else None
+    _deadline = (time.monotonic() + remaining() / 1000 - MARGIN_SECONDS - keep_seconds
+                 if callable(remaining) else None)
 
 
 def fits(seconds: float) -> bool:

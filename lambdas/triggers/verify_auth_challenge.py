@@ -32,7 +32,7 @@ CLOCK_SKEW_SECONDS = 30
 
 
 def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
-    retry.start_invocation(context)
+    retry.start_invocation(context, keep_seconds=single_use.CLAIM_SECONDS)
     correlation_id = optional_str(event, "request.userAttributes.sub")
     error = None
     idempotency_key = None
