@@ -351,7 +351,7 @@ class Chaos:
                 changed["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
             lambdas.update_function_configuration(FunctionName=name, Environment={"Variables": changed})
             lambdas.get_waiter("function_updated_v2").wait(FunctionName=name,
-                                                             WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+                                                             WaiterConfig={"Delay": 0.1, "MaxAttempts": 300})
 
     @contextmanager
     def _faults(self, start: Callable[[], None], stop: Callable[[], None]) -> Iterator[None]:
