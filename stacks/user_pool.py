@@ -14,9 +14,10 @@ from stacks.lambda_function import PythonLambda
 from stacks.single_use_table import SingleUseTable
 
 # Cognito waits 5 s for a trigger. The create trigger makes one Authsignal call; the verify
-# trigger one Authsignal call (1.2 s at most) and one DynamoDB put and at most one Cognito
+# trigger one Authsignal call (1.2 s per attempt) and one DynamoDB put and at most one Cognito
 # update (1 s per try, shared/aws_client.py), which with a cold start fits inside the 4 s
-# Lambda timeout, which itself ends before Cognito gives up.
+# Lambda timeout, which itself ends before Cognito gives up. Authsignal retries start only
+# while they can end in time (shared/retry.py), keeping 1 s of the verify trigger's for its put.
 AUTHSIGNAL_TIMEOUT_SECONDS = "1.2"
 TRIGGER_TIMEOUT = Duration.seconds(4)
 

@@ -31,6 +31,8 @@ _ALLOWED_FIELDS = frozenset(
         "route",
         "state",
         "method",
+        "attempt",
+        "operation",
     }
 )
 

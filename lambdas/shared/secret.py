@@ -1,4 +1,5 @@
-"""The Authsignal secret key, read from Secrets Manager once per cold start.
+"""The Authsignal secret key, read from Secrets Manager once per cold start, and again when
+Authsignal refuses it (the key was rotated: ``reread_authsignal_secret_key``).
 
 boto3 is imported on first use, not at module import: the runtime ships it, and only the
 first invocation of a warm container pays for it. Only a usable value is cached, so a
@@ -30,6 +31,12 @@ def authsignal_secret_key() -> str:
     if _cached is None:
         _cached = _read()
     return _cached
+
+
+def reread_authsignal_secret_key() -> str:
+    """Drop the cached key and read the secret again: Authsignal refused the cached one."""
+    reset_cache()
+    return authsignal_secret_key()
 
 
 def _read() -> str:

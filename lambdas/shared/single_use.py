@@ -12,12 +12,15 @@ import os
 import time
 from typing import Any
 
-from shared.aws_client import trigger_client
+from shared.aws_client import READ_TIMEOUT_SECONDS, trigger_client
 
 TABLE_VARIABLE = "SINGLE_USE_TABLE_NAME"
 KEY_ATTRIBUTE = "idempotencyKey"
 EXPIRY_ATTRIBUTE = "expiresAt"
 KEEP_SECONDS = 24 * 60 * 60
+# What the verify trigger keeps of its time for the put after Authsignal answers (shared/retry):
+# one try that waits its full read timeout.
+CLAIM_SECONDS = READ_TIMEOUT_SECONDS
 
 _client: Any = None
 
