@@ -52,11 +52,28 @@ class FakeAuthsignalControls:
         the new authenticator's id."""
         return self._control("enrol_passkey", token=token)
 
+    def add_passkey(self, user_id: str) -> str:
+        """A passkey enrolled for ``user_id`` (as ``passkey.signUp`` leaves one); returns its id."""
+        return self._control("add_authenticator", user_id=user_id)
+
     def passkey_sign_in(self, user_id: str, action: str = "cognitoAuth", state_updated_at: str | None = None) -> str:
         """What ``passkey.signIn(action)`` does before Cognito is called, for a user with a passkey:
         its own succeeded action; returns the validation token the app answers Cognito with.
         ``state_updated_at`` (ISO 8601) makes it an old token."""
         return self._control("passkey_sign_in", user_id=user_id, action=action, state_updated_at=state_updated_at)
+
+    def set_fault_rate(self, rate: float, kinds: list[str] | None = None, *, delay: float = 1.0,
+                       seed: int | None = None) -> None:
+        """Fail a share ``rate`` of the Lambdas' requests (503, reset, slow; see the fake)."""
+        self._control("set_fault_rate", rate=rate, kinds=kinds, delay=delay, seed=seed)
+
+    def outage(self, on: bool = True, kinds: list[str] | None = None, *, delay: float = 1.0) -> None:
+        """Authsignal down for every request until ``outage(False)``."""
+        self._control("outage", on=on, kinds=kinds, delay=delay)
+
+    def fault_counts(self) -> dict[str, int]:
+        """How many random faults the fake injected so far, by kind."""
+        return self._control("fault_counts")
 
     def calls(self) -> list[dict[str, Any]]:
         """Every request the Lambdas made to the fake's API, oldest first."""

@@ -99,8 +99,8 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None) -> int:
     except (BotoCoreError, EOFError, KeyboardInterrupt) as error:
         print(f"nothing changed: {error or type(error).__name__}", file=sys.stderr)
         return 1
-    print(f"set the Authsignal secret of {stack}: functions use it from their next cold start "
-          "(keep the previous key active in Authsignal until then; README: Rotating the secret)")
+    print(f"set the Authsignal secret of {stack}: new containers use it at once, warm ones "
+          "when Authsignal refuses the key they hold (README: Rotating the secret)")
     return 0
 
 

@@ -15,9 +15,10 @@ from stacks.single_use_table import SingleUseTable
 
 # Cognito waits 5 s for a trigger; the 4 s Lambda timeout ends the function before that. On
 # create the function reads the secret (a cold container) and makes one Authsignal call; on
-# verify one Authsignal call (1.2 s at most a try), one DynamoDB put and at most one Cognito
-# update (1 s to connect and 1 s to read a try, shared/aws.py). Each call's first try fits in
-# the timeout; every try of every call timing out does not yet (tests/infra/test_lambda_infrastructure.py).
+# verify one Authsignal call (1.2 s per attempt), one DynamoDB put and at most one Cognito update
+# (1 s to connect and 1 s to read a try, shared/aws.py). Authsignal retries start only while they
+# can end in time (shared/retry.py), keeping 1 s of verify's time for its put. The AWS calls' own
+# second tries are not deadline-aware yet (tests/infra/test_lambda_infrastructure.py).
 AUTHSIGNAL_TIMEOUT_SECONDS = "1.2"
 TRIGGER_TIMEOUT = Duration.seconds(4)
 

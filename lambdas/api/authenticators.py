@@ -18,8 +18,10 @@ import json
 import os
 import re
 import time
+import uuid
 from typing import Any
 
+from shared import retry
 from shared.authsignal_client import authsignal
 from shared.log import decision, error_summary
 from shared.secret import SecretUnavailable
@@ -68,6 +70,7 @@ class StepUpRequired(ApiError):
 
 
 def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
+    retry.start_invocation(context)
     route = event.get("routeKey") if isinstance(event, dict) else None
     headers = {"Content-Type": "application/json"}
     try:
@@ -145,7 +148,9 @@ def _recent_auth_seconds() -> int:
 
 def _dispatch(route: str, user_id: str, event: dict[str, Any]) -> tuple[int, Any]:
     if route == "POST /authenticators":
-        result = _call("track", user_id=user_id, action=ADD_ACTION, attributes={"scope": ADD_SCOPE})
+        # Our own idempotencyKey: a retried track (shared.retry) is the same action, not a second.
+        attributes = {"scope": ADD_SCOPE, "idempotencyKey": str(uuid.uuid4())}
+        result = _call("track", user_id=user_id, action=ADD_ACTION, attributes=attributes)
         token = result.get("token") if isinstance(result, dict) else None
         if not isinstance(token, str) or not token:
             raise AuthsignalFailure("track answered without a token")

@@ -35,6 +35,8 @@ _ALLOWED_FIELDS = frozenset(
         "route",
         "state",
         "method",
+        "attempt",
+        "operation",
     }
 )
 

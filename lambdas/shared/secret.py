@@ -1,4 +1,5 @@
-"""The Authsignal secret key, read from Secrets Manager once per cold start.
+"""The Authsignal secret key, read from Secrets Manager once per cold start, and again when
+Authsignal refuses it (the key was rotated: ``reread_authsignal_secret_key``).
 
 The Secrets Manager client (``shared/aws.py``: botocore, which the runtime ships) is made on
 first use, not at module import, so only the first invocation of a container pays for it. Only
@@ -33,6 +34,12 @@ def authsignal_secret_key() -> str:
     if _cached is None:
         _cached = _read()
     return _cached
+
+
+def reread_authsignal_secret_key() -> str:
+    """Drop the cached key and read the secret again: Authsignal refused the cached one."""
+    reset_cache()
+    return authsignal_secret_key()
 
 
 def _read() -> str:

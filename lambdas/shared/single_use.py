@@ -17,6 +17,9 @@ TABLE_VARIABLE = "SINGLE_USE_TABLE_NAME"
 KEY_ATTRIBUTE = "idempotencyKey"
 EXPIRY_ATTRIBUTE = "expiresAt"
 KEEP_SECONDS = 24 * 60 * 60
+# What the verify trigger keeps of its time for the put after Authsignal answers (shared/retry):
+# one try that waits its full read timeout.
+CLAIM_SECONDS = aws.READ_TIMEOUT_SECONDS
 
 
 class AlreadyUsed(Exception):

@@ -11,8 +11,10 @@ unknown user, or any error refuses the sign-in outright: no challenge is handed 
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, NoReturn
 
+from shared import retry
 from shared.authsignal_client import SIGN_IN_ACTION, authsignal
 from shared.event import MalformedEvent, field, optional_str
 from shared.log import decision, error_summary
@@ -27,6 +29,7 @@ class ChallengeRefused(Exception):
 
 
 def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
+    retry.start_invocation(context)
     correlation_id = optional_str(event, "request.userAttributes.sub")
     try:
         challenge = _challenge(event)
@@ -75,7 +78,12 @@ def own_contact(event: Any) -> dict[str, str]:
 
 
 def _challenge(event: Any) -> tuple[dict[str, str], str]:
-    """The public challenge parameters (strings only) and the action's idempotency key."""
+    """The public challenge parameters (strings only) and the action's idempotency key.
+
+    The key is ours, made once per invocation and sent with ``track``: a retried track
+    (shared.retry) is then the same action, never a second one. Authsignal answers it back as
+    the action's ``idempotencyKey``, and that answer is what this sign-in is bound to.
+    """
     user_not_found = field(event, "request", dict).get("userNotFound", False)
     if user_not_found is not False:
         if user_not_found is True:
@@ -83,7 +91,8 @@ def _challenge(event: Any) -> tuple[dict[str, str], str]:
         raise MalformedEvent("request.userNotFound is not bool")
     user_id = field(event, "request.userAttributes.sub", str)
     contact = own_contact(event)
-    result = authsignal().track(user_id=user_id, action=SIGN_IN_ACTION, attributes=contact)
+    attributes = {**contact, "idempotencyKey": str(uuid.uuid4())}
+    result = authsignal().track(user_id=user_id, action=SIGN_IN_ACTION, attributes=attributes)
     if not isinstance(result, dict):
         raise ValueError("track answered without a JSON object")
     idempotency_key = result.get("idempotency_key") if isinstance(result.get("idempotency_key"), str) else None

@@ -18,7 +18,7 @@ import os
 from datetime import datetime, timezone
 from typing import Any
 
-from shared import contact_verification, single_use
+from shared import contact_verification, retry, single_use
 from shared.authsignal_client import SIGN_IN_ACTION, authsignal
 from shared.event import MalformedEvent, field, optional_str
 from shared.log import decision, error_summary
@@ -32,6 +32,7 @@ CLOCK_SKEW_SECONDS = 30
 
 
 def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
+    retry.start_invocation(context, keep_seconds=single_use.CLAIM_SECONDS)
     correlation_id = optional_str(event, "request.userAttributes.sub")
     error = None
     idempotency_key = None

@@ -11,13 +11,22 @@ Endpoints (under ``/v1``, basic auth with the secret key as username, else 401):
   DELETE /users/{userId}/authenticators/{id}     remove one
 
 What it models, as Authsignal documents it, and never more forgiving than the real service could
-be: every tracked action has its own ``idempotencyKey``; completing its challenge (``complete``)
-yields a validation token distinct from the track token, and the track token itself never
-validates as succeeded; ``passkey.signIn(action)`` (``passkey_sign_in``) creates its own
-succeeded action with ``verificationMethod: PASSKEY``. Where the real behaviour is unknown it
-takes the lenient side: a validation token validates any number of times, and ``validate``
-ignores the ``userId`` and ``action`` it is given, so the product's own checks (this user, this
-action, this sign-in, once) are what the tests prove.
+be: every tracked action has its own ``idempotencyKey`` (the one ``track`` was sent, else a new
+one); completing its challenge (``complete``) yields a validation token distinct from the track
+token, and the track token itself never validates as succeeded; ``passkey.signIn(action)``
+(``passkey_sign_in``) creates its own succeeded action with ``verificationMethod: PASSKEY``.
+Where the real behaviour is unknown it takes the lenient side: a validation token validates any
+number of times, and ``validate`` ignores the ``userId`` and ``action`` it is given, so the
+product's own checks (this user, this action, this sign-in, once) are what the tests prove.
+
+``track`` with an ``idempotencyKey`` already tracked answers that same action (the same token and
+key) for the same user and action, as a retried request needs; the same key for another user or
+action is a 400. (Authsignal documents the field; what it answers to a repeat is not documented,
+so the fake takes the lenient side.)
+
+Faults: ``fail`` misbehaves on the next N requests; ``set_fault_rate`` makes a random share of
+requests fail (503, a connection reset after the request was handled, or an answer slower than
+the client waits); ``outage`` fails every request until turned off.
 
 Test controls are the public methods of ``FakeAuthsignal``; out-of-process users reach the same
 methods as ``POST /__fake/{method}`` with the keyword arguments as a JSON object, and read the
@@ -30,8 +39,10 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import random
 import re
 import socket
+import struct
 import threading
 import time
 import uuid
@@ -44,9 +55,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 BODY_WAIT_SECONDS = 1.0
 VALID_STATES = frozenset({"ALLOW", "CHALLENGE_SUCCEEDED", "REVIEW_SUCCEEDED"})
 RULE_STATES = frozenset({"ALLOW", "CHALLENGE_REQUIRED", "BLOCK"})
-FAULT_KINDS = frozenset({"status", "delay", "bad_json", "content_type", "close"})
+FAULT_KINDS = frozenset({"status", "delay", "bad_json", "content_type", "close", "reset"})
+TRANSIENT_KINDS = ("status", "reset", "delay")  # what an unwell Authsignal does, by default
 CONTROLS = frozenset(
-    {"reset", "set_rule", "complete", "passkey_sign_in", "forge", "add_authenticator", "enrol_passkey", "fail"}
+    {"reset", "set_rule", "complete", "passkey_sign_in", "forge", "add_authenticator", "enrol_passkey", "fail",
+     "set_fault_rate", "outage", "fault_counts"}
 )
 # What ``forge`` may change in what ``validate`` reports for a validation token.
 FORGEABLE = frozenset({"user_id", "action", "idempotency_key", "state", "state_updated_at", "verification_method"})
@@ -87,14 +100,39 @@ class _Fault:
 
 
 @dataclass
+class _Weather:
+    """Random faults: each ``/v1`` request fails with probability ``rate`` (1 in an outage),
+    as one of ``kinds`` picked at random."""
+
+    rate: float = 0.0
+    kinds: tuple[str, ...] = TRANSIENT_KINDS
+    status: int = 503
+    delay: float = 1.0
+    random: random.Random = field(default_factory=random.Random)
+    injected: dict[str, int] = field(default_factory=dict)  # kind -> how many so far
+
+
+@dataclass
 class _State:
     default_rule: str = "CHALLENGE_REQUIRED"
     rules: dict[str, str] = field(default_factory=dict)
     tracked: dict[str, _Action] = field(default_factory=dict)  # by the token track answered
+    tracked_by_key: dict[str, str] = field(default_factory=dict)  # idempotencyKey -> track token
     validated: dict[str, _Action] = field(default_factory=dict)  # by validation token
     authenticators: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # user -> id -> item
     faults: list[_Fault] = field(default_factory=list)
+    weather: _Weather = field(default_factory=_Weather)
+    outage: _Weather | None = None
     calls: list[Call] = field(default_factory=list)
+
+
+def tracked_attributes(body: Any) -> dict[str, Any]:
+    """What a recorded ``track`` body asks besides its ``idempotencyKey``, which must be a fresh
+    UUID (the product makes one per call, so a retried track is the same action)."""
+    assert isinstance(body, dict), body
+    key = body.get("idempotencyKey")
+    assert isinstance(key, str) and uuid.UUID(key).version == 4, f"track without an idempotencyKey: {body}"
+    return {name: value for name, value in body.items() if name != "idempotencyKey"}
 
 
 def now_iso(offset_seconds: float = 0.0) -> str:
@@ -242,12 +280,46 @@ class FakeAuthsignal:
         ``status``: that HTTP status with an Authsignal JSON error; ``delay``: answer normally
         after ``delay`` seconds (longer than the client's timeout); ``bad_json``: a body that is
         not JSON, labelled application/json; ``content_type``: JSON labelled text/html;
-        ``close``: close the connection without answering.
+        ``close``: close the connection without answering; ``reset``: handle the request, then
+        reset the connection instead of answering (the answer is lost).
         """
         if kind not in FAULT_KINDS:
             raise ValueError(f"fault kind must be one of {sorted(FAULT_KINDS)}")
         with self._lock:
             self._state.faults.append(_Fault(kind=kind, times=times, status=status, delay=delay, on=on))
+
+    def set_fault_rate(self, rate: float, kinds: list[str] | None = None, *, status: int = 503,
+                       delay: float = 1.0, seed: int | None = None) -> None:
+        """Fail a share ``rate`` (0-1) of all ``/v1`` requests from now on, each as one of
+        ``kinds`` (default: ``status`` 503, ``reset`` after handling, ``delay`` seconds slow).
+
+        ``seed`` makes the sequence of faults repeatable; ``rate=0`` stops them.
+        """
+        self._state.weather = self._weather(rate, kinds, status, delay, seed)
+
+    def outage(self, on: bool = True, kinds: list[str] | None = None, *, status: int = 503,
+               delay: float = 1.0) -> None:
+        """Authsignal down: every ``/v1`` request fails (as one of ``kinds``) until ``on=False``."""
+        weather = self._weather(1.0, kinds, status, delay, None) if on else None
+        with self._lock:
+            self._state.outage = weather
+
+    def fault_counts(self) -> dict[str, int]:
+        """How many random faults (rate and outage) were injected so far, by kind."""
+        with self._lock:
+            counts = dict(self._state.weather.injected)
+            for kind, count in (self._state.outage.injected if self._state.outage else {}).items():
+                counts[kind] = counts.get(kind, 0) + count
+            return counts
+
+    def _weather(self, rate: float, kinds: list[str] | None, status: int, delay: float,
+                 seed: int | None) -> _Weather:
+        chosen = tuple(kinds or TRANSIENT_KINDS)
+        if not 0 <= rate <= 1:
+            raise ValueError("rate must be between 0 and 1")
+        if not chosen or not set(chosen) <= FAULT_KINDS:
+            raise ValueError(f"fault kinds must be some of {sorted(FAULT_KINDS)}")
+        return _Weather(rate, chosen, status, delay, random.Random(seed))
 
     def calls(self) -> list[Call]:
         """Every ``/v1`` request so far, oldest first."""
@@ -272,11 +344,17 @@ class FakeAuthsignal:
     # --- the API -------------------------------------------------------------------------
 
     def _fault_for(self, method: str, path: str) -> _Fault | None:
+        """The fault for this request: a queued ``fail`` first, then an outage, then the rate."""
         with self._lock:
             for fault in self._state.faults:
                 if fault.times > 0 and (fault.on is None or re.search(fault.on, f"{method} {path}")):
                     fault.times -= 1
                     return fault
+            weather = self._state.outage or self._state.weather
+            if weather.rate and weather.random.random() < weather.rate:
+                kind = weather.random.choice(weather.kinds)
+                weather.injected[kind] = weather.injected.get(kind, 0) + 1
+                return _Fault(kind=kind, times=0, status=weather.status, delay=weather.delay, on=None)
         return None
 
     def _answer(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
@@ -285,7 +363,7 @@ class FakeAuthsignal:
         parts = [unquote(part) for part in path.strip("/").split("/")]
         match parts:
             case ["v1", "users", user_id, "actions", action] if method == "POST":
-                return 200, self._track(user_id, action, body if isinstance(body, dict) else {})
+                return self._track(user_id, action, body if isinstance(body, dict) else {})
             case ["v1", "validate"] if method == "POST":
                 return 200, self._validate(body if isinstance(body, dict) else {})
             case ["v1", "users", user_id, "authenticators"] if method == "GET":
@@ -296,21 +374,34 @@ class FakeAuthsignal:
                 return 200, {"removed": True}
         return 404, _error("not_found", "no such endpoint")
 
-    def _track(self, user_id: str, action: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _track(self, user_id: str, action: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         state = self._state
+        key = body.get("idempotencyKey")
+        if isinstance(key, str) and key in state.tracked_by_key:
+            token = state.tracked_by_key[key]
+            tracked = state.tracked[token]
+            if (tracked.user_id, tracked.action) != (user_id, action):
+                return 400, _error("invalid_request", "idempotencyKey already used for another action")
+            return 200, self._tracked(token, tracked)
         token = "token-" + uuid.uuid4().hex
         rule = state.rules.get(user_id, state.default_rule)
         scope = body.get("scope") if isinstance(body.get("scope"), str) else None
         contact = next((name for name in ("phoneNumber", "email") if body.get(name)), None)
-        tracked = _Action(user_id=user_id, action=action, idempotency_key=str(uuid.uuid4()), state=rule,
+        key = key if isinstance(key, str) and key else str(uuid.uuid4())
+        tracked = _Action(user_id=user_id, action=action, idempotency_key=key, state=rule,
                           state_updated_at=now_iso(), scope=scope, contact=contact)
         state.tracked[token] = tracked
+        state.tracked_by_key[key] = token
+        return 200, self._tracked(token, tracked)
+
+    def _tracked(self, token: str, tracked: _Action) -> dict[str, Any]:
+        """What ``track`` answers for an action."""
         return {
-            "state": rule,
+            "state": tracked.state,
             "idempotencyKey": tracked.idempotency_key,
             "token": token,
             "url": f"{self.base_url}/__fake/challenge?token={token}",
-            "isEnrolled": bool(state.authenticators.get(user_id)),
+            "isEnrolled": bool(self._state.authenticators.get(tracked.user_id)),
             "ruleIds": [],
         }
 
@@ -392,12 +483,20 @@ def _handler_for(fake: FakeAuthsignal) -> type[BaseHTTPRequestHandler]:
             else:
                 with fake._lock:
                     status, answer = fake._answer(self.command, url.path, query, body)
-                if fault and fault.kind == "bad_json":
+                if fault and fault.kind == "reset":
+                    self._reset()
+                elif fault and fault.kind == "bad_json":
                     self._send(status, b"<html>upstream error</html>")
                 elif fault and fault.kind == "content_type":
                     self._send(status, answer, content_type="text/html; charset=utf-8")
                 else:
                     self._send(status, answer)
+
+        def _reset(self) -> None:
+            """Drop the connection with a TCP reset: the request was handled, the answer is lost."""
+            self.close_connection = True
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
 
         def _body(self) -> bytes | None:
             """The request body, or None if fewer bytes than announced come within a second

@@ -43,7 +43,7 @@ def _aws_call_worst(attempts: int) -> float:
 
 @pytest.mark.xfail(strict=True, reason="with every try timing out, create's secret read and track, or "
                    "verify's validate, PutItem and AdminUpdateUserAttributes, exceed the 4 s timeout: a "
-                   "deadline for the AWS calls is still to come (issue 12 brings one for Authsignal)")
+                   "deadline for the AWS calls is still to come (shared/retry.py keeps one for Authsignal's)")
 def test_every_call_of_create_and_verify_ends_before_the_trigger_even_when_every_try_times_out(templates):
     _, properties = functions(templates["dev"])["triggers.custom_auth.handler"]
     authsignal = float(properties["Environment"]["Variables"]["AUTHSIGNAL_TIMEOUT_SECONDS"])

@@ -18,7 +18,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from shared import authsignal_client
+from shared import authsignal_client, retry
 from shared import aws as functions_aws
 from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import (
@@ -104,6 +104,8 @@ def environment(monkeypatch: pytest.MonkeyPatch, authsignal_server: FakeAuthsign
         "PASSKEY_TOKEN_MAX_AGE_SECONDS": str(PASSKEY_TOKEN_MAX_AGE_SECONDS),
     }.items():
         monkeypatch.setenv(name, value)
+    # Retries wait a few ms here, not ~0.1 s: the tests prove how often and when, not how long.
+    monkeypatch.setattr(retry, "BACKOFF_BASE_SECONDS", 0.005)
     with mock_aws():  # fresh, empty backends for every test
         arn = aws.admin.create_secret(Name="authsignal-secret-key", SecretString=SECRET_KEY)["ARN"]
         create_single_use_table(aws.admin_dynamodb)
@@ -132,9 +134,14 @@ def closed_port_url() -> str:
 def break_authsignal(request: pytest.FixtureRequest, fake: FakeAuthsignal,
                      monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     """Each way Authsignal fails, in turn; call it (with ``on``, a regex of "METHOD /path", to
-    pick one endpoint) before invoking the function."""
+    pick one endpoint) before invoking the function.
+
+    One attempt per call here: these tests prove that a failed call refuses, and retrying a
+    timeout three times would only make them slower (test_reliability_runtime.py proves the
+    retries)."""
 
     def apply(on: str | None = None) -> None:
+        monkeypatch.setattr(retry, "MAX_ATTEMPTS", 1)
         fault = AUTHSIGNAL_FAULTS[request.param]
         if fault is None:
             monkeypatch.setenv("AUTHSIGNAL_URL", closed_port_url())

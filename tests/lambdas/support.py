@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from shared import authsignal_client, aws, secret
+from shared import authsignal_client, aws, log, retry, secret
 from tests.events import (  # noqa: F401 - the runtime tests import the event builders from here
     CLIENT_ID,
     REGION,
@@ -26,6 +26,7 @@ from tests.events import (  # noqa: F401 - the runtime tests import the event bu
     pre_sign_up_event,
     verify_event,
 )
+from tests.fakes.authsignal_server import tracked_attributes  # noqa: F401 - as the event builders
 
 SECRET_KEY = "sk-test-7f3a9c1e5b2d48f6a0c4e8b1d3f5a7c9"  # distinctive, so a leak check can find it
 ATTEMPT_LIMIT = 3
@@ -61,10 +62,14 @@ class Secrets:
 
 
 def cold_start() -> None:
-    """Forget what a warm container keeps: the secret, the SDK client and the AWS clients."""
+    """Forget what a warm container keeps: the secret, the SDK client, the AWS clients, the last
+    deadline and the last trigger served (a test calling a trigger module directly is not served
+    by the custom-auth function)."""
     secret.reset_cache()
     authsignal_client.reset_client()
     aws.reset_clients()
+    retry.reset()
+    log.serving(None)
 
 
 def create_single_use_table(dynamodb: Any) -> None:

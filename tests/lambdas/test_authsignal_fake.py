@@ -70,9 +70,13 @@ def test_the_fake_enrols_a_passkey_only_with_a_token_of_the_add_scope(fake: Fake
                          timeout=2).status_code == 400
 
 
-def _track(fake: FakeAuthsignal, user_id: str, contact: dict[str, str]) -> dict[str, Any]:
-    return requests.post(f"{fake.base_url}/v1/users/{user_id}/actions/cognitoAuth", json=contact,
-                         auth=(SECRET_KEY, ""), timeout=2).json()
+def _post_track(fake: FakeAuthsignal, user_id: str, body: dict[str, str]) -> requests.Response:
+    return requests.post(f"{fake.base_url}/v1/users/{user_id}/actions/cognitoAuth", json=body,
+                         auth=(SECRET_KEY, ""), timeout=2)
+
+
+def _track(fake: FakeAuthsignal, user_id: str, body: dict[str, str]) -> dict[str, Any]:
+    return _post_track(fake, user_id, body).json()
 
 
 def _validate(fake: FakeAuthsignal, token: str) -> dict[str, Any]:
@@ -172,3 +176,76 @@ def test_the_fake_runs_standalone() -> None:
     finally:
         server.terminate()
         server.wait(timeout=5)
+
+
+# --- fault injection and idempotent track ------------------------------------------------------
+
+
+def test_a_track_with_our_idempotency_key_is_that_action_and_a_repeat_answers_it_again(
+    fake: FakeAuthsignal,
+) -> None:
+    first = _track(fake, "u-1", {"email": "a@example.com", "idempotencyKey": "k-1"})
+    again = _track(fake, "u-1", {"email": "a@example.com", "idempotencyKey": "k-1"})
+    other = _track(fake, "u-1", {"email": "a@example.com", "idempotencyKey": "k-2"})
+
+    assert (first["idempotencyKey"], again["token"], again["idempotencyKey"]) == ("k-1", first["token"], "k-1")
+    assert other["token"] != first["token"]
+    assert _validate(fake, fake.complete(again["token"]))["idempotencyKey"] == "k-1"
+    assert _post_track(fake, "u-2", {"idempotencyKey": "k-1"}).status_code == 400
+
+
+def test_a_fault_rate_fails_that_share_of_requests_repeatably(fake: FakeAuthsignal) -> None:
+    control = f"{fake.base_url}/__fake"
+
+    def statuses() -> list[int]:
+        url = f"{fake.base_url}/v1/users/u-1/authenticators"
+        with requests.Session() as session:
+            return [session.get(url, auth=(SECRET_KEY, ""), timeout=2).status_code for _ in range(100)]
+
+    requests.post(f"{control}/set_fault_rate", json={"rate": 0.3, "kinds": ["status"], "seed": 7},
+                  timeout=2).raise_for_status()
+    first = statuses()
+    fake.set_fault_rate(0.3, ["status"], seed=7)
+    second = statuses()
+
+    assert first == second
+    assert 15 <= first.count(503) <= 45 and set(first) == {200, 503}
+    assert fake.fault_counts() == {"status": second.count(503)}  # counted since the last set_fault_rate
+    fake.set_fault_rate(0)
+    assert set(statuses()) == {200}
+
+
+def test_an_outage_fails_every_request_until_it_ends(fake: FakeAuthsignal) -> None:
+    url = f"{fake.base_url}/v1/users/u-1/authenticators"
+    down = requests.post(f"{fake.base_url}/__fake/outage", json={"on": True, "kinds": ["status"]}, timeout=2)
+    down.raise_for_status()
+
+    assert {requests.get(url, auth=(SECRET_KEY, ""), timeout=2).status_code for _ in range(20)} == {503}
+
+    fake.outage(on=False)
+    assert requests.get(url, auth=(SECRET_KEY, ""), timeout=2).status_code == 200
+
+
+def test_a_reset_handles_the_request_and_loses_the_answer(fake: FakeAuthsignal) -> None:
+    fake.fail("reset")
+
+    with pytest.raises(requests.ConnectionError):
+        _track(fake, "u-1", {"email": "a@example.com", "idempotencyKey": "k-lost"})
+
+    assert len(fake.issued_tokens()) == 1  # tracked, though nobody heard the answer
+    assert _track(fake, "u-1", {"email": "a@example.com", "idempotencyKey": "k-lost"})["token"] == \
+        fake.issued_tokens()[0]
+
+
+def test_slow_answers_come_after_the_delay(fake: FakeAuthsignal) -> None:
+    fake.outage(kinds=["delay"], delay=0.5)
+
+    with pytest.raises(requests.Timeout):
+        requests.get(f"{fake.base_url}/v1/users/u-1/authenticators", auth=(SECRET_KEY, ""), timeout=0.2)
+
+
+def test_the_fake_refuses_a_bad_fault_rate_or_kind(fake: FakeAuthsignal) -> None:
+    control = f"{fake.base_url}/__fake"
+
+    assert requests.post(f"{control}/set_fault_rate", json={"rate": 1.5}, timeout=2).status_code == 400
+    assert requests.post(f"{control}/outage", json={"kinds": ["explode"]}, timeout=2).status_code == 400

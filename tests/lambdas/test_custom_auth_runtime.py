@@ -14,9 +14,21 @@ from typing import Any
 
 import pytest
 
+from shared import retry, single_use
 from tests.fakes.authsignal_server import FakeAuthsignal
-from tests.lambdas.support import Logs, Secrets, User, create_event, define_event, entry, verify_event
+from tests.lambdas.support import (
+    TIMEOUT_SECONDS,
+    Logs,
+    Secrets,
+    User,
+    create_event,
+    define_event,
+    entry,
+    verify_event,
+)
+from tests.lambdas.test_reliability_runtime import LambdaContext
 from triggers import custom_auth
+from triggers.create_auth_challenge import ChallengeRefused
 from triggers.custom_auth import UnknownTrigger
 
 LAMBDAS = os.path.join(os.path.dirname(custom_auth.__file__), os.pardir)
@@ -110,6 +122,22 @@ def test_a_refused_source_after_a_served_one_is_not_named_after_it(
         custom_auth.handler(event)
 
     assert "trigger" not in logs.one_problem()
+
+
+def test_each_trigger_gets_lambdas_context_so_its_authsignal_calls_keep_the_deadline(
+        fake: FakeAuthsignal, email_user: User) -> None:
+    # time for no attempt: create and verify must make no call, which they know only from the context
+    created = custom_auth.handler(create_event(email_user), LambdaContext(4.0))["response"]
+    token = fake.complete(created["publicChallengeParameters"]["token"])
+    answer = verify_event(email_user, token, created["privateChallengeParameters"]["idempotencyKey"])
+    calls_before = len(fake.calls())
+
+    with pytest.raises(ChallengeRefused):
+        custom_auth.handler(create_event(email_user), LambdaContext(retry.MARGIN_SECONDS + TIMEOUT_SECONDS / 2))
+    no_time_to_verify = LambdaContext(retry.MARGIN_SECONDS + single_use.CLAIM_SECONDS + TIMEOUT_SECONDS / 2)
+    assert custom_auth.handler(answer, no_time_to_verify)["response"]["answerCorrect"] is False
+
+    assert len(fake.calls()) == calls_before
 
 
 def test_two_whole_sign_ins_read_the_secret_once_and_make_each_client_once(

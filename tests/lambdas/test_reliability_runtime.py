@@ -1,0 +1,282 @@
+"""Reliability of the Authsignal calls: transient failures of idempotent requests are retried
+(at most 3 attempts, within the invocation's deadline, one log line and metric each), answers
+are never retried, and a rotated key is picked up on a 401 without a cold start."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from shared import retry, single_use
+from shared.authsignal_client import authsignal
+from tests.fakes.authsignal_server import Call, FakeAuthsignal
+from tests.lambdas.support import TIMEOUT_SECONDS, Logs, Secrets, User, create_event, verify_event
+from triggers import create_auth_challenge, verify_auth_challenge
+
+TRACK = r"^POST /v1/users/[^/]+/actions/cognitoAuth$"
+VALIDATE = r"^POST /v1/validate$"
+
+
+@dataclass
+class LambdaContext:
+    """The part of the Lambda context the functions read: how much time is left."""
+
+    remaining_seconds: float
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int(self.remaining_seconds * 1000)
+
+
+def tracks(fake: FakeAuthsignal) -> list[Call]:
+    return [call for call in fake.calls() if call.method == "POST" and "/actions/" in call.path]
+
+
+def validations(fake: FakeAuthsignal) -> list[Call]:
+    return [call for call in fake.calls() if call.path == "/v1/validate"]
+
+
+def create(user: User, context: object = None) -> dict[str, Any]:
+    return create_auth_challenge.handler(create_event(user), context)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the app answers in one sign-in, and what that sign-in's create step kept private."""
+
+    token: str  # the validation token completing the challenge gave the app
+    key: str  # the idempotency key create sent with track and keeps for verify
+
+
+def answered(fake: FakeAuthsignal, created: dict[str, Any]) -> Answer:
+    """The user completes the challenge create handed out; the app answers the validation token."""
+    response = created["response"]
+    return Answer(fake.complete(response["publicChallengeParameters"]["token"]),
+                  response["privateChallengeParameters"]["idempotencyKey"])
+
+
+def completed(fake: FakeAuthsignal, user: User) -> Answer:
+    return answered(fake, create(user))
+
+
+def verify(user: User, answer: Answer, context: object = None) -> bool:
+    event = verify_event(user, answer.token, answer.key)
+    return verify_auth_challenge.handler(event, context)["response"]["answerCorrect"]
+
+
+def retry_lines(logs: Logs) -> list[dict[str, Any]]:
+    return [line for line in logs.lines if line["event"] == "authsignal_retry"]
+
+
+# --- transient failures are retried --------------------------------------------------------
+
+
+@pytest.mark.parametrize("fault", [{"kind": "status", "status": 503}, {"kind": "status", "status": 429},
+                                   {"kind": "close"}, {"kind": "reset"},
+                                   {"kind": "delay", "delay": TIMEOUT_SECONDS * 2}],
+                         ids=["503", "429", "closed", "reset", "timeout"])
+def test_a_transient_failure_of_validate_is_retried_and_the_user_signs_in(
+    fake: FakeAuthsignal, email_user: User, fault: dict[str, Any]
+) -> None:
+    answer = completed(fake, email_user)
+    fake.fail(**fault, on=VALIDATE)
+
+    assert verify(email_user, answer) is True
+
+    assert [call.body["token"] for call in validations(fake)] == [answer.token, answer.token]
+
+
+def test_two_transient_failures_of_validate_are_retried_the_third_attempt_signs_in(
+    fake: FakeAuthsignal, email_user: User
+) -> None:
+    answer = completed(fake, email_user)
+    fake.fail("status", status=503, times=2, on=VALIDATE)
+
+    assert verify(email_user, answer) is True
+
+    assert len(validations(fake)) == 3
+
+
+def test_three_transient_failures_refuse_after_three_attempts(fake: FakeAuthsignal, email_user: User) -> None:
+    answer = completed(fake, email_user)
+    fake.fail("status", status=503, times=5, on=VALIDATE)
+
+    assert verify(email_user, answer) is False
+
+    assert len(validations(fake)) == retry.MAX_ATTEMPTS
+
+
+def test_a_track_whose_answer_was_lost_is_retried_as_the_same_action(fake: FakeAuthsignal, email_user: User) -> None:
+    fake.fail("reset", on=TRACK)  # the fake tracked the action, then the answer was lost
+
+    event = create(email_user)
+
+    first, second = tracks(fake)
+    assert first.body["idempotencyKey"] and first.body == second.body
+    assert fake.issued_tokens() == [event["response"]["publicChallengeParameters"]["token"]]  # one action
+    answer = answered(fake, event)
+    assert answer.key == first.body["idempotencyKey"]  # the key sent is the key the session keeps
+    assert verify(email_user, answer) is True
+
+
+def test_a_track_after_a_503_is_retried_with_the_same_idempotency_key(fake: FakeAuthsignal, email_user: User) -> None:
+    fake.fail("status", status=503, on=TRACK)
+
+    create(email_user)
+
+    assert len({call.body["idempotencyKey"] for call in tracks(fake)}) == 1
+    assert len(tracks(fake)) == 2
+
+
+def test_each_sign_in_tracks_with_a_key_of_its_own(fake: FakeAuthsignal, email_user: User) -> None:
+    create(email_user)
+    create(email_user)
+
+    assert len({call.body["idempotencyKey"] for call in tracks(fake)}) == 2
+
+
+def test_a_track_without_an_idempotency_key_is_never_retried(fake: FakeAuthsignal) -> None:
+    fake.fail("status", status=503)
+
+    with pytest.raises(Exception):  # noqa: B017 - the SDK's ApiException
+        authsignal().track(user_id="u-1", action="cognitoAuth", attributes={"email": "a@example.com"})
+
+    assert len(fake.calls()) == 1
+
+
+@pytest.mark.parametrize("status", [400, 403, 404, 409, 422])
+def test_an_answer_other_than_429_or_5xx_is_never_retried(
+    fake: FakeAuthsignal, email_user: User, status: int
+) -> None:
+    answer = completed(fake, email_user)
+    fake.fail("status", status=status, times=3, on=VALIDATE)
+
+    assert verify(email_user, answer) is False
+
+    assert len(validations(fake)) == 1
+
+
+# --- the deadline ------------------------------------------------------------------------------
+
+
+def test_no_retry_starts_that_could_not_end_before_the_deadline(fake: FakeAuthsignal, email_user: User) -> None:
+    answer = completed(fake, email_user)
+    fake.fail("delay", delay=TIMEOUT_SECONDS * 2, on=VALIDATE)  # the first attempt uses up its timeout
+    # the verify trigger keeps time for its single-use put after validate: without it, a retry fits
+    room_for_one_attempt = LambdaContext(retry.MARGIN_SECONDS + single_use.CLAIM_SECONDS + TIMEOUT_SECONDS * 1.5)
+
+    assert verify(email_user, answer, room_for_one_attempt) is False
+
+    assert len(validations(fake)) == 1
+
+
+def test_no_attempt_starts_without_time_for_it(fake: FakeAuthsignal, email_user: User, logs: Logs) -> None:
+    answer = completed(fake, email_user)
+    calls_before = len(fake.calls())
+
+    assert verify(email_user, answer, LambdaContext(retry.MARGIN_SECONDS + single_use.CLAIM_SECONDS + TIMEOUT_SECONDS / 2)) is False
+
+    assert len(fake.calls()) == calls_before
+    assert logs.one_problem()["reason"] == "authsignal_error"
+
+
+def test_with_time_left_the_retries_go_on(fake: FakeAuthsignal, email_user: User) -> None:
+    answer = completed(fake, email_user)
+    fake.fail("status", status=503, times=2, on=VALIDATE)
+
+    assert verify(email_user, answer, LambdaContext(4.0)) is True
+
+    assert len(validations(fake)) == 3
+
+
+def test_the_deadline_is_each_invocations_own(fake: FakeAuthsignal, email_user: User) -> None:
+    answer = completed(fake, email_user)
+    assert verify(email_user, answer, LambdaContext(retry.MARGIN_SECONDS + single_use.CLAIM_SECONDS + TIMEOUT_SECONDS / 2)) is False
+    fake.fail("status", status=503, on=VALIDATE)
+
+    assert verify(email_user, answer, LambdaContext(4.0)) is True  # a warm container, a new invocation
+
+
+# --- what a retry leaves behind ----------------------------------------------------------------
+
+
+def test_each_retry_writes_one_line_and_counts_one_metric_without_token_or_contact(
+    fake: FakeAuthsignal, email_user: User, logs: Logs
+) -> None:
+    answer = completed(fake, email_user)
+    fake.fail("status", status=503, times=2, on=VALIDATE)
+
+    verify(email_user, answer)
+
+    lines = retry_lines(logs)
+    assert [(line["attempt"], line["operation"], line["reason"], line["status_code"]) for line in lines] == [
+        (2, "validate", "server_error", 503), (3, "validate", "server_error", 503)]
+    assert all(line["AuthsignalRetry"] == 1 and line["level"] == "INFO" for line in lines)
+    assert all(set(line) <= {"level", "event", "function", "environment", "reason", "attempt", "operation",
+                             "status_code", "_aws", "Environment", "Reason", "AuthsignalRetry"} for line in lines)
+    logs.assert_free_of(answer.token, email_user.email)
+
+
+def test_a_call_that_succeeds_at_once_logs_no_retry(fake: FakeAuthsignal, email_user: User, logs: Logs) -> None:
+    verify(email_user, completed(fake, email_user))
+
+    assert retry_lines(logs) == []
+
+
+# --- a rotated key -------------------------------------------------------------------------
+
+
+def test_a_key_rotated_while_warm_is_read_again_once_and_signs_in(
+    fake: FakeAuthsignal, secrets: Secrets, email_user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer = completed(fake, email_user)  # warm: the old key is cached
+    secrets.set("sk-rotated-1b2c3d4e5f")
+    monkeypatch.setattr(fake, "secret", "sk-rotated-1b2c3d4e5f")  # Authsignal revoked the old key
+
+    assert verify(email_user, answer) is True
+    assert create(email_user)["response"]["publicChallengeParameters"]["token"]
+
+    assert secrets.reads == 2  # the cold start's, and one after the 401
+    assert [call.authorized for call in validations(fake)] == [False, True]
+    assert all(call.authorized for call in tracks(fake))
+
+
+def test_a_second_401_fails_closed(
+    fake: FakeAuthsignal, secrets: Secrets, email_user: User, logs: Logs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer = completed(fake, email_user)
+    monkeypatch.setattr(fake, "secret", "sk-rotated-1b2c3d4e5f")  # the cached key was revoked
+    secrets.set("sk-also-refused-9a8b7c")  # and the secret holds another wrong one
+
+    assert verify(email_user, answer) is False
+
+    assert secrets.reads == 2
+    assert [call.authorized for call in validations(fake)] == [False, False]
+    problem = logs.one_problem()
+    assert (problem["reason"], problem["error"]) == ("authsignal_error", "ApiException status 401")
+    logs.assert_free_of("sk-also-refused-9a8b7c")
+
+
+def test_a_401_with_an_unchanged_secret_is_not_sent_again(
+    fake: FakeAuthsignal, secrets: Secrets, email_user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer = completed(fake, email_user)
+    monkeypatch.setattr(fake, "secret", "sk-nobody-has-this")
+
+    assert verify(email_user, answer) is False
+
+    assert secrets.reads == 2
+    assert [call.authorized for call in validations(fake)] == [False]
+
+
+def test_a_rotation_to_a_placeholder_fails_closed(
+    fake: FakeAuthsignal, secrets: Secrets, email_user: User, monkeypatch: pytest.MonkeyPatch, logs: Logs
+) -> None:
+    answer = completed(fake, email_user)
+    secrets.set("PLACEHOLDER: set the Authsignal secret key")
+    monkeypatch.setattr(fake, "secret", "sk-nobody-has-this")
+
+    assert verify(email_user, answer) is False
+
+    assert logs.one_problem()["reason"] == "secret_unavailable"
