@@ -24,14 +24,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.functions import FUNCTIONS, PLAIN_FUNCTIONS, SDK_FUNCTIONS
+from benchmarks.functions import FUNCTIONS, HANDLERS, LIGHT_HANDLERS, SDK_HANDLERS
 from benchmarks.report import Figure
 from stacks.bundling import bundle_directory, compile_bytecode
 
 REFERENCE_MODULE = Path(__file__).with_name("reference_handler.py")
 SDK_BUDGET_MS = 25.0  # over the ``import authsignal`` floor
 PLAIN_BUDGET_MS = 30.0  # over the bare interpreter
-# What an SDK function's first invocation adds to read the secret (shared/secret.py), no call made.
+# What an SDK function's first invocation adds to read the secret, no call made: as shared/aws.py
+# does it (botocore, one session), and as shared/secret.py did it before (boto3.client).
+AWS_CLIENT = ("import os; os.environ['AWS_DEFAULT_REGION'] = 'eu-west-1'\n"
+              "from shared import aws; aws.client('secretsmanager')")
 SECRET_CLIENT = "import boto3; boto3.client('secretsmanager', region_name='eu-west-1')"
 # What shared/log.py saves by not using Powertools.
 POWERTOOLS = ("from aws_lambda_powertools import Logger, Metrics; "
@@ -59,9 +62,10 @@ def measure(python: str, runs: int, *, bytecode: bool) -> list[Figure]:
             Variant("floor_sources", (assets["sources"],), "import authsignal"),
             Variant("reference", (assets["reference"], site_packages), "import reference_handler"),
             Variant("secret_client", (site_packages,), SECRET_CLIENT),
+            Variant("aws_client", (assets["plain"], site_packages), AWS_CLIENT),
             Variant("powertools", (site_packages,), POWERTOOLS),
-            *(Variant(name, (assets["sdk" if function.sdk else "plain"],), f"import {function.module}")
-              for name, function in FUNCTIONS.items()),
+            *(Variant(name, (assets["sdk" if FUNCTIONS[handler.function].sdk else "plain"],),
+                      f"import {handler.module}") for name, handler in HANDLERS.items()),
         ]
         samples = _interleaved(python, variants, runs)
     median = {name: statistics.median(times) for name, times in samples.items()}
@@ -83,17 +87,18 @@ def measure(python: str, runs: int, *, bytecode: bool) -> list[Figure]:
         over("floor_sources", "floor", "cold: bytecode saves (floor without - with)"),
         timed("reference", "cold: reference handler (boto3+powertools+authsignal)"),
         over("reference", "floor", "cold: reference over floor"),
-        over("secret_client", "bare", "cold: boto3 + Secrets Manager client (1st invocation)"),
+        over("secret_client", "bare", "cold: boto3 + Secrets Manager client (before: boto3.client)"),
+        over("aws_client", "bare", "cold: botocore + Secrets Manager client (shared/aws.py, 1st invocation)"),
         over("powertools", "bare", "cold: Powertools Logger + Metrics alone"),
     ]
-    for name in SDK_FUNCTIONS:
+    for name in SDK_HANDLERS:
         figures += [
             timed(name, f"cold: {name}"),
             over(name, "floor", f"cold: {name} over floor", SDK_BUDGET_MS),
             Figure(f"cold_import.{name}.ratio_to_reference", f"cold: {name} / reference",
                    round(median[name] / median["reference"], 2), "x", note="ratio of medians"),
         ]
-    for name in PLAIN_FUNCTIONS:
+    for name in LIGHT_HANDLERS:
         figures += [
             timed(name, f"cold: {name}"),
             over(name, "bare", f"cold: {name} over bare", PLAIN_BUDGET_MS),

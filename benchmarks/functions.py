@@ -1,6 +1,11 @@
-"""The deployed functions, by the name the figures use: their handler module and whether their
-bundle carries the Authsignal SDK (and so the secret). ``build.check_deployed`` compares this
-with what synth deploys, so the benchmark cannot measure something else."""
+"""The deployed functions and the handlers they serve, by the names the figures use.
+
+``FUNCTIONS``: what synth deploys, with its handler module and whether its bundle carries the
+Authsignal SDK (and so the secret); ``build.check_deployed`` compares it with what synth
+deploys, so the benchmark cannot measure something else. ``HANDLERS``: each trigger or route,
+the module that implements it, the function that serves it, and whether importing that module
+loads the SDK (define's does not, though its function's bundle carries it).
+"""
 
 from __future__ import annotations
 
@@ -17,12 +22,28 @@ class Function:
         return f"{self.module}.handler"
 
 
+@dataclass(frozen=True)
+class Handler:
+    module: str
+    function: str
+    imports_sdk: bool
+
+
 FUNCTIONS: dict[str, Function] = {
     "pre_sign_up": Function("triggers.pre_sign_up", sdk=False),
-    "define_auth_challenge": Function("triggers.define_auth_challenge", sdk=False),
-    "create_auth_challenge": Function("triggers.create_auth_challenge", sdk=True),
-    "verify_auth_challenge": Function("triggers.verify_auth_challenge", sdk=True),
+    "custom_auth": Function("triggers.custom_auth", sdk=True),
     "authenticators": Function("api.authenticators", sdk=True),
 }
+HANDLERS: dict[str, Handler] = {
+    "pre_sign_up": Handler("triggers.pre_sign_up", "pre_sign_up", imports_sdk=False),
+    "custom_auth": Handler("triggers.custom_auth", "custom_auth", imports_sdk=False),
+    "define_auth_challenge": Handler("triggers.define_auth_challenge", "custom_auth", imports_sdk=False),
+    "create_auth_challenge": Handler("triggers.create_auth_challenge", "custom_auth", imports_sdk=True),
+    "verify_auth_challenge": Handler("triggers.verify_auth_challenge", "custom_auth", imports_sdk=True),
+    "authenticators": Handler("api.authenticators", "authenticators", imports_sdk=True),
+}
 SDK_FUNCTIONS = [name for name, function in FUNCTIONS.items() if function.sdk]
-PLAIN_FUNCTIONS = [name for name, function in FUNCTIONS.items() if not function.sdk]
+SDK_HANDLERS = [name for name, handler in HANDLERS.items() if handler.imports_sdk]
+LIGHT_HANDLERS = [name for name, handler in HANDLERS.items() if not handler.imports_sdk]
+# What Cognito invokes, each served by its function's handler (custom_auth for the three triggers).
+INVOKED = [name for name in HANDLERS if name != "custom_auth"]

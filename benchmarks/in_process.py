@@ -1,6 +1,7 @@
 """Round trips and warm overhead, with the real handlers in this process (as the runtime runs
-them: imported from the bundle root, configured only by environment variables), the fake
-Authsignal server on loopback and moto's Secrets Manager.
+them: imported from the bundle root, configured only by environment variables, each trigger
+served by its deployed function's handler), the fake Authsignal server on loopback and moto's
+Secrets Manager.
 
 Round trips are counted where they arrive: the fake records every ``/v1`` request, and botocore
 hooks count ``GetSecretValue`` and the single-use table's ``PutItem`` (moto's DynamoDB). Every
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from benchmarks.functions import FUNCTIONS, SDK_FUNCTIONS
+from benchmarks.functions import FUNCTIONS, HANDLERS, INVOKED, SDK_FUNCTIONS
 from benchmarks.report import Figure
 from tests.events import (
     REGION,
@@ -60,7 +61,9 @@ def add_passkey_event(user: User) -> dict[str, Any]:
 
 
 class Harness:
-    """The handlers, the fake, and moto's Secrets Manager and DynamoDB with call counters."""
+    """What Cognito and API Gateway invoke (``handlers``, by the names of ``HANDLERS``: each is
+    its deployed function's handler), the fake, and moto's Secrets Manager and DynamoDB with
+    call counters on the functions' botocore session."""
 
     def __init__(self, fake: Any, handlers: dict[str, Handler], counted: dict[str, list[object]], aws: Any) -> None:
         self.fake = fake
@@ -84,31 +87,30 @@ class Harness:
     def without_aws(self) -> Iterator[None]:
         """moto off: it routes every ``requests`` call through its own mock, which would be timed
         too. Warm invocations need no AWS call; one that tried would fail."""
-        import boto3
-
-        session = boto3.DEFAULT_SESSION  # the one that counts reads; moto swaps it on start and stop
         self._aws.stop()
         try:
             yield
         finally:
             self._aws.start(reset=False)
-            boto3.DEFAULT_SESSION = session
 
     @contextlib.contextmanager
     def single_use_in_memory(self) -> Iterator[None]:
-        """The verify trigger's single-use put kept in this process while moto is off: a warm
-        invocation measures the handler, not DynamoDB's network time (which is AWS's)."""
-        from shared import single_use
+        """The verify trigger's single-use put answered in this process while moto is off: a warm
+        invocation measures the handler, not DynamoDB's network time (which is AWS's). A
+        ``before-call`` answer on the container's DynamoDB client stops botocore before it sends."""
+        from shared import aws as functions_aws
 
-        class InMemory:
-            def put_item(self, **_: Any) -> dict[str, Any]:
-                return {}
+        events = functions_aws.client("dynamodb").meta.events
+        event = "before-call.dynamodb.PutItem"
 
-        single_use._client = InMemory()
+        def answered(**_: Any) -> tuple[None, dict[str, Any]]:
+            return None, {}
+
+        events.register(event, answered)
         try:
             yield
         finally:
-            single_use.reset_client()
+            events.unregister(event, answered)
 
     def sign_in(self, user: User, answer: Callable[[dict[str, str]], str]) -> bool:
         """Cognito's CUSTOM_AUTH loop: define, create, (the app answers), verify, define, ..."""
@@ -159,17 +161,18 @@ def harness() -> Iterator[Harness]:
             admin = boto3.session.Session(region_name=REGION).client("secretsmanager")
             os.environ["AUTHSIGNAL_SECRET_ARN"] = admin.create_secret(Name="authsignal", SecretString=SECRET_KEY)["ARN"]
             create_single_use_table(boto3.session.Session(region_name=REGION).client("dynamodb"))
-            boto3.setup_default_session(region_name=REGION)  # the session the functions' boto3.client() uses
+            from shared import aws as functions_aws  # the session every function's client comes from
+
             for service, operation in (("secrets-manager", "GetSecretValue"), ("dynamodb", "PutItem")):
-                boto3.DEFAULT_SESSION.events.register(f"before-call.{service}.{operation}",
-                                                      lambda _calls=counted[operation], **_: _calls.append(None))
-            handlers = {name: importlib.import_module(function.module).handler for name, function in FUNCTIONS.items()}
+                functions_aws.session().register(f"before-call.{service}.{operation}",
+                                                 lambda _calls=counted[operation], **_: _calls.append(None))
+            handlers = {name: importlib.import_module(FUNCTIONS[HANDLERS[name].function].module).handler
+                        for name in INVOKED}
             yield Harness(fake, handlers, counted, aws)
     finally:
         aws.stop()
         fake.stop()
         sys.path.remove(str(SOURCE))
-        boto3.DEFAULT_SESSION = None
         os.environ.clear()
         os.environ.update(saved)
 
@@ -200,14 +203,15 @@ def round_trips(h: Harness, warm_invocations: int) -> list[Figure]:
                                   note="the single-use put of the answer's idempotency key"))
     for name in SDK_FUNCTIONS:
         h.fake.reset()
-        handler, event = _prepared(h, name)
+        handler, event = _prepared(h, "create_auth_challenge" if name == "custom_auth" else name)
         h.cold_start()
         before = h.secret_reads()
         for _ in range(1 + warm_invocations):
             handler(event())
         figures.append(Figure(f"round_trips.{name}.secret_reads_per_cold_start",
                               f"round trips: {name} secret reads / cold start", h.secret_reads() - before, "reads",
-                              1, "==", note=f"1 cold + {warm_invocations} warm invocations"))
+                              1, "==", note=f"1 cold + {warm_invocations} warm invocations"
+                              + (" of create" if name == "custom_auth" else "")))
     return figures
 
 
@@ -268,7 +272,7 @@ def warm_overhead(h: Harness, invocations: int) -> list[Figure]:
     the machine's noise hits them alike; each handler has had its cold invocation first."""
     import requests
 
-    prepared = {name: _prepared(h, name) for name in FUNCTIONS}
+    prepared = {name: _prepared(h, name) for name in INVOKED}
     for handler, event in prepared.values():
         handler(event())  # cold: secret, client, connection; under moto
     session = requests.Session()
@@ -294,7 +298,7 @@ def warm_overhead(h: Harness, invocations: int) -> list[Figure]:
                    note=f"{invocations} invocations, {per_invocation:g} Authsignal calls each"),
             Figure(f"warm.{name}.p99_ms", f"warm: {name} p99", round(_percentile(samples, 99), 3), "ms"),
         ]
-        if FUNCTIONS[name].sdk:
+        if HANDLERS[name].imports_sdk:
             figures.append(Figure(f"warm.{name}.own_p50_ms", f"warm: {name} p50 less its bare requests",
                                   round(p50 - per_invocation * loopback, 3), "ms",
                                   note="p50 minus its Authsignal calls x the bare request's p50"))

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import build, cold_start, in_process
+from benchmarks import build, cold_sign_in, cold_start, in_process
 from benchmarks.report import Figure, summary, table, write_json
 from stacks.bundling import PYTHON_VERSION, bytecode_python
 
@@ -33,6 +33,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-synth", action="store_true", help="do not time cdk synth")
     parser.add_argument("--no-suite", action="store_true", help="do not time the test suite")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a measured budget is not met")
+    parser.add_argument("--sign-in-runs", type=int, help="cold sign-in rounds (default 11)")
+    parser.add_argument("--cdk-out", type=Path,
+                        help="a cloud assembly with the dev stack for the cold sign-in (default: synth one)")
+    parser.add_argument("--before-ref", help="also replay cold sign-ins with the Lambda code of this git commit, "
+                                             "as three functions (the layout before issue 11)")
     parser.add_argument("--output", type=Path, default=ROOT / "benchmark-results.json")
     return parser.parse_args(argv)
 
@@ -52,6 +57,9 @@ def main(argv: list[str] | None = None) -> None:
     figures: list[Figure] = []
     _progress(f"cold imports: {runs} interleaved runs per variant with {python}")
     figures += cold_start.measure(python, runs, bytecode=bool(bytecode))
+    sign_in_runs = options.sign_in_runs or (1 if options.quick else 11)
+    _progress(f"cold sign-ins: {sign_in_runs} interleaved rounds of fresh containers")
+    figures += cold_sign_in.measure(python, sign_in_runs, options.cdk_out, options.before_ref)
     _progress(f"round trips and {invocations} warm invocations per handler")
     with in_process.harness() as harness:
         figures += in_process.round_trips(harness, warm_invocations=100)
@@ -73,6 +81,8 @@ def main(argv: list[str] | None = None) -> None:
         "quick": options.quick,
         "cold_import_runs": runs,
         "warm_invocations": invocations,
+        "cold_sign_in_runs": sign_in_runs,
+        "cold_sign_in_before_ref": options.before_ref,
         "python": python,
         "python_version": _version(python),
         "bytecode_in_bundles": bool(bytecode),
@@ -95,7 +105,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def _grouped(figures: list[Figure]) -> list[Figure]:
     """Build figures after the others, in the order the issue lists them."""
-    order = ["cold_import", "round_trips", "warm", "asset_size", "build"]
+    order = ["cold_import", "cold_sign_in", "round_trips", "warm", "asset_size", "build"]
     return sorted(figures, key=lambda figure: order.index(figure.key.split(".")[0]))
 
 

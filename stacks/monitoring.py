@@ -2,7 +2,9 @@
 
 The sign-in decisions are metrics already: every decision the Lambdas log is also an Embedded
 Metric Format record (lambdas/shared/log.py) in ``PasswordlessAuth``, dimension ``Environment``
-(and ``Reason`` for rejections). Lambda and API Gateway publish the rest.
+(and ``Reason`` for rejections, ``Trigger`` for the custom-auth triggers, which share one
+function). Lambda and API Gateway publish the rest, per function: pre sign-up, the custom-auth
+function behind define, create and verify, and the API.
 """
 
 from __future__ import annotations
@@ -95,13 +97,20 @@ class Monitoring(Construct):
                                    left=[self.decision_metric(outcome) for outcome in OUTCOMES]),
         )
         self.dashboard.add_widgets(
-            cloudwatch.GraphWidget(title="Trigger and API latency p99 (ms)", width=12, left=[
+            cloudwatch.GraphWidget(title="Function latency p99 (ms)", width=12, left=[
                 function.function.metric_duration(period=PERIOD, statistic="p99", label=name)
                 for name, function in functions.items()]),
             cloudwatch.GraphWidget(title="API requests and errors", width=12,
                                    left=[requests, http_api.metric_client_error(period=PERIOD, statistic="Sum"),
                                          http_api.metric_server_error(period=PERIOD, statistic="Sum")]),
         )
+        # The custom-auth triggers share one function, so Lambda's own metrics no longer tell them
+        # apart; their decisions do (dimension Trigger, lambdas/shared/log.py): every one, per trigger.
+        by_trigger = cloudwatch.MathExpression(
+            expression=f"SEARCH('{{{namespace},Environment,Trigger}} Environment=\"{environment_name}\"', 'Sum', "
+                       f"{int(PERIOD.to_seconds())})",
+            using_metrics={}, period=PERIOD, label="")
+        self.dashboard.add_widgets(cloudwatch.GraphWidget(title="Decisions by trigger", width=24, left=[by_trigger]))
         if sign_in_protection:
             self.dashboard.add_widgets(cloudwatch.GraphWidget(
                 title="User pool requests through AWS WAF", width=24, left=[

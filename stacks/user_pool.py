@@ -13,17 +13,19 @@ from stacks.config import EnvironmentConfig
 from stacks.lambda_function import PythonLambda
 from stacks.single_use_table import SingleUseTable
 
-# Cognito waits 5 s for a trigger. The create trigger makes one Authsignal call; the verify
-# trigger one Authsignal call (1.2 s per attempt) and one DynamoDB put and at most one Cognito
-# update (1 s per try, shared/aws_client.py), which with a cold start fits inside the 4 s
-# Lambda timeout, which itself ends before Cognito gives up. Authsignal retries start only
-# while they can end in time (shared/retry.py), keeping 1 s of the verify trigger's for its put.
+# Cognito waits 5 s for a trigger; the 4 s Lambda timeout ends the function before that. On
+# create the function reads the secret (a cold container) and makes one Authsignal call; on
+# verify one Authsignal call (1.2 s per attempt), one DynamoDB put and at most one Cognito update
+# (1 s to connect and 1 s to read a try, shared/aws.py). Authsignal retries start only while they
+# can end in time (shared/retry.py), keeping 1 s of verify's time for its put. The AWS calls' own
+# second tries are not deadline-aware yet (tests/infra/test_lambda_infrastructure.py).
 AUTHSIGNAL_TIMEOUT_SECONDS = "1.2"
 TRIGGER_TIMEOUT = Duration.seconds(4)
 
 
 class PasswordlessUserPool(Construct):
-    """The user pool, its app client, its four triggers and the single-use table."""
+    """The user pool, its app client, its four triggers (served by two functions) and the
+    single-use table."""
 
     def __init__(
         self,
@@ -36,7 +38,9 @@ class PasswordlessUserPool(Construct):
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, id_)
-        self.triggers: dict[str, PythonLambda] = {}  # by construct id: PreSignUp, DefineAuthChallenge, ...
+        # The user pool's functions by construct id: PreSignUp, and CustomAuth, the one function
+        # behind the define, create and verify triggers (lambdas/triggers/custom_auth.py says why).
+        self.triggers: dict[str, PythonLambda] = {}
 
         def trigger(name: str, module: str, description: str, *, needs_authsignal: bool,
                     extra: dict[str, str] | None = None, signs_in: bool = True) -> PythonLambda:
@@ -59,17 +63,15 @@ class PasswordlessUserPool(Construct):
         pre_sign_up = trigger("PreSignUp", "pre_sign_up",
                               "Confirms a sign-up whose one contact is its username; verifies nothing",
                               needs_authsignal=False, signs_in=False)
-        define = trigger("DefineAuthChallenge", "define_auth_challenge",
-                         "Issues tokens only after a successful custom challenge",
-                         needs_authsignal=False, extra={"ATTEMPT_LIMIT": str(config.attempt_limit)})
-        create = trigger("CreateAuthChallenge", "create_auth_challenge",
-                         "Starts an Authsignal challenge (email OTP, SMS OTP or passkey)", needs_authsignal=True)
         self.single_use = SingleUseTable(self, "SingleUse")
-        verify = trigger("VerifyAuthChallenge", "verify_auth_challenge",
-                         "Accepts only a succeeded Authsignal challenge of this sign-in, once", needs_authsignal=True,
-                         extra={"SINGLE_USE_TABLE_NAME": self.single_use.table.table_name,
-                                "PASSKEY_TOKEN_MAX_AGE_SECONDS": str(config.passkey_token_max_age_seconds)})
-        self.single_use.allow_claiming(verify.role)
+        custom_auth = trigger("CustomAuth", "custom_auth",
+                              "Define, create and verify auth challenge: one Authsignal challenge per sign-in, "
+                              "tokens only after it succeeded, each answer once",
+                              needs_authsignal=True,
+                              extra={"ATTEMPT_LIMIT": str(config.attempt_limit),
+                                     "SINGLE_USE_TABLE_NAME": self.single_use.table.table_name,
+                                     "PASSKEY_TOKEN_MAX_AGE_SECONDS": str(config.passkey_token_max_age_seconds)})
+        self.single_use.allow_claiming(custom_auth.role)
 
         self.user_pool = cognito.UserPool(
             self,
@@ -99,16 +101,16 @@ class PasswordlessUserPool(Construct):
             removal_policy=removal_policy,
             lambda_triggers=cognito.UserPoolTriggers(
                 pre_sign_up=pre_sign_up.function,
-                define_auth_challenge=define.function,
-                create_auth_challenge=create.function,
-                verify_auth_challenge_response=verify.function,
+                define_auth_challenge=custom_auth.function,
+                create_auth_challenge=custom_auth.function,
+                verify_auth_challenge_response=custom_auth.function,
             ),
         )
         # Verification follows proof: verify sets email_verified / phone_number_verified. A policy
         # of its own, outside the function's role construct, so the function does not depend on
         # it: pool -> function -> role stays acyclic, and this policy comes after the pool.
         self.verify_contact_policy = iam.Policy(
-            self, "VerifyMarksContactsVerified", roles=[verify.role],
+            self, "VerifyMarksContactsVerified", roles=[custom_auth.role],
             statements=[iam.PolicyStatement(actions=["cognito-idp:AdminUpdateUserAttributes"],
                                             resources=[self.user_pool.user_pool_arn])],
         )

@@ -6,7 +6,7 @@ contract the product needs, with the standard library only.
 
 Only the fields named in ``_ALLOWED_FIELDS`` can reach a log line, so a secret, token,
 OTP, email or phone number cannot be logged by accident: callers pass identifiers
-(Cognito's user name, Authsignal's idempotency key), reasons and error types.
+(the user's ``sub``, Authsignal's idempotency key), reasons and error types.
 """
 
 from __future__ import annotations
@@ -18,6 +18,10 @@ import time
 
 NAMESPACE_VARIABLE = "METRICS_NAMESPACE"
 ENVIRONMENT_VARIABLE = "ENVIRONMENT_NAME"
+
+# The trigger this invocation serves, when one function serves several (triggers/custom_auth.py
+# sets it before every invocation): the function's name alone no longer says which trigger spoke.
+_trigger: str | None = None
 
 _ALLOWED_FIELDS = frozenset(
     {
@@ -37,11 +41,18 @@ _ALLOWED_FIELDS = frozenset(
 )
 
 
+def serving(trigger: str | None) -> None:
+    """Name the trigger that every following line (and metric) of this invocation belongs to."""
+    global _trigger
+    _trigger = trigger
+
+
 def decision(event: str, *, metric: str | None = None, level: str = "INFO", **fields: object) -> None:
     """Write one structured line for ``event``; count it as ``metric`` when given.
 
     ``reason`` (when given with a metric) becomes a second dimension, so rejected answers
-    can be graphed by why they were rejected.
+    can be graphed by why they were rejected; the trigger being served becomes another, so
+    each trigger's decisions can be graphed apart.
     """
     unknown = set(fields) - _ALLOWED_FIELDS
     if unknown:
@@ -52,6 +63,8 @@ def decision(event: str, *, metric: str | None = None, level: str = "INFO", **fi
         "function": os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "local"),
         "environment": os.environ.get(ENVIRONMENT_VARIABLE, "local"),
     }
+    if _trigger:
+        line["trigger"] = _trigger
     line.update({key: value for key, value in fields.items() if value is not None})
     if metric:
         line.update(_embedded_metric(metric, fields.get("reason")))
@@ -65,6 +78,9 @@ def _embedded_metric(metric: str, reason: object) -> dict[str, object]:
     if reason:
         dimension_sets.append(["Environment", "Reason"])
         values["Reason"] = reason
+    if _trigger:
+        dimension_sets.append(["Environment", "Trigger"])
+        values["Trigger"] = _trigger
     return {
         "_aws": {
             "Timestamp": int(time.time() * 1000),

@@ -1,15 +1,18 @@
 """The Authsignal secret key, read from Secrets Manager once per cold start, and again when
 Authsignal refuses it (the key was rotated: ``reread_authsignal_secret_key``).
 
-boto3 is imported on first use, not at module import: the runtime ships it, and only the
-first invocation of a warm container pays for it. Only a usable value is cached, so a
-secret set after a failed read is picked up on the next invocation.
+The Secrets Manager client (``shared/aws.py``: botocore, which the runtime ships) is made on
+first use, not at module import, so only the first invocation of a container pays for it. Only
+a usable value is cached, so a secret set after a failed read is picked up on the next
+invocation.
 """
 
 from __future__ import annotations
 
 import json
 import os
+
+from shared import aws
 
 SECRET_ARN_VARIABLE = "AUTHSIGNAL_SECRET_ARN"
 # The value a new stack's secret starts with (stacks/authsignal_secret.py): JSON holding this
@@ -43,10 +46,8 @@ def _read() -> str:
     arn = os.environ.get(SECRET_ARN_VARIABLE)
     if not arn:
         raise SecretUnavailable(f"{SECRET_ARN_VARIABLE} is not set")
-    import boto3  # deferred: see module docstring
-
     try:
-        value = boto3.client("secretsmanager").get_secret_value(SecretId=arn).get("SecretString")
+        value = aws.client("secretsmanager").get_secret_value(SecretId=arn).get("SecretString")
     except Exception as error:  # noqa: BLE001 - any failure to read is the same answer: no key
         raise SecretUnavailable(f"cannot read the secret ({type(error).__name__})") from None
     key = value.strip() if isinstance(value, str) else ""

@@ -3,16 +3,15 @@
 The key is written to a DynamoDB table with a conditional put (it must not be there yet), so
 of two sign-ins racing with one token exactly one wins. The key is kept for a day (TTL), far
 longer than any validation token or sign-in session lives. Only the key is stored, never the
-token. The client is built on first use, once per container (shared/aws_client).
+token. The client is the container's one DynamoDB client (shared/aws).
 """
 
 from __future__ import annotations
 
 import os
 import time
-from typing import Any
 
-from shared.aws_client import READ_TIMEOUT_SECONDS, trigger_client
+from shared import aws
 
 TABLE_VARIABLE = "SINGLE_USE_TABLE_NAME"
 KEY_ATTRIBUTE = "idempotencyKey"
@@ -20,9 +19,7 @@ EXPIRY_ATTRIBUTE = "expiresAt"
 KEEP_SECONDS = 24 * 60 * 60
 # What the verify trigger keeps of its time for the put after Authsignal answers (shared/retry):
 # one try that waits its full read timeout.
-CLAIM_SECONDS = READ_TIMEOUT_SECONDS
-
-_client: Any = None
+CLAIM_SECONDS = aws.READ_TIMEOUT_SECONDS
 
 
 class AlreadyUsed(Exception):
@@ -37,7 +34,7 @@ def claim(idempotency_key: str) -> None:
     """Record ``idempotency_key`` as used, or raise: ``AlreadyUsed`` if it was, else
     ``SingleUseUnavailable`` for any other failure (the caller fails closed)."""
     try:
-        _dynamodb().put_item(
+        aws.client("dynamodb").put_item(
             TableName=os.environ[TABLE_VARIABLE],
             Item={KEY_ATTRIBUTE: {"S": idempotency_key},
                   EXPIRY_ATTRIBUTE: {"N": str(int(time.time()) + KEEP_SECONDS)}},
@@ -49,15 +46,3 @@ def claim(idempotency_key: str) -> None:
             raise AlreadyUsed() from None
         raise SingleUseUnavailable(code or type(error).__name__) from None
 
-
-def _dynamodb() -> Any:
-    global _client
-    if _client is None:
-        _client = trigger_client("dynamodb")
-    return _client
-
-
-def reset_client() -> None:
-    """Forget the client (tests simulate a new cold start with it)."""
-    global _client
-    _client = None

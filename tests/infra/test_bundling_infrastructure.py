@@ -23,7 +23,7 @@ def bundle_directories(synthesized):
 
 
 def test_sdk_bundle_holds_the_pinned_sdk_built_for_arm64_and_no_pip_scripts(synthesized):
-    bundle = bundle_directories(synthesized)["triggers.create_auth_challenge.handler"]
+    bundle = bundle_directories(synthesized)["triggers.custom_auth.handler"]
     assert (bundle / "authsignal" / "client.py").exists()
     assert (bundle / "authsignal-4.1.0.dist-info").is_dir()
     assert not (bundle / "bin").exists()
@@ -32,21 +32,21 @@ def test_sdk_bundle_holds_the_pinned_sdk_built_for_arm64_and_no_pip_scripts(synt
 
 
 def test_sdk_bundle_leaves_out_what_nothing_imports(synthesized):
-    bundle = bundle_directories(synthesized)["triggers.create_auth_challenge.handler"]
+    bundle = bundle_directories(synthesized)["triggers.custom_auth.handler"]
     assert not (bundle / "jwt").exists()
     assert not list(bundle.glob("pyjwt-*.dist-info"))
     assert not (bundle / "authsignal" / "client_tests.py").exists()
 
 
-def test_define_bundle_holds_only_our_sources(synthesized):
-    bundle = bundle_directories(synthesized)["triggers.define_auth_challenge.handler"]
-    assert (bundle / "triggers" / "define_auth_challenge.py").exists()
+def test_pre_sign_up_bundle_holds_only_our_sources(synthesized):
+    bundle = bundle_directories(synthesized)["triggers.pre_sign_up.handler"]
+    assert (bundle / "triggers" / "pre_sign_up.py").exists()
     assert not (bundle / "authsignal").exists()
     assert not list(bundle.glob("*.dist-info"))
 
 
 def test_bundles_carry_bytecode_for_the_lambda_python_when_this_machine_has_it(synthesized):
-    bundle = bundle_directories(synthesized)["triggers.verify_auth_challenge.handler"]
+    bundle = bundle_directories(synthesized)["triggers.custom_auth.handler"]
     compiled = list((bundle / "triggers" / "__pycache__").glob("*.pyc")) if (bundle / "triggers").exists() else []
     tag = f"cpython-{PYTHON_VERSION.replace('.', '')}"
     if bytecode_python():

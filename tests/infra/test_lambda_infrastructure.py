@@ -1,11 +1,12 @@
 """Every Lambda: runtime, architecture, timeouts inside Cognito's limit, logs and privileges."""
 
+import importlib
+
 import pytest
 
 from tests.infra.conftest import resources
 
-SDK_HANDLERS = {"triggers.create_auth_challenge.handler", "triggers.verify_auth_challenge.handler",
-                "api.authenticators.handler"}
+SDK_HANDLERS = {"triggers.custom_auth.handler", "api.authenticators.handler"}
 COGNITO_TRIGGER_LIMIT_SECONDS = 5
 
 
@@ -28,8 +29,28 @@ def test_triggers_end_before_cognito_gives_up_and_authsignal_calls_end_before_th
         assert properties["Timeout"] < COGNITO_TRIGGER_LIMIT_SECONDS
         variables = properties["Environment"]["Variables"]
         if handler in SDK_HANDLERS:
-            # verify: one Authsignal call, then a DynamoDB put and a Cognito update of 2 x 1 s at most
-            assert float(variables["AUTHSIGNAL_TIMEOUT_SECONDS"]) + 2 * 2 * 1.0 < properties["Timeout"] + 1.5
+            # create in a cold container: one try of the secret read, then one Authsignal call (track)
+            assert _aws_call_worst(attempts=1) + float(variables["AUTHSIGNAL_TIMEOUT_SECONDS"]) \
+                < properties["Timeout"]
+
+
+def _aws_call_worst(attempts: int) -> float:
+    """The longest one botocore call of the functions (lambdas/shared/aws.py) can take with
+    ``attempts`` tries: connect and read timeouts per try (retry backoff not counted)."""
+    aws = importlib.import_module("lambdas.shared.aws")
+    return attempts * (aws.CONNECT_TIMEOUT_SECONDS + aws.READ_TIMEOUT_SECONDS)
+
+
+@pytest.mark.xfail(strict=True, reason="with every try timing out, create's secret read and track, or "
+                   "verify's validate, PutItem and AdminUpdateUserAttributes, exceed the 4 s timeout: a "
+                   "deadline for the AWS calls is still to come (shared/retry.py keeps one for Authsignal's)")
+def test_every_call_of_create_and_verify_ends_before_the_trigger_even_when_every_try_times_out(templates):
+    _, properties = functions(templates["dev"])["triggers.custom_auth.handler"]
+    authsignal = float(properties["Environment"]["Variables"]["AUTHSIGNAL_TIMEOUT_SECONDS"])
+    every_try = _aws_call_worst(attempts=importlib.import_module("lambdas.shared.aws").ATTEMPTS)
+    create_cold = every_try + authsignal  # the secret read, track
+    verify_warm = authsignal + 2 * every_try  # validate, the single-use put, the contact update
+    assert max(create_cold, verify_warm) < properties["Timeout"]
 
 
 def test_only_the_sdk_functions_get_the_secret_arn_and_url(templates, configs):
@@ -44,7 +65,7 @@ def test_only_the_sdk_functions_get_the_secret_arn_and_url(templates, configs):
 
 
 def test_define_trigger_gets_the_configured_attempt_limit(templates, configs):
-    _, properties = functions(templates["prod"])["triggers.define_auth_challenge.handler"]
+    _, properties = functions(templates["prod"])["triggers.custom_auth.handler"]
     assert properties["Environment"]["Variables"]["ATTEMPT_LIMIT"] == str(configs["prod"].attempt_limit)
 
 

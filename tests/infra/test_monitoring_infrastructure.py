@@ -4,7 +4,7 @@ import json
 
 from tests.infra.conftest import resources
 
-FUNCTIONS = ("PreSignUp", "DefineAuthChallenge", "CreateAuthChallenge", "VerifyAuthChallenge", "AuthenticatorsApi")
+FUNCTIONS = ("PreSignUp", "CustomAuth", "AuthenticatorsApi")
 
 
 def alarms(template_json):
@@ -20,6 +20,8 @@ def test_monitoring_is_off_where_config_says_so(templates, configs):
 
 def test_every_function_has_an_error_and_a_throttle_alarm(templates):
     names = alarms(templates["prod"])
+    assert {name for name in names if name.endswith(("Errors", "Throttles")) and "Authsignal" not in name} == {
+        f"prod-passwordless-{function}{kind}" for function in FUNCTIONS for kind in ("Errors", "Throttles")}
     for function in FUNCTIONS:
         errors = names[f"prod-passwordless-{function}Errors"]
         assert (errors["MetricName"], errors["Namespace"], errors["Threshold"]) == ("Errors", "AWS/Lambda", 1)
@@ -69,3 +71,10 @@ def test_dashboard_shows_sign_ins_by_outcome_and_latency_per_function(templates)
     for outcome in ("TokensIssued", "AnswerRejected", "Blocked", "AttemptsExhausted", "AuthsignalError"):
         assert outcome in body
     assert body.count("Duration") >= len(FUNCTIONS)
+
+
+def test_dashboard_shows_each_custom_auth_triggers_decisions_apart(templates):
+    # one function serves define, create and verify: their decisions carry the trigger's name
+    (dashboard,) = resources(templates["prod"], "AWS::CloudWatch::Dashboard").values()
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+    assert "SEARCH('{PasswordlessAuth,Environment,Trigger} Environment=" in body.replace('\\', "")

@@ -1,13 +1,14 @@
 """The triggers' security controls as synthesized: the single-use table and its one grant, the
-verify trigger's grant on this pool alone (without a dependency cycle), contacts that cannot be
-changed after sign-up, the passkey token age from config, and every trigger IAM statement naming
-its one resource."""
+custom-auth function's grant (verify's) on this pool alone without a dependency cycle, contacts
+that cannot be changed after sign-up, the passkey token age from config, and every trigger IAM
+statement naming its one resource."""
 
 import pytest
 
 from tests.infra.conftest import resources
 
-VERIFY = "triggers.verify_auth_challenge.handler"
+# the one function behind define, create and verify: verify is what writes and marks contacts
+CUSTOM_AUTH = "triggers.custom_auth.handler"
 
 
 def _functions(template):
@@ -47,38 +48,38 @@ def test_the_single_use_table_is_on_demand_encrypted_and_expires_its_items(templ
     assert table["DeletionPolicy"] == "Delete"  # expiring keys: nothing to keep, in any environment
 
 
-def test_only_the_verify_trigger_may_write_the_table_and_only_put_items(templates):
+def test_only_the_custom_auth_function_may_write_the_table_and_only_put_items(templates):
     template = templates["dev"]
     table_id = _only_key(resources(template, "AWS::DynamoDB::Table"))
-    verify_role = _functions(template)[VERIFY][1]["Properties"]["Role"]["Fn::GetAtt"][0]
+    custom_auth_role = _functions(template)[CUSTOM_AUTH][1]["Properties"]["Role"]["Fn::GetAtt"][0]
     grants = [(roles, statement) for _, roles, statement in _statements(template)
               if any(action.startswith("dynamodb:") for action in statement["Action"])]
-    assert grants == [([verify_role], {"Action": ["dynamodb:PutItem"], "Effect": "Allow",
+    assert grants == [([custom_auth_role], {"Action": ["dynamodb:PutItem"], "Effect": "Allow",
                                        "Resource": {"Fn::GetAtt": [table_id, "Arn"]}})]
 
 
-def test_the_verify_trigger_gets_the_table_name_and_the_passkey_token_age(templates, configs):
+def test_the_custom_auth_function_gets_the_table_name_and_the_passkey_token_age(templates, configs):
     for environment in ("dev", "prod"):
         template = templates[environment]
-        variables = _functions(template)[VERIFY][1]["Properties"]["Environment"]["Variables"]
+        variables = _functions(template)[CUSTOM_AUTH][1]["Properties"]["Environment"]["Variables"]
         assert variables["SINGLE_USE_TABLE_NAME"] == {"Ref": _only_key(resources(template, "AWS::DynamoDB::Table"))}
         assert variables["PASSKEY_TOKEN_MAX_AGE_SECONDS"] == str(configs[environment].passkey_token_max_age_seconds)
 
 
-def test_the_verify_trigger_may_mark_contacts_verified_in_this_pool_only(templates):
+def test_the_custom_auth_function_may_mark_contacts_verified_in_this_pool_only(templates):
     template = templates["dev"]
     pool_id = _only_key(resources(template, "AWS::Cognito::UserPool"))
-    verify_id, verify = _functions(template)[VERIFY]
-    verify_role = verify["Properties"]["Role"]["Fn::GetAtt"][0]
+    custom_auth_id, custom_auth = _functions(template)[CUSTOM_AUTH]
+    custom_auth_role = custom_auth["Properties"]["Role"]["Fn::GetAtt"][0]
     grants = [(policy, roles, statement) for policy, roles, statement in _statements(template)
               if any(action.startswith("cognito-idp:") for action in statement["Action"])]
 
     [(policy, roles, statement)] = grants
-    assert roles == [verify_role]
+    assert roles == [custom_auth_role]
     assert statement == {"Action": ["cognito-idp:AdminUpdateUserAttributes"], "Effect": "Allow",
                          "Resource": {"Fn::GetAtt": [pool_id, "Arn"]}}
     # no cycle: the pool needs the function (trigger), the policy needs the pool, the function not the policy
-    assert policy not in verify.get("DependsOn", [])
+    assert policy not in custom_auth.get("DependsOn", [])
     assert template["Resources"][policy].get("DependsOn", []) == []
 
 

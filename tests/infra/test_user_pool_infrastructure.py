@@ -17,7 +17,7 @@ def test_user_pool_signs_users_in_by_email_or_phone_with_self_sign_up(template):
     })
 
 
-def test_user_pool_wires_all_four_custom_auth_triggers_to_their_functions(templates):
+def test_user_pool_wires_pre_sign_up_to_its_function_and_the_custom_auth_triggers_to_one_function(templates):
     template = templates["dev"]
     (pool,) = resources(template, "AWS::Cognito::UserPool").values()
     wired = {name: value["Fn::GetAtt"][0] for name, value in pool["Properties"]["LambdaConfig"].items()}
@@ -26,10 +26,14 @@ def test_user_pool_wires_all_four_custom_auth_triggers_to_their_functions(templa
     handlers = {name: functions[logical_id]["Properties"]["Handler"] for name, logical_id in wired.items()}
     assert handlers == {
         "PreSignUp": "triggers.pre_sign_up.handler",
-        "DefineAuthChallenge": "triggers.define_auth_challenge.handler",
-        "CreateAuthChallenge": "triggers.create_auth_challenge.handler",
-        "VerifyAuthChallengeResponse": "triggers.verify_auth_challenge.handler",
+        "DefineAuthChallenge": "triggers.custom_auth.handler",
+        "CreateAuthChallenge": "triggers.custom_auth.handler",
+        "VerifyAuthChallengeResponse": "triggers.custom_auth.handler",
     }
+    # one function, so a sign-in that finds nothing warm starts one container, not three
+    assert len({wired[name] for name in ("DefineAuthChallenge", "CreateAuthChallenge",
+                                         "VerifyAuthChallengeResponse")}) == 1
+    assert len(functions) == 3  # pre sign-up, custom auth, the API
 
 
 def test_user_pool_has_no_sms_role_because_authsignal_sends_every_otp(templates):

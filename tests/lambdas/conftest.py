@@ -19,6 +19,7 @@ import pytest
 from moto import mock_aws
 
 from shared import authsignal_client, retry
+from shared import aws as functions_aws
 from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import (
     ATTEMPT_LIMIT,
@@ -56,8 +57,8 @@ def fake(authsignal_server: FakeAuthsignal) -> FakeAuthsignal:
 
 @pytest.fixture(scope="session")
 def aws() -> Iterator[Aws]:
-    """Dummy credentials, and the session the functions' ``boto3.client()`` will use, counting
-    GetSecretValue calls. Built once: a new boto3 session costs ~50 ms."""
+    """Dummy credentials, and a hook on the functions' botocore session (``shared/aws.py``) that
+    counts GetSecretValue calls. Built once: a new session costs ~50 ms."""
     with pytest.MonkeyPatch.context() as patch:
         for name, value in {
             "AWS_DEFAULT_REGION": REGION,
@@ -69,16 +70,17 @@ def aws() -> Iterator[Aws]:
         for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SECRETS_MANAGER"):
             patch.delenv(name, raising=False)
         state = Aws()
-        state.functions_session.events.register("before-call.secrets-manager.GetSecretValue", state.count)
+        functions_aws.session().register("before-call.secrets-manager.GetSecretValue", state.count)
         yield state
 
 
 class Aws:
-    """What outlives a test: the functions' boto3 session and an admin client of another one."""
+    """What outlives a test: an admin client of a session other than the functions' one."""
 
     def __init__(self) -> None:
-        self.functions_session = boto3.session.Session(region_name=REGION)
-        self.admin = boto3.session.Session(region_name=REGION).client("secretsmanager")  # reads not counted
+        admin_session = boto3.session.Session(region_name=REGION)
+        self.admin = admin_session.client("secretsmanager")  # reads not counted
+        self.admin_dynamodb = admin_session.client("dynamodb")
         self.current: Secrets | None = None
 
     def count(self, **_: Any) -> None:
@@ -105,9 +107,8 @@ def environment(monkeypatch: pytest.MonkeyPatch, authsignal_server: FakeAuthsign
     # Retries wait a few ms here, not ~0.1 s: the tests prove how often and when, not how long.
     monkeypatch.setattr(retry, "BACKOFF_BASE_SECONDS", 0.005)
     with mock_aws():  # fresh, empty backends for every test
-        boto3.DEFAULT_SESSION = aws.functions_session  # mock_aws patched it to None; moto restores it
         arn = aws.admin.create_secret(Name="authsignal-secret-key", SecretString=SECRET_KEY)["ARN"]
-        create_single_use_table(aws.functions_session.client("dynamodb"))
+        create_single_use_table(aws.admin_dynamodb)
         monkeypatch.setenv("AUTHSIGNAL_SECRET_ARN", arn)
         aws.current = Secrets(arn=arn, admin=aws.admin)
         cold_start()

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from shared import authsignal_client, contact_verification, retry, secret, single_use
+from shared import authsignal_client, aws, log, retry, secret
 from tests.events import (  # noqa: F401 - the runtime tests import the event builders from here
     CLIENT_ID,
     REGION,
@@ -62,12 +62,14 @@ class Secrets:
 
 
 def cold_start() -> None:
-    """Forget what a warm container keeps: the secret, the clients, the last deadline."""
+    """Forget what a warm container keeps: the secret, the SDK client, the AWS clients, the last
+    deadline and the last trigger served (a test calling a trigger module directly is not served
+    by the custom-auth function)."""
     secret.reset_cache()
     authsignal_client.reset_client()
-    single_use.reset_client()
-    contact_verification.reset_client()
+    aws.reset_clients()
     retry.reset()
+    log.serving(None)
 
 
 def create_single_use_table(dynamodb: Any) -> None:
