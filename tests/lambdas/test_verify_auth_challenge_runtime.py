@@ -154,14 +154,36 @@ def test_verify_rejects_a_token_forged_for_another_action(fake: FakeAuthsignal, 
     assert rejected_because(logs) == "wrong_action"
 
 
-def test_verify_rejects_the_track_token_of_this_sign_in(fake: FakeAuthsignal, email_user: User, logs: Logs) -> None:
-    """The public track token is not a proof, even after the challenge was completed."""
+def test_verify_rejects_the_track_token_of_this_sign_in_before_its_challenge_is_completed(
+    fake: FakeAuthsignal, email_user: User, logs: Logs
+) -> None:
+    """The public track token is not a proof until its challenge succeeded."""
     session = start(email_user)
-    fake.complete(session.token)
 
     assert answer_correct(email_user, session.token, session.key) is False
 
     assert rejected_because(logs) == "invalid"
+
+
+def test_verify_rejects_a_completed_track_token_of_another_session(
+    fake: FakeAuthsignal, email_user: User, logs: Logs
+) -> None:
+    """The fake validates a completed action's track token (lenient: the real behaviour is not
+    documented); bound to another session's key, our own check refuses it."""
+    theirs, ours = start(email_user), start(email_user)
+    fake.complete(theirs.token)
+
+    assert answer_correct(email_user, theirs.token, ours.key) is False
+
+    assert rejected_because(logs) == "not_this_sign_in"
+
+
+def test_verify_accepts_a_completed_track_token_of_this_session_once(fake: FakeAuthsignal, email_user: User) -> None:
+    session = start(email_user)
+    fake.complete(session.token)
+
+    assert answer_correct(email_user, session.token, session.key) is True
+    assert answer_correct(email_user, session.token, session.key) is False
 
 
 @pytest.mark.parametrize(("state", "reason"), [("CHALLENGE_FAILED", "invalid"), ("REVIEW_SUCCEEDED", "wrong_state")])
