@@ -186,6 +186,42 @@ def test_verify_accepts_a_completed_track_token_of_this_session_once(fake: FakeA
     assert answer_correct(email_user, session.token, session.key) is False
 
 
+OTHER_METHODS = [None, "AUTHENTICATOR_APP", "PUSH", "SECURITY_KEY", "RECOVERY_CODE", "VERIFF", "DEVICE"]
+
+
+@pytest.mark.parametrize(("kind", "method"), [
+    *[("email", method) for method in [*OTHER_METHODS, "SMS"]],
+    *[("phone", method) for method in [*OTHER_METHODS, "EMAIL_OTP", "EMAIL_MAGIC_LINK"]],
+])
+def test_verify_refuses_this_sessions_answer_by_a_method_that_is_not_the_accounts_channel(
+    fake: FakeAuthsignal, email_user: User, phone_user: User, logs: Logs, kind: str, method: str | None
+) -> None:
+    """The session's own key is not enough: an SMS to some phone, an authenticator app or no
+    method at all proves nothing about an email account (nor an email about a phone account)."""
+    user = email_user if kind == "email" else phone_user
+    session = start(user)
+    token = fake.complete(session.token)
+    fake.forge(token, verification_method=method)
+
+    assert answer_correct(user, token, session.key) is False
+
+    assert rejected_because(logs) == "wrong_method"
+
+
+@pytest.mark.parametrize(("kind", "method"), [
+    ("email", "EMAIL_OTP"), ("email", "EMAIL_MAGIC_LINK"), ("email", "PASSKEY"), ("phone", "SMS"), ("phone", "PASSKEY"),
+])
+def test_verify_accepts_this_sessions_answer_by_the_accounts_own_channel_or_a_passkey(
+    fake: FakeAuthsignal, email_user: User, phone_user: User, kind: str, method: str
+) -> None:
+    user = email_user if kind == "email" else phone_user
+    session = start(user)
+    token = fake.complete(session.token)
+    fake.forge(token, verification_method=method)
+
+    assert answer_correct(user, token, session.key) is True
+
+
 @pytest.mark.parametrize(("state", "reason"), [("CHALLENGE_FAILED", "invalid"), ("REVIEW_SUCCEEDED", "wrong_state")])
 def test_verify_rejects_a_token_whose_challenge_did_not_succeed(
     fake: FakeAuthsignal, email_user: User, state: str, reason: str, logs: Logs
