@@ -52,6 +52,12 @@ class FakeAuthsignalControls:
         the new authenticator's id."""
         return self._control("enrol_passkey", token=token)
 
+    def enroll_with_token(self, token: str, *, email: str | None = None, phone: str | None = None,
+                          passkey: bool = False) -> str:
+        """What the client SDK's ``email.enroll``, ``sms.enroll`` or ``passkey.signUp`` do with a
+        sign-in's track token for a user with no authenticator (refused once the user has one)."""
+        return self._control("enroll_with_token", token=token, email=email, phone=phone, passkey=passkey)
+
     def add_passkey(self, user_id: str) -> str:
         """A passkey enrolled for ``user_id`` (as ``passkey.signUp`` leaves one); returns its id."""
         return self._control("add_authenticator", user_id=user_id)

@@ -4,7 +4,8 @@ takes to complete it (``url``, ``token``, ``isEnrolled``).
 ``track`` gets the user's own contact (the one ``email`` or ``phone_number`` the account signed
 up with), so an OTP can only go there. The action's ``idempotencyKey`` is kept in the private
 challenge parameters: the verify trigger accepts an answer for this sign-in only if it belongs to
-this very action (or is a fresh passkey sign-in). Nothing else is looked up or attributed: a
+this very action (or is a fresh passkey sign-in). A user Authsignal says is not enrolled gets
+their own contact enrolled first, so the token handed out can never enrol another one. Nothing else is looked up or attributed: a
 challenge this trigger did not start never counts for this sign-in. A ``BLOCK`` answer, an
 unknown user, or any error refuses the sign-in outright: no challenge is handed out at all.
 """
@@ -80,9 +81,10 @@ def own_contact(event: Any) -> dict[str, str]:
 def _challenge(event: Any) -> tuple[dict[str, str], str]:
     """The public challenge parameters (strings only) and the action's idempotency key.
 
-    The key is ours, made once per invocation and sent with ``track``: a retried track
-    (shared.retry) is then the same action, never a second one. Authsignal answers it back as
-    the action's ``idempotencyKey``, and that answer is what this sign-in is bound to.
+    A user Authsignal says is not enrolled could enrol a method of their own choosing with the
+    track token (Authsignal lets a user with no authenticator enrol the first one with it), so
+    the token of such an answer is never handed out: the account's own contact is enrolled as a
+    verified authenticator first, and a second ``track`` (a new action) gives the challenge.
     """
     user_not_found = field(event, "request", dict).get("userNotFound", False)
     if user_not_found is not False:
@@ -91,6 +93,23 @@ def _challenge(event: Any) -> tuple[dict[str, str], str]:
         raise MalformedEvent("request.userNotFound is not bool")
     user_id = field(event, "request.userAttributes.sub", str)
     contact = own_contact(event)
+    public, idempotency_key, enrolled = _track(user_id, contact)
+    if enrolled:
+        return public, idempotency_key
+    _enrol_own_contact(user_id, contact)
+    public, idempotency_key, enrolled = _track(user_id, contact)
+    if not enrolled:
+        raise ValueError("track answered isEnrolled false after enrolling the own contact")
+    return public, idempotency_key
+
+
+def _track(user_id: str, contact: dict[str, str]) -> tuple[dict[str, str], str, bool]:
+    """One ``track`` of the sign-in action: public parameters, idempotency key, isEnrolled.
+
+    The key is ours, made once per action and sent with ``track``: a retried track
+    (shared.retry) is then the same action, never a second one. Authsignal answers it back as
+    the action's ``idempotencyKey``, and that answer is what this sign-in is bound to.
+    """
     attributes = {**contact, "idempotencyKey": str(uuid.uuid4())}
     result = authsignal().track(user_id=user_id, action=SIGN_IN_ACTION, attributes=attributes)
     if not isinstance(result, dict):
@@ -103,7 +122,23 @@ def _challenge(event: Any) -> tuple[dict[str, str], str]:
         raise ValueError("track answered without token, url or isEnrolled")
     if not idempotency_key:
         raise ValueError("track answered without idempotencyKey")
-    return {"url": url, "token": token, "isEnrolled": "true" if enrolled else "false"}, idempotency_key
+    public = {"url": url, "token": token, "isEnrolled": "true" if enrolled else "false"}
+    return public, idempotency_key, enrolled
+
+
+def _enrol_own_contact(user_id: str, contact: dict[str, str]) -> None:
+    """Enrol the account's own contact as a verified authenticator (its first one).
+
+    The request carries no idempotency key, so shared.retry never repeats it: a lost answer
+    refuses this sign-in, and the next one finds the user enrolled (or enrols the same contact).
+    """
+    if "email" in contact:
+        attributes = {"verificationMethod": "EMAIL_OTP", "email": contact["email"]}
+    else:
+        attributes = {"verificationMethod": "SMS", "phoneNumber": contact["phoneNumber"]}
+    result = authsignal().enroll_verified_authenticator(user_id=user_id, attributes=attributes)
+    if not isinstance(result, dict):
+        raise ValueError("enroll_verified_authenticator answered without a JSON object")
 
 
 def _refuse(correlation_id: object, reason: str, error: str) -> NoReturn:

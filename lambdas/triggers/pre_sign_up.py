@@ -2,7 +2,8 @@
 
 A sign-up carries exactly one contact attribute, ``email`` or ``phone_number``, and it is the
 username the person signs in with (compared as Cognito compares usernames: an email address
-without regard to case). Anything else is refused: a second contact would let someone sign up
+without regard to case); a typed username (an emulator sends it) must be an email or an E.164
+number. Anything else is refused: a second contact would let someone sign up
 with another person's address and prove only their own phone (a pre-hijack). Nothing is marked
 verified here: ``email_verified`` / ``phone_number_verified`` become true only when an OTP on
 that channel succeeds (the verify trigger).
@@ -52,18 +53,33 @@ def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
 def is_the_username(name: str, value: str, user_name: object) -> bool:
     """Whether contact ``name`` = ``value`` is the username, as Cognito compares them.
 
-    With email and phone number as username attributes, AWS sends a user name it generated (not
-    shaped like a contact: Cognito itself took the contact from what was typed); an emulator
-    may send the typed name, which must then be this very contact. Emails compare without case
-    (the pool is case-insensitive), phone numbers (E.164) exactly.
+    With email and phone number as username attributes, AWS sends a user name it generated (a
+    UUID: Cognito itself took the contact from what was typed); an emulator may send the typed
+    name, which must then be an email or an E.164 number and be this very contact. Emails
+    compare as Cognito's case-insensitive pool does (``lower``, not ``casefold``: ``straße`` is
+    not ``STRASSE`` to Cognito), phone numbers exactly.
     """
     if not isinstance(user_name, str) or not user_name:
         return False
-    if "@" not in user_name and not user_name.startswith("+"):
-        return True  # Cognito's generated user name
+    if is_generated(user_name):
+        return True
     if name == "email":
-        return "@" in value and user_name.casefold() == value.casefold()
-    return user_name == value
+        return "@" in user_name and user_name.lower() == value.lower()
+    return is_e164(user_name) and user_name == value
+
+
+def is_generated(user_name: str) -> bool:
+    """Whether ``user_name`` is shaped like the UUID Cognito generates (8-4-4-4-12 hex digits)."""
+    groups = user_name.split("-")
+    return [len(group) for group in groups] == [8, 4, 4, 4, 12] and \
+        all(group.isascii() and all(digit in "0123456789abcdefABCDEF" for digit in group) for group in groups)
+
+
+def is_e164(number: str) -> bool:
+    """Whether ``number`` is E.164: ``+``, a non-zero digit, at most 15 digits in all."""
+    digits = number[1:]
+    return number.startswith("+") and digits.isascii() and digits.isdigit() and 2 <= len(digits) <= 15 \
+        and digits[0] != "0"
 
 
 def _refuse(reason: str, message: str) -> NoReturn:

@@ -2,6 +2,8 @@
 user in only if every condition of the contract holds (DESIGN.md, step 6):
 
 * Authsignal says it is valid, ``CHALLENGE_SUCCEEDED``, for this user (``sub``) and ``cognitoAuth``;
+* its ``verificationMethod`` is a channel the account has (``EMAIL_OTP`` or ``EMAIL_MAGIC_LINK``
+  with an ``email``, ``SMS`` with a ``phone_number``) or ``PASSKEY``;
 * it belongs to this sign-in: its ``idempotencyKey`` is the one the create trigger tracked for
   this session, or it is a passkey sign-in (``verificationMethod`` ``PASSKEY``) that succeeded
   within ``PASSKEY_TOKEN_MAX_AGE_SECONDS`` (and not in the future beyond a small clock skew);
@@ -44,7 +46,9 @@ def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
         result = authsignal().validate_challenge({"action": SIGN_IN_ACTION, "userId": user_id, "token": token})
         if isinstance(result, dict) and isinstance(result.get("idempotency_key"), str):
             idempotency_key = result["idempotency_key"]
-        reason = rejection(result, user_id, session_key, datetime.now(timezone.utc))
+        contacts = {name for name in set(contact_verification.PROVES.values())
+                    if optional_str(event, f"request.userAttributes.{name}")}
+        reason = rejection(result, user_id, session_key, datetime.now(timezone.utc), contacts)
         if reason is None:
             method = result["verification_method"] if isinstance(result.get("verification_method"), str) else None
             single_use.claim(result["idempotency_key"])
@@ -72,9 +76,15 @@ def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     return event
 
 
-def rejection(result: Any, user_id: str, session_key: str | None, now: datetime) -> str | None:
+def rejection(result: Any, user_id: str, session_key: str | None, now: datetime,
+              contacts: set[str]) -> str | None:
     """Why Authsignal's validation answer does not sign ``user_id`` in to this sign-in (whose
-    tracked key is ``session_key``), or None if it does (single use aside)."""
+    tracked key is ``session_key``), or None if it does (single use aside).
+
+    ``contacts`` are the account's contact attributes (``email``, ``phone_number``): an OTP or a
+    magic link counts only on a channel the account has, so a method enrolled or chosen by
+    someone else (another phone, an authenticator app) never signs in; a passkey is the user's own.
+    """
     if not isinstance(result, dict) or result.get("is_valid") is not True:
         return "invalid"
     if result.get("user_id") != user_id:
@@ -87,6 +97,9 @@ def rejection(result: Any, user_id: str, session_key: str | None, now: datetime)
     succeeded_at = _timestamp(result.get("state_updated_at"))
     if not isinstance(key, str) or not key or succeeded_at is None:
         return "incomplete_answer"
+    method = result.get("verification_method")
+    if not isinstance(method, str) or (method != PASSKEY and contact_verification.PROVES.get(method) not in contacts):
+        return "wrong_method"
     if session_key is not None and key == session_key:
         return None
     if result.get("verification_method") != PASSKEY:

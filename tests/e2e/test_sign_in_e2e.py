@@ -22,7 +22,7 @@ def test_email_otp_sign_in_issues_the_users_tokens(
 
     challenge = client.start(email)
     assert challenge.token and challenge.url
-    assert challenge.is_enrolled is False
+    assert challenge.is_enrolled is True  # the first sign-in enrolled the own email before the challenge
     validation_token = authsignal.complete(challenge.token)
     tokens = client.answer(challenge, validation_token)
 
@@ -31,11 +31,16 @@ def test_email_otp_sign_in_issues_the_users_tokens(
     assert tokens.access_claims["token_use"] == "access"
     assert tokens.id_claims["email"] == email
     assert tokens.refresh_token
-    track, validate = calls_for(authsignal, sub)[-2:]
-    assert track[:2] == ("POST", f"/v1/users/{sub}/actions/{SIGN_IN_ACTION}")
+    first_track, enrol, track, validate = calls_for(authsignal, sub)
+    assert first_track[:2] == track[:2] == ("POST", f"/v1/users/{sub}/actions/{SIGN_IN_ACTION}")
+    assert enrol == ("POST", f"/v1/users/{sub}/authenticators", {"verificationMethod": "EMAIL_OTP", "email": email})
     assert track[2]["email"] == email
     assert validate[:2] == ("POST", "/v1/validate")
     assert validate[2] == {"action": SIGN_IN_ACTION, "userId": sub, "token": validation_token}
+
+    client.sign_in(email, lambda challenge: authsignal.complete(challenge.token))
+    assert [path for method, path, body in calls_for(authsignal, sub)[4:]] == [
+        f"/v1/users/{sub}/actions/{SIGN_IN_ACTION}", "/v1/validate"]  # later sign-ins: track and validate
 
 
 def test_sms_otp_sign_in_issues_the_users_tokens(

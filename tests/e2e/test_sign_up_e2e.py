@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from e2e.fake_authsignal import FakeAuthsignalControls
+from e2e.fake_authsignal import FakeAuthsignalControls, FakeAuthsignalError
 from e2e.sandbox import LocalSandbox
-from e2e.signin import PasswordlessClient
+from e2e.signin import Challenge, PasswordlessClient
 from tests.e2e.support import SIGN_UP_REFUSED_CODE, new_email, new_phone
 
 
@@ -94,6 +94,26 @@ def test_the_phone_number_is_verified_once_an_sms_otp_succeeded(
     client.sign_in(phone, lambda challenge: authsignal.complete(challenge.token))
 
     assert _attributes(sandbox, phone)[1]["phone_number_verified"] == "true"
+
+
+@pytest.mark.parametrize("theirs", [{"email": "mallory@evil.example"}, {"phone": "+447700900999"}, {"passkey": True}],
+                         ids=["email", "sms", "passkey"])
+def test_an_attacker_who_signed_up_the_victims_address_cannot_enrol_their_own_method_and_sign_in(
+        client: PasswordlessClient, sandbox: LocalSandbox, authsignal: FakeAuthsignalControls,
+        theirs: dict[str, object]) -> None:
+    """Authsignal lets a user with no authenticator enrol the first one with the track token.
+    Mallory signs up the victim's address and starts a sign-in: the token she gets cannot enrol
+    her own email, phone or passkey (the victim's address was enrolled first), so she cannot sign in."""
+    victim = new_email()
+    client.sign_up(victim)
+    challenge = client.start(victim)
+
+    with pytest.raises(FakeAuthsignalError, match="cannot enrol another authenticator"):
+        authsignal.enroll_with_token(challenge.token, **theirs)  # type: ignore[arg-type]
+
+    # All she can answer is the token itself: its OTP went to the victim. Another challenge, no tokens.
+    assert isinstance(client.answer(challenge, challenge.token), Challenge)
+    assert _attributes(sandbox, victim)[1].get("email_verified") != "true"
 
 
 @pytest.mark.xfail(

@@ -8,16 +8,22 @@ Endpoints (under ``/v1``, basic auth with the secret key as username, else 401):
   POST   /users/{userId}/actions/{action}        track
   POST   /validate                               validate a token
   GET    /users/{userId}/authenticators          list authenticators
+  POST   /users/{userId}/authenticators          enrol a verified authenticator (email or SMS)
   DELETE /users/{userId}/authenticators/{id}     remove one
 
 What it models, as Authsignal documents it, and never more forgiving than the real service could
 be: every tracked action has its own ``idempotencyKey`` (the one ``track`` was sent, else a new
 one); completing its challenge (``complete``) yields a validation token distinct from the track
-token, and the track token itself never validates as succeeded; ``passkey.signIn(action)``
-(``passkey_sign_in``) creates its own succeeded action with ``verificationMethod: PASSKEY``.
+token; ``passkey.signIn(action)`` (``passkey_sign_in``) creates its own succeeded action with
+``verificationMethod: PASSKEY``. A user with no authenticator may enrol the first one with a
+track token, any contact or a passkey (``enroll_with_token``, as Authsignal's pre-built UI and
+client SDKs allow), and that action's challenge then goes to what was enrolled; a user with an
+authenticator cannot enrol one with a sign-in's track token.
 Where the real behaviour is unknown it takes the lenient side: a validation token validates any
-number of times, and ``validate`` ignores the ``userId`` and ``action`` it is given, so the
-product's own checks (this user, this action, this sign-in, once) are what the tests prove.
+number of times, a completed action's track token validates like its validation token, an
+enrolment of an authenticator the user already has answers that one, and ``validate`` ignores
+the ``userId`` and ``action`` it is given, so the product's own checks (this user, this action,
+this sign-in, once) are what the tests prove.
 
 ``track`` with an ``idempotencyKey`` already tracked answers that same action (the same token and
 key) for the same user and action, as a retried request needs; the same key for another user or
@@ -58,7 +64,8 @@ RULE_STATES = frozenset({"ALLOW", "CHALLENGE_REQUIRED", "BLOCK"})
 FAULT_KINDS = frozenset({"status", "delay", "bad_json", "content_type", "close", "reset"})
 TRANSIENT_KINDS = ("status", "reset", "delay")  # what an unwell Authsignal does, by default
 CONTROLS = frozenset(
-    {"reset", "set_rule", "complete", "passkey_sign_in", "forge", "add_authenticator", "enrol_passkey", "fail",
+    {"reset", "set_rule", "complete", "passkey_sign_in", "forge", "add_authenticator", "enrol_passkey",
+     "enroll_with_token", "fail",
      "set_fault_rate", "outage", "fault_counts"}
 )
 # What ``forge`` may change in what ``validate`` reports for a validation token.
@@ -88,6 +95,7 @@ class _Action:
     scope: str | None = None
     contact: str | None = None  # "email" or "phoneNumber": where its OTP goes
     verification_method: str | None = None
+    challenge_method: str | None = None  # what the holder of its token enrolled, if they did
 
 
 @dataclass
@@ -189,8 +197,9 @@ class FakeAuthsignal:
         """Do what a user does in the app for ``token``'s action (enter the OTP sent to the contact
         it was tracked with); returns the new validation token the client SDK hands the app.
 
-        The method is ``EMAIL_OTP`` or ``SMS`` after the contact tracked; ``state`` lets a test
-        fail the challenge instead. The track token itself stays what it was.
+        The method is what the token's holder enrolled with it (``enroll_with_token``), else
+        ``EMAIL_OTP`` or ``SMS`` after the contact tracked; ``state`` lets a test fail the
+        challenge instead. The track token then validates like the validation token (lenient).
         """
         with self._lock:
             found = self._state.tracked.get(token)
@@ -198,9 +207,30 @@ class FakeAuthsignal:
                 raise KeyError("the fake did not issue this token")
             if found.state == "BLOCK":
                 raise KeyError("a blocked action has no challenge to complete")
-            completed = replace(found, state=state, state_updated_at=now_iso(),
-                                verification_method="SMS" if found.contact == "phoneNumber" else "EMAIL_OTP")
+            method = found.challenge_method or ("SMS" if found.contact == "phoneNumber" else "EMAIL_OTP")
+            completed = replace(found, state=state, state_updated_at=now_iso(), verification_method=method)
+            self._state.tracked[token] = completed
             return self._issue_validation_token(completed)
+
+    def enroll_with_token(self, token: str, *, email: str | None = None, phone: str | None = None,
+                          passkey: bool = False) -> str:
+        """What ``email.enroll({email})``, ``sms.enroll({phoneNumber})`` or ``passkey.signUp`` (or
+        the pre-built UI) do with a track token for a user with no authenticator: enrol that
+        contact or a passkey, whatever it is, and send the action's challenge there. Returns the
+        new authenticator's id. A user who has an authenticator cannot enrol one this way.
+        """
+        if (email is not None) + (phone is not None) + bool(passkey) != 1:
+            raise ValueError("enrol exactly one of email, phone or passkey")
+        method = "EMAIL_OTP" if email is not None else "SMS" if phone is not None else "PASSKEY"
+        with self._lock:
+            found = self._state.tracked.get(token)
+            if found is None or found.state == "BLOCK":
+                raise KeyError("not a token of an action with a challenge")
+            if self._state.authenticators.get(found.user_id):
+                raise KeyError("the user is enrolled: a track token cannot enrol another authenticator")
+            self._state.tracked[token] = replace(found, challenge_method=method)
+            user_id = found.user_id
+        return self.add_authenticator(user_id, verification_method=method, email=email, phone_number=phone)
 
     def passkey_sign_in(self, user_id: str, action: str = "cognitoAuth",
                         state_updated_at: str | None = None) -> str:
@@ -235,8 +265,19 @@ class FakeAuthsignal:
         return token
 
     def add_authenticator(self, user_id: str, *, verification_method: str = "PASSKEY",
-                          name: str = "iCloud Keychain") -> str:
+                          name: str = "iCloud Keychain", email: str | None = None,
+                          phone_number: str | None = None) -> str:
         """Enrol an authenticator for ``user_id``; returns its ``userAuthenticatorId``."""
+        with self._lock:
+            return self._add_authenticator(user_id, verification_method, name, email, phone_number)["userAuthenticatorId"]
+
+    def authenticators(self, user_id: str) -> list[dict[str, Any]]:
+        """The user's authenticators, as ``GET /authenticators`` lists them."""
+        with self._lock:
+            return list(self._state.authenticators.get(user_id, {}).values())
+
+    def _add_authenticator(self, user_id: str, verification_method: str, name: str = "iCloud Keychain",
+                           email: str | None = None, phone_number: str | None = None) -> dict[str, Any]:
         authenticator_id = str(uuid.uuid4())
         item: dict[str, Any] = {
             "userAuthenticatorId": authenticator_id,
@@ -244,6 +285,10 @@ class FakeAuthsignal:
             "createdAt": "2025-01-02T03:04:05.000Z",
             "lastVerifiedAt": "2025-02-03T04:05:06.000Z",
         }
+        if email is not None:
+            item["email"] = email
+        if phone_number is not None:
+            item["phoneNumber"] = phone_number
         if verification_method == "PASSKEY":
             item["webauthnCredential"] = {
                 "credentialId": "cred-" + uuid.uuid4().hex,
@@ -254,9 +299,8 @@ class FakeAuthsignal:
                 "credentialDeviceType": "multiDevice",
                 "authenticatorAttachment": "platform",
             }
-        with self._lock:
-            self._state.authenticators.setdefault(user_id, {})[authenticator_id] = item
-        return authenticator_id
+        self._state.authenticators.setdefault(user_id, {})[authenticator_id] = item
+        return item
 
     def enrol_passkey(self, token: str, name: str = "iCloud Keychain") -> str:
         """What ``passkey.signUp`` does with the token of an ``addAuthenticator`` action: enrol a
@@ -368,6 +412,8 @@ class FakeAuthsignal:
                 return 200, self._validate(body if isinstance(body, dict) else {})
             case ["v1", "users", user_id, "authenticators"] if method == "GET":
                 return 200, list(state.authenticators.get(user_id, {}).values())
+            case ["v1", "users", user_id, "authenticators"] if method == "POST":
+                return self._enroll_verified(user_id, body if isinstance(body, dict) else {})
             case ["v1", "users", user_id, "authenticators", authenticator_id] if method == "DELETE":
                 if state.authenticators.get(user_id, {}).pop(authenticator_id, None) is None:
                     return 404, _error("not_found", "authenticator not found")
@@ -394,6 +440,18 @@ class FakeAuthsignal:
         state.tracked_by_key[key] = token
         return 200, self._tracked(token, tracked)
 
+    def _enroll_verified(self, user_id: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """Enrol an email (``EMAIL_OTP``) or phone (``SMS``) the server says is verified."""
+        method = body.get("verificationMethod")
+        email = body.get("email") if method == "EMAIL_OTP" else None
+        phone = body.get("phoneNumber") if method == "SMS" else None
+        if not (isinstance(email, str) and email) and not (isinstance(phone, str) and phone):
+            return 400, _error("invalid_request", "verificationMethod EMAIL_OTP with email or SMS with phoneNumber")
+        for item in self._state.authenticators.get(user_id, {}).values():
+            if (item["verificationMethod"], item.get("email"), item.get("phoneNumber")) == (method, email, phone):
+                return 200, {"authenticator": item}
+        return 200, {"authenticator": self._add_authenticator(user_id, method, email=email, phone_number=phone)}
+
     def _tracked(self, token: str, tracked: _Action) -> dict[str, Any]:
         """What ``track`` answers for an action."""
         return {
@@ -406,8 +464,8 @@ class FakeAuthsignal:
         }
 
     def _validate(self, body: dict[str, Any]) -> dict[str, Any]:
-        """A validation token reports its action; a track token reports what track decided
-        (never a succeeded challenge: that takes a validation token)."""
+        """A validation token reports its action; a track token reports what track decided, or,
+        once its challenge was completed, what its validation token reports."""
         token = body.get("token")
         found = None
         if isinstance(token, str):

@@ -64,9 +64,10 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     "round_trips.email_otp_sign_in.authsignal_calls": ("calls", "== 2 calls"),
     "round_trips.sms_otp_sign_in.authsignal_calls": ("calls", "== 2 calls"),
     "round_trips.passkey_sign_in.authsignal_calls": ("calls", "== 2 calls"),
+    "round_trips.first_sign_in.authsignal_calls": ("calls", "== 4 calls"),
     "round_trips.add_passkey.authsignal_calls": ("calls", "== 1 calls"),
     **{f"round_trips.{flow}_sign_in.dynamodb_writes": ("writes", "== 1 writes") for flow in ("email_otp", "sms_otp",
-                                                                                           "passkey")},
+                                                                                           "passkey", "first")},
     **{f"round_trips.{name}.secret_reads_per_cold_start": ("reads", "== 1 reads") for name in SDK_FUNCTIONS},
     **{f"warm.{name}.p50_ms": ("ms", "<= 2 ms") for name in INVOKED},
     **{f"warm.{name}.p99_ms": ("ms", None) for name in INVOKED},
@@ -127,6 +128,11 @@ def test_the_flows_succeed_and_their_calls_are_named(figures):
     # each flow raises if it does not end signed in (or with a token), so a count means something
     note = figures["round_trips.passkey_sign_in.authsignal_calls"]["note"]
     assert note == "POST /v1/users/{id}/actions/cognitoAuth, POST /v1/validate"  # no pending-challenge lookup
+    for flow in ("email_otp", "sms_otp"):  # an account that signed in before: its contact is enrolled
+        assert figures[f"round_trips.{flow}_sign_in.authsignal_calls"]["note"] == note
+    first = figures["round_trips.first_sign_in.authsignal_calls"]["note"]
+    assert first == ("POST /v1/users/{id}/actions/cognitoAuth, POST /v1/users/{id}/authenticators, "
+                     "POST /v1/users/{id}/actions/cognitoAuth, POST /v1/validate")  # enrol the own contact first
 
 
 def test_the_cold_sign_ins_replay_both_layouts_and_count_what_they_ask(figures):

@@ -61,6 +61,15 @@ class Secrets:
         self.admin.put_secret_value(SecretId=self.arn, SecretString=value)
 
 
+def enrol_own_contact(fake: Any, user: User) -> None:
+    """Enrol the user's own contact in the fake, as their first sign-in left it (create enrols
+    it then): later sign-ins make one ``track`` only."""
+    if user.email:
+        fake.add_authenticator(user.sub, verification_method="EMAIL_OTP", email=user.email)
+    else:
+        fake.add_authenticator(user.sub, verification_method="SMS", phone_number=user.phone)
+
+
 def cold_start() -> None:
     """Forget what a warm container keeps: the secret, the SDK client, the AWS clients, the last
     deadline and the last trigger served (a test calling a trigger module directly is not served

@@ -9,7 +9,7 @@ import pytest
 
 from shared.authsignal_client import authsignal
 from tests.fakes.authsignal_server import FakeAuthsignal
-from tests.lambdas.support import TIMEOUT_SECONDS, User, create_event
+from tests.lambdas.support import TIMEOUT_SECONDS, User, create_event, enrol_own_contact
 from triggers import create_auth_challenge
 
 TRACK = r"^POST /v1/users/[^/]+/actions/cognitoAuth$"
@@ -19,6 +19,7 @@ def test_a_slow_authsignal_call_is_abandoned_after_the_configured_timeout_and_tr
     fake: FakeAuthsignal, email_user: User
 ) -> None:
     slow = 3.0
+    enrol_own_contact(fake, email_user)
     fake.fail("delay", delay=slow, on=TRACK)
     started = time.monotonic()
 

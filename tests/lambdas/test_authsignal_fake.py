@@ -106,14 +106,16 @@ def test_an_sms_challenge_reports_the_sms_method(fake: FakeAuthsignal) -> None:
     assert _validate(fake, fake.complete(tracked["token"]))["verificationMethod"] == "SMS"
 
 
-def test_the_track_token_never_validates_as_succeeded(fake: FakeAuthsignal) -> None:
+def test_the_track_token_validates_as_succeeded_only_once_its_challenge_is_completed(fake: FakeAuthsignal) -> None:
+    """Lenient where the real service is not documented: a completed action's track token
+    validates like its validation token, so the product's own checks must refuse it."""
     tracked = _track(fake, "u-1", {"email": "a@example.com"})
-    fake.complete(tracked["token"])
+    before = _validate(fake, tracked["token"])
+    validation_token = fake.complete(tracked["token"])
 
-    validated = _validate(fake, tracked["token"])
-
-    assert validated["isValid"] is False
-    assert validated["state"] == "CHALLENGE_REQUIRED"
+    assert (before["isValid"], before["state"]) == (False, "CHALLENGE_REQUIRED")
+    assert _validate(fake, tracked["token"]) == _validate(fake, validation_token)
+    assert _validate(fake, validation_token)["isValid"] is True
 
 
 def test_every_tracked_action_has_its_own_idempotency_key(fake: FakeAuthsignal) -> None:
@@ -249,3 +251,43 @@ def test_the_fake_refuses_a_bad_fault_rate_or_kind(fake: FakeAuthsignal) -> None
 
     assert requests.post(f"{control}/set_fault_rate", json={"rate": 1.5}, timeout=2).status_code == 400
     assert requests.post(f"{control}/outage", json={"kinds": ["explode"]}, timeout=2).status_code == 400
+
+
+@pytest.mark.parametrize(("theirs", "method"), [({"email": "m@evil.example"}, "EMAIL_OTP"),
+                                                ({"phone": "+447700900999"}, "SMS"), ({"passkey": True}, "PASSKEY")])
+def test_a_user_with_no_authenticator_may_enrol_any_first_one_with_a_track_token(
+    fake: FakeAuthsignal, theirs: dict[str, Any], method: str
+) -> None:
+    """As Authsignal documents: the holder of the token enrols the first method, and the
+    challenge then goes there."""
+    tracked = _track(fake, "u-1", {"email": "a@example.com"})
+    assert tracked["isEnrolled"] is False
+
+    fake.enroll_with_token(tracked["token"], **theirs)
+
+    assert _validate(fake, fake.complete(tracked["token"]))["verificationMethod"] == method
+    assert [item["verificationMethod"] for item in fake.authenticators("u-1")] == [method]
+
+
+def test_an_enrolled_user_cannot_enrol_another_authenticator_with_a_sign_in_track_token(fake: FakeAuthsignal) -> None:
+    fake.add_authenticator("u-1", verification_method="EMAIL_OTP", email="a@example.com")
+    tracked = _track(fake, "u-1", {"email": "a@example.com"})
+
+    with pytest.raises(KeyError):
+        fake.enroll_with_token(tracked["token"], email="m@evil.example")
+
+    assert len(fake.authenticators("u-1")) == 1
+
+
+def test_enrolling_a_verified_authenticator_records_it_once(fake: FakeAuthsignal) -> None:
+    url = f"{fake.base_url}/v1/users/u-1/authenticators"
+    body = {"verificationMethod": "SMS", "phoneNumber": "+447700900123"}
+
+    first, again = (requests.post(url, json=body, auth=(SECRET_KEY, ""), timeout=2) for _ in range(2))
+    wrong = requests.post(url, json={"verificationMethod": "PUSH"}, auth=(SECRET_KEY, ""), timeout=2)
+
+    assert first.status_code == again.status_code == 200
+    assert first.json() == again.json()  # a repeated enrolment is the same authenticator
+    assert first.json()["authenticator"]["phoneNumber"] == "+447700900123"
+    assert wrong.status_code == 400
+    assert _track(fake, "u-1", {"phoneNumber": "+447700900123"})["isEnrolled"] is True

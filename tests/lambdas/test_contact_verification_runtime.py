@@ -89,8 +89,9 @@ def test_an_email_method_verifies_the_email(fake: FakeAuthsignal, pool: Pool, me
     assert pool.attributes(user_name)["email_verified"] == "true"
 
 
-def test_an_sms_does_not_verify_an_email(fake: FakeAuthsignal, pool: Pool) -> None:
-    """An SMS to some phone Authsignal knows proves nothing about the account's email."""
+def test_an_sms_answer_on_an_email_account_is_refused_and_verifies_nothing(fake: FakeAuthsignal, pool: Pool) -> None:
+    """An SMS to some phone Authsignal knows proves nothing about the account's email: the
+    answer is wrong (``wrong_method``) and the email stays unverified."""
     user = new_user(email="grace@example.com", verified=False)
     user_name = pool.sign_up(user)
     created = create_auth_challenge.handler(create_event(user))["response"]
@@ -99,7 +100,7 @@ def test_an_sms_does_not_verify_an_email(fake: FakeAuthsignal, pool: Pool) -> No
 
     event = verify_event(user, token, created["privateChallengeParameters"]["idempotencyKey"],
                          user_pool_id=pool.id, user_name=user_name)
-    assert verify_auth_challenge.handler(event)["response"]["answerCorrect"] is True
+    assert verify_auth_challenge.handler(event)["response"]["answerCorrect"] is False
 
     assert pool.attributes(user_name).get("email_verified") != "true"
     assert pool.updates == 0

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.fakes.authsignal_server import Call, FakeAuthsignal
-from tests.lambdas.support import Logs, Secrets, User, create_event, new_user, tracked_attributes
+from tests.lambdas.support import Logs, Secrets, User, create_event, enrol_own_contact, new_user, tracked_attributes
 from triggers import create_auth_challenge
 from triggers.create_auth_challenge import ChallengeRefused
 
@@ -28,6 +28,7 @@ def refused(event: dict[str, Any]) -> None:
 
 
 def test_create_tracks_cognito_auth_for_the_sub_with_the_email(fake: FakeAuthsignal, email_user: User) -> None:
+    enrol_own_contact(fake, email_user)
     create_auth_challenge.handler(create_event(email_user))
 
     [track] = tracks(fake)
@@ -37,6 +38,7 @@ def test_create_tracks_cognito_auth_for_the_sub_with_the_email(fake: FakeAuthsig
 
 
 def test_create_tracks_with_the_phone_number_for_an_sms_user(fake: FakeAuthsignal, phone_user: User) -> None:
+    enrol_own_contact(fake, phone_user)
     create_auth_challenge.handler(create_event(phone_user))
 
     [track] = tracks(fake)
@@ -45,12 +47,13 @@ def test_create_tracks_with_the_phone_number_for_an_sms_user(fake: FakeAuthsigna
 
 
 def test_create_hands_the_app_the_token_url_and_enrolment_as_strings(fake: FakeAuthsignal, email_user: User) -> None:
+    enrol_own_contact(fake, email_user)
     event = create_auth_challenge.handler(create_event(email_user))
 
     public = event["response"]["publicChallengeParameters"]
     assert set(public) == {"url", "token", "isEnrolled"}
     assert all(isinstance(value, str) for value in public.values())
-    assert public["isEnrolled"] == "false"
+    assert public["isEnrolled"] == "true"
     assert public["url"].startswith(fake.base_url)
     assert public["token"].startswith("token-")  # what the fake's track issued
     assert event["response"]["challengeMetadata"] == "AUTHSIGNAL"
@@ -70,6 +73,7 @@ def test_create_keeps_the_tracked_actions_idempotency_key_private(fake: FakeAuth
 
 def test_create_makes_exactly_one_authsignal_call_and_looks_up_nothing(fake: FakeAuthsignal, email_user: User) -> None:
     """Finding 3: no pending-challenge lookup, so nobody's passkey ceremony is attributed here."""
+    enrol_own_contact(fake, email_user)
     create_auth_challenge.handler(create_event(email_user))
 
     assert [(call.method, call.path) for call in fake.calls()] == [
@@ -261,3 +265,39 @@ def test_create_refuses_an_event_that_is_not_a_dict(fake: FakeAuthsignal, event:
 
     assert fake.calls() == []
     assert logs.one_problem()["reason"] == "malformed_event"
+
+
+ENROL = r"^POST /v1/users/[^/]+/authenticators$"
+
+
+def test_create_refuses_the_sign_in_when_enrolling_the_own_contact_fails(
+    fake: FakeAuthsignal, email_user: User, break_authsignal: Callable[..., None], logs: Logs
+) -> None:
+    """A first sign-in whose enrolment fails hands out no token: the first track's token could
+    enrol someone else's contact."""
+    break_authsignal(on=ENROL)
+
+    refused(create_event(email_user))
+
+    assert len(tracks(fake)) <= 1
+    assert logs.one_problem()["reason"] == "authsignal_error"
+
+
+def test_create_refuses_the_sign_in_when_track_still_says_not_enrolled(
+    fake: FakeAuthsignal, email_user: User, logs: Logs
+) -> None:
+    fake.fail("status", status=200, on=ENROL)  # an answer that enrolled nothing
+
+    refused(create_event(email_user))
+
+    assert len(tracks(fake)) == 2
+    assert fake.authenticators(email_user.sub) == []
+    assert logs.one_problem()["reason"] == "authsignal_error"
+
+
+def test_create_enrols_nothing_for_a_blocked_user(fake: FakeAuthsignal, email_user: User) -> None:
+    fake.set_rule("BLOCK")
+
+    refused(create_event(email_user))
+
+    assert [call.path for call in fake.calls() if call.path.endswith("/authenticators")] == []

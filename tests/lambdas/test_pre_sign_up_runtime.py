@@ -75,6 +75,36 @@ def test_pre_sign_up_refuses_a_contact_that_is_not_the_typed_username(
     assert (message, reason) == ("the email or phone_number must be the username", "contact_not_username")
 
 
+@pytest.mark.parametrize(("user_name", "email", "phone"), [
+    ("attacker", EMAIL, None),
+    ("attacker", None, PHONE),
+    ("447700900123", None, PHONE),  # not E.164 without its +
+    ("+44 7700 900123", None, "+44 7700 900123"),
+    ("+0447700900123", None, "+0447700900123"),
+    ("a1b2c3d4-e5f6-a7b8-c9d0", EMAIL, None),  # shaped almost like a generated name
+], ids=["word_email", "word_phone", "phone_without_plus", "phone_with_spaces", "phone_leading_zero", "short_uuid"])
+def test_pre_sign_up_refuses_a_typed_username_that_is_neither_an_email_nor_e164(
+    user_name: str, email: str | None, phone: str | None, logs: Logs
+) -> None:
+    """An emulator sends the name as typed: `attacker` beside the victim's email is not the victim."""
+    message, reason = refused(pre_sign_up_event(email=email, phone=phone, user_name=user_name), logs)
+
+    assert (message, reason) == ("the email or phone_number must be the username", "contact_not_username")
+
+
+def test_pre_sign_up_compares_emails_as_cognito_does_not_with_casefold(logs: Logs) -> None:
+    """casefold makes `straße` equal `STRASSE`; Cognito's case-insensitive pool does not."""
+    event = pre_sign_up_event(email="strasse@example.com", user_name="STRAẞE@example.com".replace("ẞ", "ß"))
+
+    assert refused(event, logs)[1] == "contact_not_username"
+
+
+def test_pre_sign_up_accepts_the_name_cognito_generated() -> None:
+    generated = "A1B2C3D4-E5F6-47A8-89D0-0123456789AB".lower()
+
+    assert pre_sign_up.handler(pre_sign_up_event(email=EMAIL, user_name=generated))["response"] == NOTHING_VERIFIED
+
+
 def test_pre_sign_up_compares_the_email_with_the_username_without_case() -> None:
     event = pre_sign_up.handler(pre_sign_up_event(email="Grace.Hopper@Example.COM", user_name=EMAIL))
 

@@ -12,11 +12,12 @@ import pytest
 from shared import retry, single_use
 from shared.authsignal_client import authsignal
 from tests.fakes.authsignal_server import Call, FakeAuthsignal
-from tests.lambdas.support import TIMEOUT_SECONDS, Logs, Secrets, User, create_event, verify_event
+from tests.lambdas.support import TIMEOUT_SECONDS, Logs, Secrets, User, create_event, enrol_own_contact, verify_event
 from triggers import create_auth_challenge, verify_auth_challenge
 
 TRACK = r"^POST /v1/users/[^/]+/actions/cognitoAuth$"
 VALIDATE = r"^POST /v1/validate$"
+ENROL = r"^POST /v1/users/[^/]+/authenticators$"
 
 
 @dataclass
@@ -108,6 +109,7 @@ def test_three_transient_failures_refuse_after_three_attempts(fake: FakeAuthsign
 
 
 def test_a_track_whose_answer_was_lost_is_retried_as_the_same_action(fake: FakeAuthsignal, email_user: User) -> None:
+    enrol_own_contact(fake, email_user)
     fake.fail("reset", on=TRACK)  # the fake tracked the action, then the answer was lost
 
     event = create(email_user)
@@ -121,6 +123,7 @@ def test_a_track_whose_answer_was_lost_is_retried_as_the_same_action(fake: FakeA
 
 
 def test_a_track_after_a_503_is_retried_with_the_same_idempotency_key(fake: FakeAuthsignal, email_user: User) -> None:
+    enrol_own_contact(fake, email_user)
     fake.fail("status", status=503, on=TRACK)
 
     create(email_user)
@@ -130,10 +133,25 @@ def test_a_track_after_a_503_is_retried_with_the_same_idempotency_key(fake: Fake
 
 
 def test_each_sign_in_tracks_with_a_key_of_its_own(fake: FakeAuthsignal, email_user: User) -> None:
-    create(email_user)
+    create(email_user)  # the first sign-in: track, enrol the own contact, track again
     create(email_user)
 
-    assert len({call.body["idempotencyKey"] for call in tracks(fake)}) == 2
+    assert len({call.body["idempotencyKey"] for call in tracks(fake)}) == 3
+
+
+def test_an_enrolment_whose_answer_was_lost_is_not_retried_and_the_next_sign_in_needs_none(
+    fake: FakeAuthsignal, email_user: User
+) -> None:
+    """Enrolling carries no idempotency key, so it is never repeated: the sign-in is refused
+    (fail closed), and the enrolment it made leaves the user enrolled for the next one."""
+    fake.fail("reset", on=ENROL)
+
+    with pytest.raises(create_auth_challenge.ChallengeRefused):
+        create(email_user)
+
+    assert len([call for call in fake.calls() if call.path.endswith("/authenticators")]) == 1
+    assert verify(email_user, completed(fake, email_user)) is True
+    assert len(fake.authenticators(email_user.sub)) == 1
 
 
 def test_a_track_without_an_idempotency_key_is_never_retried(fake: FakeAuthsignal) -> None:

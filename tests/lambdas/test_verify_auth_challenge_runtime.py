@@ -154,14 +154,72 @@ def test_verify_rejects_a_token_forged_for_another_action(fake: FakeAuthsignal, 
     assert rejected_because(logs) == "wrong_action"
 
 
-def test_verify_rejects_the_track_token_of_this_sign_in(fake: FakeAuthsignal, email_user: User, logs: Logs) -> None:
-    """The public track token is not a proof, even after the challenge was completed."""
+def test_verify_rejects_the_track_token_of_this_sign_in_before_its_challenge_is_completed(
+    fake: FakeAuthsignal, email_user: User, logs: Logs
+) -> None:
+    """The public track token is not a proof until its challenge succeeded."""
     session = start(email_user)
-    fake.complete(session.token)
 
     assert answer_correct(email_user, session.token, session.key) is False
 
     assert rejected_because(logs) == "invalid"
+
+
+def test_verify_rejects_a_completed_track_token_of_another_session(
+    fake: FakeAuthsignal, email_user: User, logs: Logs
+) -> None:
+    """The fake validates a completed action's track token (lenient: the real behaviour is not
+    documented); bound to another session's key, our own check refuses it."""
+    theirs, ours = start(email_user), start(email_user)
+    fake.complete(theirs.token)
+
+    assert answer_correct(email_user, theirs.token, ours.key) is False
+
+    assert rejected_because(logs) == "not_this_sign_in"
+
+
+def test_verify_accepts_a_completed_track_token_of_this_session_once(fake: FakeAuthsignal, email_user: User) -> None:
+    session = start(email_user)
+    fake.complete(session.token)
+
+    assert answer_correct(email_user, session.token, session.key) is True
+    assert answer_correct(email_user, session.token, session.key) is False
+
+
+OTHER_METHODS = [None, "AUTHENTICATOR_APP", "PUSH", "SECURITY_KEY", "RECOVERY_CODE", "VERIFF", "DEVICE"]
+
+
+@pytest.mark.parametrize(("kind", "method"), [
+    *[("email", method) for method in [*OTHER_METHODS, "SMS"]],
+    *[("phone", method) for method in [*OTHER_METHODS, "EMAIL_OTP", "EMAIL_MAGIC_LINK"]],
+])
+def test_verify_refuses_this_sessions_answer_by_a_method_that_is_not_the_accounts_channel(
+    fake: FakeAuthsignal, email_user: User, phone_user: User, logs: Logs, kind: str, method: str | None
+) -> None:
+    """The session's own key is not enough: an SMS to some phone, an authenticator app or no
+    method at all proves nothing about an email account (nor an email about a phone account)."""
+    user = email_user if kind == "email" else phone_user
+    session = start(user)
+    token = fake.complete(session.token)
+    fake.forge(token, verification_method=method)
+
+    assert answer_correct(user, token, session.key) is False
+
+    assert rejected_because(logs) == "wrong_method"
+
+
+@pytest.mark.parametrize(("kind", "method"), [
+    ("email", "EMAIL_OTP"), ("email", "EMAIL_MAGIC_LINK"), ("email", "PASSKEY"), ("phone", "SMS"), ("phone", "PASSKEY"),
+])
+def test_verify_accepts_this_sessions_answer_by_the_accounts_own_channel_or_a_passkey(
+    fake: FakeAuthsignal, email_user: User, phone_user: User, kind: str, method: str
+) -> None:
+    user = email_user if kind == "email" else phone_user
+    session = start(user)
+    token = fake.complete(session.token)
+    fake.forge(token, verification_method=method)
+
+    assert answer_correct(user, token, session.key) is True
 
 
 @pytest.mark.parametrize(("state", "reason"), [("CHALLENGE_FAILED", "invalid"), ("REVIEW_SUCCEEDED", "wrong_state")])
