@@ -12,7 +12,9 @@ A module that needs AWS calls ``aws.client("secretsmanager")`` (or ``"dynamodb"`
 ``"cognito-idp"``): never ``boto3.client()`` nor a session of its own, so the container keeps
 one session and the benchmark sees every client the function makes. Region, credentials and
 endpoint come from the function's environment, as for any AWS SDK. Every client fails fast:
-botocore's defaults wait 60 s per try, and Cognito waits 5 s for a trigger.
+botocore's defaults wait 60 s per try, and Cognito waits 5 s for a trigger. One try only: a second
+try would not know the invocation's deadline (shared/retry.py keeps one), and a repeated
+conditional put whose first answer was lost would refuse the rightful user anyway.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ if TYPE_CHECKING:
     from botocore.client import BaseClient
     from botocore.session import Session
 
-CONNECT_TIMEOUT_SECONDS = 1.0
+CONNECT_TIMEOUT_SECONDS = 0.5
 READ_TIMEOUT_SECONDS = 1.0
-ATTEMPTS = 2
+ATTEMPTS = 1
+# The longest one call can take: what a caller must have left of the invocation before making it.
+WORST_CALL_SECONDS = ATTEMPTS * (CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS)
 
 _session: Session | None = None
 _clients: dict[str, BaseClient] = {}

@@ -3,15 +3,16 @@ the account's email, or an SMS to its phone number, that contact becomes ``*_ver
 
 Only when the account has that contact and it is not verified yet (one AdminUpdateUserAttributes
 call, on this pool only). A failure is logged as one line and does not fail the sign-in: the
-person did prove the contact; the flag will be set on a later sign-in. The client is the
-container's one Cognito client (shared/aws).
+person did prove the contact; the flag will be set on a later sign-in. So is a call that could
+not end before the invocation's deadline (shared/retry): it is not made, and Cognito gets its
+answer in time. The client is the container's one Cognito client (shared/aws).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from shared import aws
+from shared import aws, retry
 from shared.event import optional_str
 from shared.log import decision, error_summary
 
@@ -26,6 +27,10 @@ def mark_verified(event: Any, verification_method: object, correlation_id: str |
         return None
     flag = f"{contact}_verified"
     if optional_str(event, f"request.userAttributes.{flag}") == "true":
+        return None
+    if not retry.fits(aws.WORST_CALL_SECONDS):
+        decision("contact_verification_skipped", metric="ContactVerificationSkipped", level="WARNING",
+                 correlation_id=correlation_id, reason=flag, error="no time left before the deadline")
         return None
     try:
         aws.client("cognito-idp").admin_update_user_attributes(

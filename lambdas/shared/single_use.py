@@ -18,8 +18,8 @@ KEY_ATTRIBUTE = "idempotencyKey"
 EXPIRY_ATTRIBUTE = "expiresAt"
 KEEP_SECONDS = 24 * 60 * 60
 # What the verify trigger keeps of its time for the put after Authsignal answers (shared/retry):
-# one try that waits its full read timeout.
-CLAIM_SECONDS = aws.READ_TIMEOUT_SECONDS
+# the put's worst case (connect and read timeouts of its one try).
+CLAIM_SECONDS = aws.WORST_CALL_SECONDS
 
 
 class AlreadyUsed(Exception):

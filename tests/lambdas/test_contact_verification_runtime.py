@@ -148,3 +148,46 @@ def test_a_failure_to_verify_is_logged_once_and_the_sign_in_stands(
     assert (problem["event"], problem["reason"], problem["error"]) == \
         ("contact_verification_failed", "email_verified", "UserNotFoundException")
     assert problem["correlation_id"] == user.sub
+
+
+class _Context:
+    """A Lambda context with ``remaining`` seconds left of the invocation."""
+
+    def __init__(self, remaining: float) -> None:
+        self.remaining = remaining
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int(self.remaining * 1000)
+
+
+def test_with_no_time_left_the_contact_update_is_skipped_and_the_sign_in_still_stands(
+    fake: FakeAuthsignal, pool: Pool, logs: Logs
+) -> None:
+    """Cognito waits 5 s: a best-effort update that could outlast the invocation is not made."""
+    user = new_user(email="grace@example.com", verified=False)
+    user_name = pool.sign_up(user)
+    created = create_auth_challenge.handler(create_event(user))["response"]
+    token = fake.complete(created["publicChallengeParameters"]["token"])
+    event = verify_event(user, token, created["privateChallengeParameters"]["idempotencyKey"],
+                         user_pool_id=pool.id, user_name=user_name)
+
+    # time for validate and the single-use put (kept for it), not for the update after them
+    answer = verify_auth_challenge.handler(event, _Context(remaining=2.5))["response"]["answerCorrect"]
+
+    assert answer is True
+    assert pool.updates == 0
+    assert pool.attributes(user_name).get("email_verified") != "true"
+    assert [line["event"] for line in logs.problems()] == ["contact_verification_skipped"]
+
+
+def test_with_time_left_the_contact_update_is_made(fake: FakeAuthsignal, pool: Pool) -> None:
+    user = new_user(email="grace@example.com", verified=False)
+    user_name = pool.sign_up(user)
+    created = create_auth_challenge.handler(create_event(user))["response"]
+    token = fake.complete(created["publicChallengeParameters"]["token"])
+    event = verify_event(user, token, created["privateChallengeParameters"]["idempotencyKey"],
+                         user_pool_id=pool.id, user_name=user_name)
+
+    assert verify_auth_challenge.handler(event, _Context(remaining=4.0))["response"]["answerCorrect"] is True
+
+    assert pool.attributes(user_name)["email_verified"] == "true"
