@@ -15,6 +15,7 @@ read-only, so without it every cold start compiles every module again (~100 ms f
 
 from __future__ import annotations
 
+import ast
 import functools
 import glob
 import hashlib
@@ -80,8 +81,44 @@ def bytecode_python() -> str | None:
     return None
 
 
-def _source_files() -> list[Path]:
+# The one function built without dependencies (pre sign-up): its bundle holds this module and the
+# modules of ours it imports, nothing more.
+PLAIN_ENTRY = "triggers/pre_sign_up.py"
+
+
+def _source_files(with_dependencies: bool = True) -> list[Path]:
+    """Our sources in a bundle: all of them, or for the plain bundle what ``PLAIN_ENTRY`` imports."""
+    if not with_dependencies:
+        return _imported_from(SOURCE / PLAIN_ENTRY)
     return sorted(path for path in SOURCE.rglob("*.py") if "__pycache__" not in path.parts)
+
+
+def _imported_from(entry: Path) -> list[Path]:
+    """``entry`` and every module under ``SOURCE`` it imports, directly or not, with the
+    ``__init__.py`` of each package on the way (static ``import``/``from`` statements)."""
+    found: set[Path] = set()
+    pending = [entry]
+    while pending:
+        module = pending.pop()
+        if module in found:
+            continue
+        found.add(module)
+        for package in module.relative_to(SOURCE).parents:
+            init = SOURCE / package / "__init__.py"
+            if package != Path(".") and init.is_file():
+                found.add(init)
+        for node in ast.walk(ast.parse(module.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            for name in names:
+                path = SOURCE.joinpath(*name.split("."))
+                for candidate in (path.with_suffix(".py"), path / "__init__.py"):
+                    if candidate.is_file():
+                        pending.append(candidate)
+    return sorted(found)
 
 
 @functools.cache
@@ -89,7 +126,7 @@ def asset_hash(with_dependencies: bool) -> str:
     """A hash of everything that decides the bundle's content, and of nothing else."""
     digest = hashlib.sha256(RECIPE.encode())
     digest.update(b"bytecode" if bytecode_python() else b"sources")
-    for path in _source_files():
+    for path in _source_files(with_dependencies):
         digest.update(path.relative_to(SOURCE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     if with_dependencies:
         digest.update(REQUIREMENTS.read_bytes())
@@ -122,7 +159,7 @@ def _build_into_cache(cached: Path, with_dependencies: bool) -> None:
         out.mkdir()
         if with_dependencies:
             _pip_install(out)
-        for path in _source_files():
+        for path in _source_files(with_dependencies):
             target = out / path.relative_to(SOURCE)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)

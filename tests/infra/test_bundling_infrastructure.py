@@ -45,6 +45,23 @@ def test_pre_sign_up_bundle_holds_only_our_sources(synthesized):
     assert not list(bundle.glob("*.dist-info"))
 
 
+def test_pre_sign_up_bundle_holds_only_the_modules_pre_sign_up_imports(synthesized):
+    bundle = bundle_directories(synthesized)["triggers.pre_sign_up.handler"]
+    sources = sorted(path.relative_to(bundle).as_posix() for path in bundle.rglob("*.py"))
+    assert sources == ["shared/__init__.py", "shared/event.py", "shared/log.py", "triggers/__init__.py",
+                       "triggers/pre_sign_up.py"]
+
+
+def test_pre_sign_up_imports_from_its_bundle_alone(synthesized, tmp_path):
+    bundle = shutil.copytree(bundle_directories(synthesized)["triggers.pre_sign_up.handler"], tmp_path / "task")
+    result = subprocess.run(  # as /var/task: the bundle alone on the path, no site-packages
+        [sys.executable, "-S", "-B", "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
+         "import triggers.pre_sign_up as module; print(callable(module.handler))", str(bundle)],
+        capture_output=True, text=True, timeout=60, env={"PATH": os.environ.get("PATH", "")},
+    )
+    assert (result.returncode, result.stdout.strip()) == (0, "True"), result.stderr
+
+
 def test_bundles_carry_bytecode_for_the_lambda_python_when_this_machine_has_it(synthesized):
     bundle = bundle_directories(synthesized)["triggers.custom_auth.handler"]
     compiled = list((bundle / "triggers" / "__pycache__").glob("*.pyc")) if (bundle / "triggers").exists() else []
