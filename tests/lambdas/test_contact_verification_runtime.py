@@ -150,6 +150,17 @@ def test_a_failure_to_verify_is_logged_once_and_the_sign_in_stands(
     assert problem["correlation_id"] == user.sub
 
 
+def completed_email_otp(fake: FakeAuthsignal, pool: Pool) -> tuple[str, dict[str, Any]]:
+    """A new, unverified email account that completed an email OTP: its user name and the verify
+    event answering with it."""
+    user = new_user(email="grace@example.com", verified=False)
+    user_name = pool.sign_up(user)
+    created = create_auth_challenge.handler(create_event(user))["response"]
+    token = fake.complete(created["publicChallengeParameters"]["token"])
+    return user_name, verify_event(user, token, created["privateChallengeParameters"]["idempotencyKey"],
+                                   user_pool_id=pool.id, user_name=user_name)
+
+
 class _Context:
     """A Lambda context with ``remaining`` seconds left of the invocation."""
 
@@ -164,12 +175,7 @@ def test_with_no_time_left_the_contact_update_is_skipped_and_the_sign_in_still_s
     fake: FakeAuthsignal, pool: Pool, logs: Logs
 ) -> None:
     """Cognito waits 5 s: a best-effort update that could outlast the invocation is not made."""
-    user = new_user(email="grace@example.com", verified=False)
-    user_name = pool.sign_up(user)
-    created = create_auth_challenge.handler(create_event(user))["response"]
-    token = fake.complete(created["publicChallengeParameters"]["token"])
-    event = verify_event(user, token, created["privateChallengeParameters"]["idempotencyKey"],
-                         user_pool_id=pool.id, user_name=user_name)
+    user_name, event = completed_email_otp(fake, pool)
 
     # time for validate and the single-use put (kept for it), not for the update after them
     answer = verify_auth_challenge.handler(event, _Context(remaining=2.5))["response"]["answerCorrect"]
@@ -181,12 +187,7 @@ def test_with_no_time_left_the_contact_update_is_skipped_and_the_sign_in_still_s
 
 
 def test_with_time_left_the_contact_update_is_made(fake: FakeAuthsignal, pool: Pool) -> None:
-    user = new_user(email="grace@example.com", verified=False)
-    user_name = pool.sign_up(user)
-    created = create_auth_challenge.handler(create_event(user))["response"]
-    token = fake.complete(created["publicChallengeParameters"]["token"])
-    event = verify_event(user, token, created["privateChallengeParameters"]["idempotencyKey"],
-                         user_pool_id=pool.id, user_name=user_name)
+    user_name, event = completed_email_otp(fake, pool)
 
     assert verify_auth_challenge.handler(event, _Context(remaining=4.0))["response"]["answerCorrect"] is True
 
