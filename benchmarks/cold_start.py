@@ -62,7 +62,7 @@ def measure(python: str, runs: int, *, bytecode: bool) -> list[Figure]:
             Variant("floor_sources", (assets["sources"],), "import authsignal"),
             Variant("reference", (assets["reference"], site_packages), "import reference_handler"),
             Variant("secret_client", (site_packages,), SECRET_CLIENT),
-            Variant("aws_client", (assets["plain"], site_packages), AWS_CLIENT),
+            Variant("aws_client", (assets["sdk"], site_packages), AWS_CLIENT),  # shared/aws.py ships in the SDK bundle
             Variant("powertools", (site_packages,), POWERTOOLS),
             *(Variant(name, (assets["sdk" if FUNCTIONS[handler.function].sdk else "plain"],),
                       f"import {handler.module}") for name, handler in HANDLERS.items()),
