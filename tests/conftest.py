@@ -1,16 +1,22 @@
-"""Shared by every test: the repository root on sys.path, and the session's one synth.
+"""Shared by every test: the repository root on sys.path, the session's one synth, and how
+pytest-xdist shares the work between its workers (scripts/test runs two).
 
 The synth builds every environment in cdk.json, plus one variant that brings its own secret,
 in a single app with cdk-nag attached, exactly as app.py builds each: the infrastructure tests
 read its templates and the end-to-end tests deploy its local stack. That one's Authsignal URL is
 given as with ``-c authsignalUrl=...``: a free port, so that test runs side by side never collide.
+Both are made once per run, by whichever worker asks first; the others read what it wrote.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +27,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from stacks.cdk_json import load as load_cdk_json  # noqa: E402 - after the path is set
+from stacks.config import stack_name  # noqa: E402
 
 CONTEXT = load_cdk_json(ROOT / "cdk.json")["context"]
 EXISTING_SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:authsignal/prod-AbCdEf"
@@ -28,51 +35,105 @@ EXISTING_SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:auth
 
 @dataclass(frozen=True)
 class Synthesized:
-    assembly: Any  # aws_cdk.cx_api.CloudAssembly
+    directory: Path  # the cloud assembly (cdk.out)
     configs: dict[str, Any]  # name -> stacks.config.EnvironmentConfig
     templates: dict[str, dict[str, Any]]
 
+    @cached_property
+    def assembly(self) -> Any:  # aws_cdk.cx_api.CloudAssembly, loaded only by the tests that read it
+        from aws_cdk import cx_api
+
+        return cx_api.CloudAssembly(str(self.directory))
+
+
+def run_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The temporary directory of this whole test run, shared by its xdist workers if any."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if "PYTEST_XDIST_WORKER" in os.environ else base  # above each worker's own
+
+
+def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """The directory ``name`` that ``make`` filled exactly once in this test run: under xdist, the
+    first worker to ask makes it while the others wait on a file lock, then read it."""
+    base = run_directory(tmp_path_factory)
+    made, done = base / name, base / f"{name}.done"
+    with open(base / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            made.mkdir(exist_ok=True)
+            make(made)
+            done.touch()
+    return made
+
 
 @pytest.fixture(scope="session")
-def local_authsignal_url() -> str:
+def local_authsignal_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """Where the local stack's Lambdas find the fake Authsignal (which the e2e tests start there)."""
     from e2e.emulator import HOST, free_port
 
-    return f"http://{HOST}:{free_port()}/v1"
+    def choose(directory: Path) -> None:
+        (directory / "url").write_text(f"http://{HOST}:{free_port()}/v1")
+
+    return (made_once(tmp_path_factory, "local-authsignal", choose) / "url").read_text()
 
 
 @pytest.fixture(scope="session")
 def synthesized(tmp_path_factory: pytest.TempPathFactory, local_authsignal_url: str) -> Synthesized:
-    import aws_cdk as cdk
-    from cdk_nag import AwsSolutionsChecks
-
     from stacks.config import AUTHSIGNAL_URL_OVERRIDE_KEY, parse_environment, select_environment
-    from stacks.passwordless_stack import PasswordlessStack
 
     configs = {name: parse_environment(name, raw) for name, raw in CONTEXT["environments"].items()}
     configs["local"] = select_environment({**CONTEXT, "env": "local",
                                            AUTHSIGNAL_URL_OVERRIDE_KEY: local_authsignal_url}.get)
     configs["byosecret"] = replace(configs["dev"], name="byosecret", authsignal_secret_arn=EXISTING_SECRET_ARN)
-    app = cdk.App(outdir=str(tmp_path_factory.mktemp("cdk.out")), analytics_reporting=False, context=CONTEXT)
-    stacks = {name: PasswordlessStack(app, config=config) for name, config in configs.items()}
+    directory = made_once(tmp_path_factory, "cdk.out", lambda outdir: _synthesize(configs, outdir))
+    artifacts = json.loads((directory / "manifest.json").read_text())["artifacts"]
+    templates = {name: json.loads((directory / artifacts[stack_name(name)]["properties"]["templateFile"]).read_text())
+                 for name in configs}
+    return Synthesized(directory=directory, configs=configs, templates=templates)
+
+
+def _synthesize(configs: dict[str, Any], outdir: Path) -> None:
+    import aws_cdk as cdk
+    from cdk_nag import AwsSolutionsChecks
+
+    from stacks.passwordless_stack import PasswordlessStack
+
+    app = cdk.App(outdir=str(outdir), analytics_reporting=False, context=CONTEXT)
+    for config in configs.values():
+        PasswordlessStack(app, config=config)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks())
-    assembly = app.synth()
-    templates = {
-        name: json.loads(Path(assembly.directory, stack.template_file).read_text())
-        for name, stack in stacks.items()
-    }
-    return Synthesized(assembly=assembly, configs=configs, templates=templates)
+    app.synth()
 
 
-# Under ``-n`` (pytest-xdist; scripts/test uses 2 workers) the suite splits in two groups, one per
-# worker, each keeping its costly session fixture to itself: the end-to-end tests (one sandbox:
-# emulator, bootstrap, deploy, and the emulator's own processes), and the infrastructure tests (one
-# synth) with the runtime tests. Measured on 2 idle cores: 63-65 s, against 75 s in one process.
-_WORKER_GROUPS = {"e2e": "sandbox", "lambdas": "synth", "infra": "synth"}
+# How scripts/test's two workers (pytest-xdist, ``--dist loadgroup``) share the tests: the
+# end-to-end tests stay together on one worker, because they share one sandbox (emulator,
+# bootstrap, deploy); every other test module goes to whichever worker is free. The two longest
+# units go out first, so that the short ones fill the end. (xdist 3.8's own ``xdist_group`` marks
+# cannot do it under pytest 9.2: xdist renames each test's ``_nodeid``, which pytest 9.2 no longer
+# reads.)
+SANDBOX = "tests/e2e"
+LONGEST_FIRST = (SANDBOX, "tests/infra/test_benchmark_report.py")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        parts = item.path.relative_to(ROOT).parts
-        if len(parts) > 2 and parts[0] == "tests" and parts[1] in _WORKER_GROUPS:
-            item.add_marker(pytest.mark.xdist_group(_WORKER_GROUPS[parts[1]]))
+def sharing_scope(nodeid: str) -> str:
+    """The unit of work a test goes out in: the end-to-end package, or its own module."""
+    return SANDBOX if nodeid.startswith(SANDBOX + "/") else nodeid.split("::", 1)[0]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class LongestFirst(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return sharing_scope(nodeid)
+
+        def _assign_work_unit(self, node: Any) -> None:
+            for scope in reversed(LONGEST_FIRST):
+                if scope in self.workqueue:
+                    self.workqueue.move_to_end(scope, last=False)
+            super()._assign_work_unit(node)
+
+    return LongestFirst(config, log)

@@ -22,6 +22,7 @@ from e2e.emulator import EMULATOR_PYTHON, EMULATOR_VENV
 from e2e.fake_authsignal import FakeAuthsignalControls
 from e2e.sandbox import LocalSandbox, local_authsignal_url, local_sandbox
 from e2e.signin import PasswordlessClient
+from tests.conftest import run_directory
 from tests.e2e.support import SignedIn, new_email, new_phone
 
 _timings: dict[str, float] = {}
@@ -31,17 +32,30 @@ _timings: dict[str, float] = {}
 def sandbox(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSandbox]:
     if not EMULATOR_PYTHON.exists():
         pytest.skip(f"{EMULATOR_VENV.name} is missing: run scripts/setup to install the local AWS emulator")
+    _claim_the_runs_only_sandbox(request.config, run_directory(tmp_path_factory))
     given = os.environ.get("E2E_CDK_OUT")
     if given:
         authsignal_url, assembly = local_authsignal_url(), lambda: Path(given)
     else:
         authsignal_url = request.getfixturevalue("local_authsignal_url")
-        assembly = lambda: Path(request.getfixturevalue("synthesized").assembly.directory)  # noqa: E731
+        assembly = lambda: Path(request.getfixturevalue("synthesized").directory)  # noqa: E731
     started = time.monotonic()
     with local_sandbox(tmp_path_factory.mktemp("e2e"), authsignal_url=authsignal_url, assembly=assembly) as built:
         _timings.update(built.timings)
         _timings["ready"] = time.monotonic() - started
         yield built
+
+
+def _claim_the_runs_only_sandbox(config: pytest.Config, run: Path) -> None:
+    """Under scripts/test the end-to-end tests all run on one worker (tests/conftest.py), which
+    builds the one sandbox; a second one means the tests were split, paying for it twice."""
+    if not getattr(config.option, "loadgroup", False):
+        return  # one process, or an xdist mode the caller chose
+    claim = run / "sandbox.claimed"
+    if claim.exists():
+        pytest.fail(f"a second sandbox in one run: {claim.read_text()} built one already, so the "
+                    "end-to-end tests were split between workers", pytrace=False)
+    claim.write_text(os.environ.get("PYTEST_XDIST_WORKER", "this process"))
 
 
 @pytest.fixture(scope="package")

@@ -88,7 +88,7 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory, synthesized: Synthesized
     output = tmp_path_factory.mktemp("benchmark") / "benchmark-results.json"
     result = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--quick", "--runs", "1", "--invocations", "10", "--output", str(output),
-         "--cdk-out", synthesized.assembly.directory],
+         "--cdk-out", str(synthesized.directory)],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
         env={**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"},
     )

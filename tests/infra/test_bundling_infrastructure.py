@@ -17,7 +17,7 @@ from tests.infra.conftest import CONTEXT, ROOT, resources
 def bundle_directories(synthesized):
     """Each handler's staged asset directory (``asset.<hash>``, the hash its S3Key carries)."""
     template = synthesized.templates["dev"]
-    return {props["Properties"]["Handler"]: Path(synthesized.assembly.directory,
+    return {props["Properties"]["Handler"]: Path(synthesized.directory,
                                                  "asset." + props["Properties"]["Code"]["S3Key"].removesuffix(".zip"))
             for props in resources(template, "AWS::Lambda::Function").values()}
 

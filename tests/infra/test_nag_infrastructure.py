@@ -8,14 +8,14 @@ from stacks.nag import ACKNOWLEDGEMENTS, unacknowledged_findings
 
 
 def test_every_environment_passes_aws_solutions_checks(synthesized):
-    assert unacknowledged_findings(synthesized.assembly.directory) == []
+    assert unacknowledged_findings(str(synthesized.directory)) == []
 
 
 def test_the_nag_report_was_produced_by_the_aws_solutions_plugin(synthesized):
     import json
     from pathlib import Path
 
-    report = json.loads(Path(synthesized.assembly.directory, "validation-report.json").read_text())
+    report = json.loads(Path(synthesized.directory, "validation-report.json").read_text())
     # beside it, "Construct Annotations" reports the config warnings (example values in prod)
     assert "AwsSolutions" in [plugin["pluginName"] for plugin in report["pluginReports"]]
 
