@@ -105,6 +105,27 @@ def _synthesize(configs: dict[str, Any], outdir: Path) -> None:
     app.synth()
 
 
+# Where the end-to-end run spends its time (seconds from the sandbox's start, tests/e2e/conftest.py),
+# printed at the end of the run; under xdist it comes from the worker that ran them.
+SANDBOX_TIMINGS: dict[str, float] = {}
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if SANDBOX_TIMINGS and hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["sandbox_timings"] = SANDBOX_TIMINGS
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    SANDBOX_TIMINGS.update(getattr(node, "workeroutput", {}).get("sandbox_timings", {}))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if SANDBOX_TIMINGS:
+        terminalreporter.write_line("e2e sandbox, done after: " + ", ".join(
+            f"{name} {seconds:.1f} s" for name, seconds in SANDBOX_TIMINGS.items()))
+
+
 # How scripts/test's two workers (pytest-xdist, ``--dist loadgroup``) share the tests: the
 # end-to-end tests stay together on one worker, because they share one sandbox (emulator,
 # bootstrap, deploy); every other test module goes to whichever worker is free. The two longest

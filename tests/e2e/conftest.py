@@ -22,11 +22,8 @@ from e2e.emulator import EMULATOR_PYTHON, EMULATOR_VENV
 from e2e.fake_authsignal import FakeAuthsignalControls
 from e2e.sandbox import LocalSandbox, local_authsignal_url, local_sandbox
 from e2e.signin import PasswordlessClient
-from tests.conftest import run_directory
+from tests.conftest import SANDBOX_TIMINGS, run_directory
 from tests.e2e.support import SignedIn, new_email, new_phone
-
-_timings: dict[str, float] = {}
-
 
 @pytest.fixture(scope="package")
 def sandbox(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSandbox]:
@@ -41,9 +38,10 @@ def sandbox(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         assembly = lambda: Path(request.getfixturevalue("synthesized").directory)  # noqa: E731
     started = time.monotonic()
     with local_sandbox(tmp_path_factory.mktemp("e2e"), authsignal_url=authsignal_url, assembly=assembly) as built:
-        _timings.update(built.timings)
-        _timings["ready"] = time.monotonic() - started
+        SANDBOX_TIMINGS.update(built.timings)
+        SANDBOX_TIMINGS["ready"] = time.monotonic() - started
         yield built
+        SANDBOX_TIMINGS["e2e tests"] = time.monotonic() - started
 
 
 def _claim_the_runs_only_sandbox(config: pytest.Config, run: Path) -> None:
@@ -100,8 +98,3 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             report.sections.append(("Lambda logs (emulator)", f"unavailable: {error!r}"))
     return report
 
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if _timings:
-        terminalreporter.write_line("e2e sandbox, done after: " + ", ".join(f"{name} {seconds:.1f} s"
-                                                                            for name, seconds in _timings.items()))
