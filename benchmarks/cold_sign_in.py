@@ -30,7 +30,7 @@ invocation: Authsignal calls, DynamoDB writes, Secrets Manager reads, Cognito ad
 
 References in the same rounds: one SDK container (the ``split`` layout's create: init and its
 first invocation), and a process that only imports authsignal and makes the AWS clients the
-deployed custom-auth function made (its containers report them). And the parts of a first create
+deployed custom-auth function made in a returning account's sign-in (its containers report them). And the parts of a first create
 after import, each timed in its own fresh process, as ``shared/aws.py`` makes clients and as
 ``boto3.client`` did before.
 """

@@ -5,7 +5,8 @@ The synth builds every environment in cdk.json, plus one variant that brings its
 in a single app with cdk-nag attached, exactly as app.py builds each: the infrastructure tests
 read its templates and the end-to-end tests deploy its local stack. That one's Authsignal URL is
 given as with ``-c authsignalUrl=...``: a free port, so that test runs side by side never collide.
-Both are made once per run, by whichever worker asks first; the others read what it wrote.
+Under scripts/test both are made once per run, by whichever worker asks first; the other reads
+what it wrote.
 """
 
 from __future__ import annotations
@@ -46,16 +47,22 @@ class Synthesized:
         return cx_api.CloudAssembly(str(self.directory))
 
 
-def run_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The temporary directory of this whole test run, shared by its xdist workers if any."""
+def shared_directory(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where this process keeps what it makes once: the run's own temporary directory, shared by
+    the workers of scripts/test's scheduler (below), else this process's own. Under any other
+    xdist mode the end-to-end tests may be split, and each part needs its own fake Authsignal
+    port, so its own synth."""
     base = tmp_path_factory.getbasetemp()
-    return base.parent if "PYTEST_XDIST_WORKER" in os.environ else base  # above each worker's own
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    if worker and getattr(config.option, "loadgroup", False) and base.name == f"popen-{worker}":
+        return base.parent  # the run's directory, which the controller made for this run alone
+    return base
 
 
-def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
-    """The directory ``name`` that ``make`` filled exactly once in this test run: under xdist, the
-    first worker to ask makes it while the others wait on a file lock, then read it."""
-    base = run_directory(tmp_path_factory)
+def made_once(request: pytest.FixtureRequest, name: str, make: Callable[[Path], None]) -> Path:
+    """The directory ``name`` that ``make`` filled exactly once in this test run: when the
+    workers share it, the first to ask makes it while the others wait on a file lock, then read it."""
+    base = shared_directory(request.config, request.getfixturevalue("tmp_path_factory"))
     made, done = base / name, base / f"{name}.done"
     with open(base / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -67,25 +74,25 @@ def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callabl
 
 
 @pytest.fixture(scope="session")
-def local_authsignal_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def local_authsignal_url(request: pytest.FixtureRequest) -> str:
     """Where the local stack's Lambdas find the fake Authsignal (which the e2e tests start there)."""
     from e2e.emulator import HOST, free_port
 
     def choose(directory: Path) -> None:
         (directory / "url").write_text(f"http://{HOST}:{free_port()}/v1")
 
-    return (made_once(tmp_path_factory, "local-authsignal", choose) / "url").read_text()
+    return (made_once(request, "local-authsignal", choose) / "url").read_text()
 
 
 @pytest.fixture(scope="session")
-def synthesized(tmp_path_factory: pytest.TempPathFactory, local_authsignal_url: str) -> Synthesized:
+def synthesized(request: pytest.FixtureRequest, local_authsignal_url: str) -> Synthesized:
     from stacks.config import AUTHSIGNAL_URL_OVERRIDE_KEY, parse_environment, select_environment
 
     configs = {name: parse_environment(name, raw) for name, raw in CONTEXT["environments"].items()}
     configs["local"] = select_environment({**CONTEXT, "env": "local",
                                            AUTHSIGNAL_URL_OVERRIDE_KEY: local_authsignal_url}.get)
     configs["byosecret"] = replace(configs["dev"], name="byosecret", authsignal_secret_arn=EXISTING_SECRET_ARN)
-    directory = made_once(tmp_path_factory, "cdk.out", lambda outdir: _synthesize(configs, outdir))
+    directory = made_once(request, "cdk.out", lambda outdir: _synthesize(configs, outdir))
     artifacts = json.loads((directory / "manifest.json").read_text())["artifacts"]
     templates = {name: json.loads((directory / artifacts[stack_name(name)]["properties"]["templateFile"]).read_text())
                  for name in configs}

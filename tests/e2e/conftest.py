@@ -22,14 +22,14 @@ from e2e.emulator import EMULATOR_PYTHON, EMULATOR_VENV
 from e2e.fake_authsignal import FakeAuthsignalControls
 from e2e.sandbox import LocalSandbox, local_authsignal_url, local_sandbox
 from e2e.signin import PasswordlessClient
-from tests.conftest import SANDBOX_TIMINGS, run_directory
+from tests.conftest import SANDBOX_TIMINGS, shared_directory
 from tests.e2e.support import SignedIn, new_email, new_phone
 
 @pytest.fixture(scope="package")
 def sandbox(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSandbox]:
     if not EMULATOR_PYTHON.exists():
         pytest.skip(f"{EMULATOR_VENV.name} is missing: run scripts/setup to install the local AWS emulator")
-    _claim_the_runs_only_sandbox(request.config, run_directory(tmp_path_factory))
+    _claim_the_runs_only_sandbox(request.config, shared_directory(request.config, tmp_path_factory))
     given = os.environ.get("E2E_CDK_OUT")
     if given:
         authsignal_url, assembly = local_authsignal_url(), lambda: Path(given)
@@ -44,16 +44,19 @@ def sandbox(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         SANDBOX_TIMINGS["e2e tests"] = time.monotonic() - started
 
 
-def _claim_the_runs_only_sandbox(config: pytest.Config, run: Path) -> None:
+def _claim_the_runs_only_sandbox(config: pytest.Config, shared: Path) -> None:
     """Under scripts/test the end-to-end tests all run on one worker (tests/conftest.py), which
     builds the one sandbox; a second one means the tests were split, paying for it twice."""
     if not getattr(config.option, "loadgroup", False):
         return  # one process, or an xdist mode the caller chose
-    claim = run / "sandbox.claimed"
-    if claim.exists():
-        pytest.fail(f"a second sandbox in one run: {claim.read_text()} built one already, so the "
-                    "end-to-end tests were split between workers", pytrace=False)
-    claim.write_text(os.environ.get("PYTEST_XDIST_WORKER", "this process"))
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "this process")
+    try:
+        with open(shared / "sandbox.claimed", "x") as claim:
+            claim.write(worker)
+    except FileExistsError:
+        pytest.fail(f"a second sandbox in one run: {(shared / 'sandbox.claimed').read_text()} built one "
+                    "already, so the end-to-end tests were split between workers (or that worker crashed)",
+                    pytrace=False)
 
 
 @pytest.fixture(scope="package")
