@@ -69,4 +69,3 @@ class PasswordlessStack(Stack):
         CfnOutput(self, "AuthsignalSecretArn", value=self.secret.secret_arn)
         CfnOutput(self, "ApiUrl", value=self.api.url)
         acknowledge_findings(self)
-

@@ -42,4 +42,3 @@ def mark_verified(event: Any, verification_method: object, correlation_id: str |
                  correlation_id=correlation_id, reason=flag, error=error_summary(error))
         return None
     return flag
-

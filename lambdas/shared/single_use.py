@@ -45,4 +45,3 @@ def claim(idempotency_key: str) -> None:
         if code == "ConditionalCheckFailedException":
             raise AlreadyUsed() from None
         raise SingleUseUnavailable(code or type(error).__name__) from None
-

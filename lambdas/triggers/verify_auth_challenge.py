@@ -50,7 +50,7 @@ def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
                     if optional_str(event, f"request.userAttributes.{name}")}
         reason = rejection(result, user_id, session_key, datetime.now(timezone.utc), contacts)
         if reason is None:
-            method = result["verification_method"] if isinstance(result.get("verification_method"), str) else None
+            method = result["verification_method"]  # a str: rejection() checked it
             single_use.claim(result["idempotency_key"])
     except MalformedEvent as problem:
         reason, error = "malformed_event", str(problem)
@@ -102,7 +102,7 @@ def rejection(result: Any, user_id: str, session_key: str | None, now: datetime,
         return "wrong_method"
     if session_key is not None and key == session_key:
         return None
-    if result.get("verification_method") != PASSKEY:
+    if method != PASSKEY:
         return "not_this_sign_in"
     age = (now - succeeded_at).total_seconds()
     if age < -CLOCK_SKEW_SECONDS:
