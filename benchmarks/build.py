@@ -13,6 +13,7 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from benchmarks.functions import FUNCTIONS
 from benchmarks.report import Figure
@@ -51,6 +52,19 @@ def _cdk_environment() -> dict[str, str]:
     return {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "CDK_DISABLE_VERSION_CHECK": "true"}
 
 
+def synth(environment: str, out: Path) -> None:
+    """``npx cdk synth --quiet -c env=ENVIRONMENT -o OUT``, as a user runs it; raises if it fails."""
+    command = ["npx", "cdk", "synth", "--quiet", "-c", f"env={environment}", "-o", str(out)]
+    result = subprocess.run(command, cwd=ROOT, env=_cdk_environment(), capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"cdk synth -c env={environment} failed:\n{result.stderr[-3000:]}")
+
+
+def asset_directory_name(function_properties: dict[str, Any]) -> str:
+    """The cloud assembly's directory of a Lambda function's code asset (``asset.HASH``)."""
+    return "asset." + function_properties["Code"]["S3Key"].removesuffix(".zip")
+
+
 def synth_times(runs: int) -> list[Figure]:
     """``npx cdk synth`` of each environment into a temporary cloud assembly, median of ``runs``.
 
@@ -62,12 +76,9 @@ def synth_times(runs: int) -> list[Figure]:
         times = []
         for run in range(runs):
             with tempfile.TemporaryDirectory(prefix="benchmark-cdk-out-") as out:
-                command = ["npx", "cdk", "synth", "--quiet", "-c", f"env={name}", "-o", out]
                 start = time.perf_counter()
-                result = subprocess.run(command, cwd=ROOT, env=_cdk_environment(), capture_output=True, text=True)
+                synth(name, Path(out))
                 times.append(time.perf_counter() - start)
-                if result.returncode != 0:
-                    raise RuntimeError(f"cdk synth -c env={name} failed:\n{result.stderr[-3000:]}")
                 if name == "dev" and run == 0:
                     check_deployed(Path(out))
         figures.append(_synth_figure(name, round(statistics.median(times), 2),
@@ -82,7 +93,7 @@ def check_deployed(cloud_assembly: Path) -> None:
         for resource in json.loads(template.read_text())["Resources"].values():
             if resource["Type"] == "AWS::Lambda::Function":
                 properties = resource["Properties"]
-                [asset] = cloud_assembly.rglob("asset." + properties["Code"]["S3Key"].removesuffix(".zip"))
+                [asset] = cloud_assembly.rglob(asset_directory_name(properties))
                 deployed[properties["Handler"]] = _content(asset)
     expected = {function.handler: _content(bundle_directory(function.sdk)) for function in FUNCTIONS.values()}
     if deployed != expected:

@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.build import asset_directory_name, synth
 from benchmarks.report import Figure
 from stacks.bundling import bundle_directory, compile_bytecode
 from stacks.config import stack_name
@@ -101,7 +102,7 @@ def template_layout(cdk_out: Path) -> tuple[dict[str, Any], dict[str, Container]
     for trigger, kind in TRIGGERS.items():
         logical_id = pool["Properties"]["LambdaConfig"][trigger]["Fn::GetAtt"][0]
         properties = template["Resources"][logical_id]["Properties"]
-        layout[kind] = Container(logical_id, cdk_out / ("asset." + properties["Code"]["S3Key"].removesuffix(".zip")),
+        layout[kind] = Container(logical_id, cdk_out / asset_directory_name(properties),
                                  properties["Handler"].removesuffix(".handler"),
                                  properties["Environment"]["Variables"])
     return template, layout
@@ -159,12 +160,6 @@ def _fake_of(ref: str, secret_key: str) -> Iterator[Any]:
                 yield controls.FakeAuthsignalControls(url)
             finally:
                 sys.modules.pop(spec.name, None)
-
-
-def _layout_of(container: Container) -> str:
-    """The layout a container belongs to, from its name (``before-create``, ``split-verify``)."""
-    prefix = container.name.split("-")[0]
-    return prefix if prefix in ("split", "before") else "template"
 
 
 # --- the loopback services ---------------------------------------------------------------------
@@ -369,36 +364,43 @@ class Run:
 
 
 class Bench:
-    def __init__(self, python: str, cdk_out: Path, fakes: dict[str, Any], aws: Aws,
-                 layouts: dict[str, dict[str, Container]]):
-        """``fakes``: the fake Authsignal's controls each layout's containers talk to."""
-        self.python, self.cdk_out, self.fakes, self.aws, self.layouts = python, cdk_out, fakes, aws, layouts
+    def __init__(self, python: str, fakes: dict[str, Any], aws: Aws, layouts: dict[str, dict[str, Container]],
+                 base: dict[str, str]):
+        """``fakes``: the fake Authsignal's controls each layout's containers talk to; ``base``:
+        the environment every container gets besides its function's (region, endpoint, ...)."""
+        self.python, self.fakes, self.aws, self.layouts, self.base = python, fakes, aws, layouts, base
+
+    def environment(self, container: Container, layout: str) -> dict[str, str]:
+        """What a container of ``layout`` is given: its function's environment, resolved against
+        moto, the base, and the URL of that layout's fake Authsignal."""
+        return {**self.aws.environment(container), **self.base, "AUTHSIGNAL_URL": self.fakes[layout].api_url}
 
     def replay(self, layout: str, flow: str, *, first: bool = False) -> Run:
         """One sign-in of a returning account, or (``first``) of an account's very first (OTP only)."""
-        self.fake = self.fakes[layout]
+        fake = self.fakes[layout]
         username = self.aws.new_account(email_verified=not first)
         sub = self.aws.attributes(username)["sub"]
         if flow == "passkey":
-            self.fake._control("add_authenticator", user_id=sub)
-            token = self.fake.passkey_sign_in(sub)  # passkey.signIn(action: "cognitoAuth"), before InitiateAuth
+            fake._control("add_authenticator", user_id=sub)
+            token = fake.passkey_sign_in(sub)  # passkey.signIn(action: "cognitoAuth"), before InitiateAuth
 
             def answer(public: dict[str, str]) -> str:
                 return token
         else:
             if layout != "before" and not first:  # a returning account: its first sign-in enrolled its email
-                self.fake._control("add_authenticator", user_id=sub, verification_method="EMAIL_OTP",
+                fake._control("add_authenticator", user_id=sub, verification_method="EMAIL_OTP",
                                    email=self.aws.attributes(username)["email"])
 
             def answer(public: dict[str, str]) -> str:
-                return self.fake.complete(public["token"])  # the user enters the OTP
-        replay = Replay(self.python, self.layouts[layout], self.aws.environment, self.aws)
-        calls_before = len(self.fake.calls())
+                return fake.complete(public["token"])  # the user enters the OTP
+        replay = Replay(self.python, self.layouts[layout], lambda container: self.environment(container, layout),
+                        self.aws)
+        calls_before = len(fake.calls())
         try:
             sign_in(replay, self.aws, username, answer)
             total = sum(replay.spent_ms.values())
             sdk = replay.spent_ms.get("split-create", replay.spent_ms.get("before-create"))
-            authsignal_calls = len(self.fake.calls()) - calls_before
+            authsignal_calls = len(fake.calls()) - calls_before
         finally:
             replay.close()
         return Run(total, sdk, authsignal_calls, list(replay.operations), replay.services)
@@ -408,7 +410,7 @@ class Bench:
         wall time from spawn to exit (``wall_ms``)."""
         path = [str(container.asset), sysconfig.get_paths()["purelib"]]
         script = f"import sys; sys.path[0:0] = {path!r}\n{code}"
-        environment = {**self.aws.environment(container), "AWS_LAMBDA_FUNCTION_NAME": container.name}
+        environment = {**self.environment(container, "template"), "AWS_LAMBDA_FUNCTION_NAME": container.name}
         start = time.perf_counter_ns()
         result = subprocess.run([self.python, "-S", "-B", "-c", script], cwd=tempfile.gettempdir(),
                                 env=environment, stdin=subprocess.DEVNULL, capture_output=True, text=True)
@@ -498,10 +500,7 @@ def measure(python: str, runs: int, cdk_out: Path | None, before_ref: str | None
         aws = Aws(aws_url, template, secret_key)
         base = {**CREDENTIALS, "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION, "AWS_ENDPOINT_URL": aws_url,
                 "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
-        resolve = aws.environment
-        aws.environment = lambda container: {**resolve(container), **base,  # type: ignore[method-assign]
-                                             "AUTHSIGNAL_URL": fakes[_layout_of(container)].api_url}
-        bench = Bench(python, cdk_out, fakes, aws, layouts)
+        bench = Bench(python, fakes, aws, layouts, base)
         return _rounds(bench, runs, deployed["create"])
 
 
@@ -512,12 +511,7 @@ def python_for_servers() -> str:
 @contextlib.contextmanager
 def _synthesized_dev() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="benchmark-cold-sign-in-") as out:
-        command = ["npx", "cdk", "synth", "--quiet", "-c", "env=dev", "-o", out]
-        environment = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-                       "CDK_DISABLE_VERSION_CHECK": "true"}
-        result = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True)
-        if result.returncode != 0:
-            raise RuntimeError(f"cdk synth -c env=dev failed:\n{result.stderr[-3000:]}")
+        synth("dev", Path(out))
         yield Path(out)
 
 

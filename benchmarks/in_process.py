@@ -158,9 +158,10 @@ def harness() -> Iterator[Harness]:
 
     try:
         with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
-            admin = boto3.session.Session(region_name=REGION).client("secretsmanager")
-            os.environ["AUTHSIGNAL_SECRET_ARN"] = admin.create_secret(Name="authsignal", SecretString=SECRET_KEY)["ARN"]
-            create_single_use_table(boto3.session.Session(region_name=REGION).client("dynamodb"))
+            admin = boto3.session.Session(region_name=REGION)
+            os.environ["AUTHSIGNAL_SECRET_ARN"] = admin.client("secretsmanager").create_secret(
+                Name="authsignal", SecretString=SECRET_KEY)["ARN"]
+            create_single_use_table(admin.client("dynamodb"))
             from shared import aws as functions_aws  # the session every function's client comes from
 
             for service, operation in (("secrets-manager", "GetSecretValue"), ("dynamodb", "PutItem")):
@@ -236,9 +237,10 @@ def _otp_sign_in(h: Harness, kind: str, *, first: bool = False) -> None:
 def _enrolled(h: Harness, user: User) -> None:
     """The user's own contact enrolled, as their first sign-in left it (a test control of the
     fake: no ``/v1`` call is counted)."""
+    from tests.lambdas.support import enrol_own_contact  # after the handlers' bundle root is on sys.path
+
     if not h.fake.authenticators(user.sub):
-        method, contact = ("EMAIL_OTP", {"email": user.email}) if user.email else ("SMS", {"phone_number": user.phone})
-        h.fake.add_authenticator(user.sub, verification_method=method, **contact)
+        enrol_own_contact(h.fake, user)
 
 
 def _passkey_sign_in(h: Harness) -> None:

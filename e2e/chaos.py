@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import re
-import socket
 import statistics
 import sys
 import tempfile
@@ -42,6 +41,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from e2e.emulator import HOST, free_port
 from e2e.fake_authsignal import FakeAuthsignalControls
 from e2e.signin import Challenge, PasswordlessClient, SignInError, Tokens
 
@@ -132,12 +132,11 @@ class Chaos:
     """The scenarios, against one deployed stack (a ``LocalSandbox``'s parts)."""
 
     def __init__(self, client: PasswordlessClient, authsignal: FakeAuthsignalControls, aws: Callable[[str], Any],
-                 stack_name: str, *, say: Callable[[str], None] = lambda line: None) -> None:
+                 stack_name: str) -> None:
         self.client = client
         self.authsignal = authsignal
         self.aws = aws
         self.stack_name = stack_name
-        self.say = say
         self._warmed = 0  # how many sign-ins at once the emulator has run already
         self._people: list[User] = []
 
@@ -285,16 +284,14 @@ class Chaos:
         run on separate hosts; here ten at once would share this machine's cores and measure it."""
         if concurrency > self._warmed:
             self._warmed = concurrency
-            with ThreadPoolExecutor(concurrency) as pool:
-                list(pool.map(lambda index: self.sign_in(people[index % len(people)], 1), range(concurrency)))
+            self._run(people, concurrency, concurrency, app_retries=1)
 
     def first_sign_ins(self, people: list[User], concurrency: int) -> None:
         """Each person's first sign-in, before any fault: it enrols their own contact in
         Authsignal (two more calls, the enrolment never retried: a lost answer refuses that
         sign-in), so the scenario then measures what most sign-ins are, a returning user's.
         Run at ``concurrency``, it also warms up a worker per concurrent invocation."""
-        with ThreadPoolExecutor(max(1, concurrency)) as pool:
-            list(pool.map(lambda person: self.sign_in(person, 1), people))
+        self._run(people, len(people), concurrency, app_retries=1)
         self._warmed = max(self._warmed, concurrency)
 
     def _run(self, people: list[User], sign_ins: int, concurrency: int, app_retries: int) -> list[SignIn]:
@@ -381,9 +378,7 @@ def _now_ms() -> int:
 
 
 def _closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+    return f"http://{HOST}:{free_port()}"
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -467,7 +462,7 @@ def _run_scenarios(options: argparse.Namespace, local_sandbox: Any, say: Callabl
     with tempfile.TemporaryDirectory(prefix="passwordless-chaos-") as scratch, \
             local_sandbox(Path(scratch), authsignal_url=_local_authsignal_url(),
                           assembly=(lambda: options.cdk_out) if options.cdk_out else None, say=say) as sandbox:
-        chaos = Chaos(sandbox.client(), sandbox.authsignal, sandbox.aws, sandbox.deployment.stack_name, say=say)
+        chaos = Chaos(sandbox.client(), sandbox.authsignal, sandbox.aws, sandbox.deployment.stack_name)
         tenth = max(1, options.sign_ins // 10)
         runs: dict[str, Callable[[], Result]] = {
             "transient": lambda: chaos.transient(options.sign_ins, concurrency=options.concurrency,

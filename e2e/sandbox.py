@@ -128,7 +128,7 @@ def local_sandbox(workdir: Path, *, authsignal_url: str, assembly: Callable[[], 
             say(f"emulator log (last lines):\n{emulator.log_tail()}")
             raise
         set_authsignal_secret(endpoint, stack.outputs["AuthsignalSecretArn"], fake.secret_key)
-        deployment = Deployment.from_stack(emulator.client("cloudformation"), STACK_NAME)
+        deployment = Deployment.from_outputs(STACK_NAME, stack.outputs)
         done("deploy")
         yield LocalSandbox(emulator, fake.controls, deployment, stack, cdk_out, fake.secret_key, timings)
 

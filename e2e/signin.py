@@ -84,7 +84,12 @@ class Deployment:
         except ClientError as error:
             raise SignInError("DescribeStacks", error.response["Error"]["Code"],
                               error.response["Error"].get("Message", "")) from None
-        outputs = {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+        return cls.from_outputs(stack_name, {output["OutputKey"]: output["OutputValue"]
+                                             for output in stack.get("Outputs", [])})
+
+    @classmethod
+    def from_outputs(cls, stack_name: str, outputs: dict[str, str]) -> Deployment:
+        """From a stack's outputs already read (by key)."""
         missing = [key for key in ("Region", "UserPoolId", "UserPoolClientId", "ApiUrl") if not outputs.get(key)]
         if missing:
             raise SignInError("DescribeStacks", "MissingOutputs", f"{stack_name} has no output {', '.join(missing)}")
