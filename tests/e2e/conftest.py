@@ -100,4 +100,3 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         except Exception as error:  # noqa: BLE001 - diagnosis must not hide the failure itself
             report.sections.append(("Lambda logs (emulator)", f"unavailable: {error!r}"))
     return report
-

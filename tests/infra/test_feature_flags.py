@@ -49,4 +49,3 @@ def test_every_flag_not_taken_is_still_recommended_and_says_why(recommended):
     for flag, reason in NOT_TAKEN.items():
         assert flag in recommended, f"{flag} is no longer a recommended flag: drop it from NOT_TAKEN"
         assert len(reason.split()) >= 10, flag
-
