@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from shared import authsignal_client, aws, log, retry, secret
+from shared import authsignal_client, aws, log, retry, secret, single_use
 from tests.events import (  # noqa: F401 - the runtime tests import the event builders from here
     CLIENT_ID,
     REGION,
@@ -26,6 +26,7 @@ from tests.events import (  # noqa: F401 - the runtime tests import the event bu
     pre_sign_up_event,
     verify_event,
 )
+from tests.fakes.authsignal_server import Call, FakeAuthsignal
 from tests.fakes.authsignal_server import tracked_attributes  # noqa: F401 - as the event builders
 
 SECRET_KEY = "sk-test-7f3a9c1e5b2d48f6a0c4e8b1d3f5a7c9"  # distinctive, so a leak check can find it
@@ -35,6 +36,34 @@ SINGLE_USE_TABLE = "single-use-answers"
 PASSKEY_TOKEN_MAX_AGE_SECONDS = 300
 TIMEOUT_SECONDS = 0.3
 SLOWER_THAN_TIMEOUT = 0.6
+
+# The Authsignal requests the functions make, as ``FakeAuthsignal.fail(on=...)`` patterns.
+TRACK = r"^POST /v1/users/[^/]+/actions/cognitoAuth$"
+VALIDATE = r"^POST /v1/validate$"
+ENROL = r"^POST /v1/users/[^/]+/authenticators$"
+
+
+def tracks(fake: FakeAuthsignal) -> list[Call]:
+    return [call for call in fake.calls() if call.method == "POST" and "/actions/" in call.path]
+
+
+def validations(fake: FakeAuthsignal) -> list[Call]:
+    return [call for call in fake.calls() if call.path == "/v1/validate"]
+
+
+@dataclass(frozen=True)
+class LambdaContext:
+    """The part of the Lambda context the functions read: how much time is left."""
+
+    remaining_seconds: float
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int(self.remaining_seconds * 1000)
+
+
+# An invocation of verify with less time left than one validate attempt plus the put it keeps
+# time for: validate cannot start.
+NO_TIME_TO_VERIFY = LambdaContext(retry.MARGIN_SECONDS + single_use.CLAIM_SECONDS + TIMEOUT_SECONDS / 2)
 
 # Every way Authsignal can fail a call, as ``FakeAuthsignal.fail`` arguments; None is "nothing
 # listens on the configured URL" (connection refused).

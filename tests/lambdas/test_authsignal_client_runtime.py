@@ -9,11 +9,8 @@ import pytest
 
 from shared.authsignal_client import authsignal
 from tests.fakes.authsignal_server import FakeAuthsignal
-from tests.lambdas.support import TIMEOUT_SECONDS, User, create_event, enrol_own_contact
+from tests.lambdas.support import SLOWER_THAN_TIMEOUT, TIMEOUT_SECONDS, TRACK, User, create_event, enrol_own_contact
 from triggers import create_auth_challenge
-
-TRACK = r"^POST /v1/users/[^/]+/actions/cognitoAuth$"
-
 
 def test_a_slow_authsignal_call_is_abandoned_after_the_configured_timeout_and_tried_again(
     fake: FakeAuthsignal, email_user: User
@@ -31,7 +28,7 @@ def test_a_slow_authsignal_call_is_abandoned_after_the_configured_timeout_and_tr
 
 
 def test_a_call_that_stays_slow_is_refused(fake: FakeAuthsignal, email_user: User) -> None:
-    fake.fail("delay", delay=TIMEOUT_SECONDS * 2, times=3)
+    fake.fail("delay", delay=SLOWER_THAN_TIMEOUT, times=3)
 
     with pytest.raises(create_auth_challenge.ChallengeRefused):
         create_auth_challenge.handler(create_event(email_user))

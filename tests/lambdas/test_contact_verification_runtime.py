@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from tests.fakes.authsignal_server import FakeAuthsignal
-from tests.lambdas.support import REGION, Logs, User, create_event, new_user, verify_event
+from tests.lambdas.support import REGION, LambdaContext, Logs, User, create_event, new_user, verify_event
 from triggers import create_auth_challenge, verify_auth_challenge
 
 
@@ -161,16 +161,6 @@ def completed_email_otp(fake: FakeAuthsignal, pool: Pool) -> tuple[str, dict[str
                                    user_pool_id=pool.id, user_name=user_name)
 
 
-class _Context:
-    """A Lambda context with ``remaining`` seconds left of the invocation."""
-
-    def __init__(self, remaining: float) -> None:
-        self.remaining = remaining
-
-    def get_remaining_time_in_millis(self) -> int:
-        return int(self.remaining * 1000)
-
-
 def test_with_no_time_left_the_contact_update_is_skipped_and_the_sign_in_still_stands(
     fake: FakeAuthsignal, pool: Pool, logs: Logs
 ) -> None:
@@ -178,7 +168,7 @@ def test_with_no_time_left_the_contact_update_is_skipped_and_the_sign_in_still_s
     user_name, event = completed_email_otp(fake, pool)
 
     # time for validate and the single-use put (kept for it), not for the update after them
-    answer = verify_auth_challenge.handler(event, _Context(remaining=2.5))["response"]["answerCorrect"]
+    answer = verify_auth_challenge.handler(event, LambdaContext(2.5))["response"]["answerCorrect"]
 
     assert answer is True
     assert pool.updates == 0
@@ -189,6 +179,6 @@ def test_with_no_time_left_the_contact_update_is_skipped_and_the_sign_in_still_s
 def test_with_time_left_the_contact_update_is_made(fake: FakeAuthsignal, pool: Pool) -> None:
     user_name, event = completed_email_otp(fake, pool)
 
-    assert verify_auth_challenge.handler(event, _Context(remaining=4.0))["response"]["answerCorrect"] is True
+    assert verify_auth_challenge.handler(event, LambdaContext(4.0))["response"]["answerCorrect"] is True
 
     assert pool.attributes(user_name)["email_verified"] == "true"

@@ -9,16 +9,21 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.authsignal_server import Call, FakeAuthsignal
-from tests.lambdas.support import Logs, Secrets, User, create_event, enrol_own_contact, new_user, tracked_attributes
+from tests.fakes.authsignal_server import FakeAuthsignal
+from tests.lambdas.support import (
+    ENROL,
+    TRACK,
+    Logs,
+    Secrets,
+    User,
+    create_event,
+    enrol_own_contact,
+    new_user,
+    tracked_attributes,
+    tracks,
+)
 from triggers import create_auth_challenge
 from triggers.create_auth_challenge import ChallengeRefused
-
-TRACK = r"^POST /v1/users/[^/]+/actions/cognitoAuth$"
-
-
-def tracks(fake: FakeAuthsignal) -> list[Call]:
-    return [call for call in fake.calls() if call.method == "POST" and "/actions/" in call.path]
 
 
 def refused(event: dict[str, Any]) -> None:
@@ -265,9 +270,6 @@ def test_create_refuses_an_event_that_is_not_a_dict(fake: FakeAuthsignal, event:
 
     assert fake.calls() == []
     assert logs.one_problem()["reason"] == "malformed_event"
-
-
-ENROL = r"^POST /v1/users/[^/]+/authenticators$"
 
 
 def test_create_refuses_the_sign_in_when_enrolling_the_own_contact_fails(

@@ -14,10 +14,12 @@ from typing import Any
 
 import pytest
 
-from shared import retry, single_use
+from shared import retry
 from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import (
+    NO_TIME_TO_VERIFY,
     TIMEOUT_SECONDS,
+    LambdaContext,
     Logs,
     Secrets,
     User,
@@ -26,7 +28,6 @@ from tests.lambdas.support import (
     entry,
     verify_event,
 )
-from tests.lambdas.test_reliability_runtime import LambdaContext
 from triggers import custom_auth
 from triggers.create_auth_challenge import ChallengeRefused
 from triggers.custom_auth import UnknownTrigger
@@ -134,8 +135,7 @@ def test_each_trigger_gets_lambdas_context_so_its_authsignal_calls_keep_the_dead
 
     with pytest.raises(ChallengeRefused):
         custom_auth.handler(create_event(email_user), LambdaContext(retry.MARGIN_SECONDS + TIMEOUT_SECONDS / 2))
-    no_time_to_verify = LambdaContext(retry.MARGIN_SECONDS + single_use.CLAIM_SECONDS + TIMEOUT_SECONDS / 2)
-    assert custom_auth.handler(answer, no_time_to_verify)["response"]["answerCorrect"] is False
+    assert custom_auth.handler(answer, NO_TIME_TO_VERIFY)["response"]["answerCorrect"] is False
 
     assert len(fake.calls()) == calls_before
 

@@ -11,32 +11,26 @@ import pytest
 
 from shared import retry, single_use
 from shared.authsignal_client import authsignal
-from tests.fakes.authsignal_server import Call, FakeAuthsignal
-from tests.lambdas.support import TIMEOUT_SECONDS, Logs, Secrets, User, create_event, enrol_own_contact, verify_event
+from tests.fakes.authsignal_server import FakeAuthsignal
+from tests.lambdas.support import (
+    AUTHSIGNAL_FAULTS,
+    ENROL,
+    NO_TIME_TO_VERIFY,
+    SLOWER_THAN_TIMEOUT,
+    TIMEOUT_SECONDS,
+    TRACK,
+    VALIDATE,
+    LambdaContext,
+    Logs,
+    Secrets,
+    User,
+    create_event,
+    enrol_own_contact,
+    tracks,
+    validations,
+    verify_event,
+)
 from triggers import create_auth_challenge, verify_auth_challenge
-
-TRACK = r"^POST /v1/users/[^/]+/actions/cognitoAuth$"
-VALIDATE = r"^POST /v1/validate$"
-ENROL = r"^POST /v1/users/[^/]+/authenticators$"
-
-
-@dataclass
-class LambdaContext:
-    """The part of the Lambda context the functions read: how much time is left."""
-
-    remaining_seconds: float
-
-    def get_remaining_time_in_millis(self) -> int:
-        return int(self.remaining_seconds * 1000)
-
-
-def tracks(fake: FakeAuthsignal) -> list[Call]:
-    return [call for call in fake.calls() if call.method == "POST" and "/actions/" in call.path]
-
-
-def validations(fake: FakeAuthsignal) -> list[Call]:
-    return [call for call in fake.calls() if call.path == "/v1/validate"]
-
 
 def create(user: User, context: object = None) -> dict[str, Any]:
     return create_auth_challenge.handler(create_event(user), context)
@@ -73,9 +67,9 @@ def retry_lines(logs: Logs) -> list[dict[str, Any]]:
 # --- transient failures are retried --------------------------------------------------------
 
 
-@pytest.mark.parametrize("fault", [{"kind": "status", "status": 503}, {"kind": "status", "status": 429},
-                                   {"kind": "close"}, {"kind": "reset"},
-                                   {"kind": "delay", "delay": TIMEOUT_SECONDS * 2}],
+@pytest.mark.parametrize("fault", [AUTHSIGNAL_FAULTS["5xx"], {"kind": "status", "status": 429},
+                                   AUTHSIGNAL_FAULTS["connection_closed"], {"kind": "reset"},
+                                   AUTHSIGNAL_FAULTS["timeout"]],
                          ids=["503", "429", "closed", "reset", "timeout"])
 def test_a_transient_failure_of_validate_is_retried_and_the_user_signs_in(
     fake: FakeAuthsignal, email_user: User, fault: dict[str, Any]
@@ -180,7 +174,7 @@ def test_an_answer_other_than_429_or_5xx_is_never_retried(
 
 def test_no_retry_starts_that_could_not_end_before_the_deadline(fake: FakeAuthsignal, email_user: User) -> None:
     answer = completed(fake, email_user)
-    fake.fail("delay", delay=TIMEOUT_SECONDS * 2, on=VALIDATE)  # the first attempt uses up its timeout
+    fake.fail("delay", delay=SLOWER_THAN_TIMEOUT, on=VALIDATE)  # the first attempt uses up its timeout
     # the verify trigger keeps time for its single-use put after validate: without it, a retry fits
     room_for_one_attempt = LambdaContext(retry.MARGIN_SECONDS + single_use.CLAIM_SECONDS + TIMEOUT_SECONDS * 1.5)
 
@@ -193,7 +187,7 @@ def test_no_attempt_starts_without_time_for_it(fake: FakeAuthsignal, email_user:
     answer = completed(fake, email_user)
     calls_before = len(fake.calls())
 
-    assert verify(email_user, answer, LambdaContext(retry.MARGIN_SECONDS + single_use.CLAIM_SECONDS + TIMEOUT_SECONDS / 2)) is False
+    assert verify(email_user, answer, NO_TIME_TO_VERIFY) is False
 
     assert len(fake.calls()) == calls_before
     assert logs.one_problem()["reason"] == "authsignal_error"
@@ -210,7 +204,7 @@ def test_with_time_left_the_retries_go_on(fake: FakeAuthsignal, email_user: User
 
 def test_the_deadline_is_each_invocations_own(fake: FakeAuthsignal, email_user: User) -> None:
     answer = completed(fake, email_user)
-    assert verify(email_user, answer, LambdaContext(retry.MARGIN_SECONDS + single_use.CLAIM_SECONDS + TIMEOUT_SECONDS / 2)) is False
+    assert verify(email_user, answer, NO_TIME_TO_VERIFY) is False
     fake.fail("status", status=503, on=VALIDATE)
 
     assert verify(email_user, answer, LambdaContext(4.0)) is True  # a warm container, a new invocation
