@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from e2e.emulator import aws_client
 from e2e.fake_authsignal import FakeAuthsignalControls
 from e2e.signin import Tokens
 
@@ -60,3 +61,12 @@ def tampered(token: str, **claims: Any) -> str:
     decoded = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     forged = base64.urlsafe_b64encode(json.dumps({**decoded, **claims}).encode()).rstrip(b"=").decode()
     return f"{header}.{forged}.{signature}"
+
+
+def create_probe_stack(endpoint: str, name: str, template: dict[str, Any]) -> dict[str, str]:
+    """A probe stack of a few resources, not an app: CloudFormation directly; its outputs."""
+    cloudformation = aws_client("cloudformation", endpoint)
+    cloudformation.create_stack(StackName=name, TemplateBody=json.dumps(template))
+    cloudformation.get_waiter("stack_create_complete").wait(StackName=name, WaiterConfig={"Delay": 1})
+    stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
+    return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from e2e.fake_authsignal import FakeAuthsignalControls
 from e2e.signin import Challenge, PasswordlessClient, SignInError, Tokens
 from tests.e2e.support import LOCAL, SignedIn, calls_for
+from tests.fakes.authsignal_server import now_iso
 
 SESSIONS = 4
 PASSKEY_TOKEN_MAX_AGE_SECONDS = LOCAL.get("passkeyTokenMaxAgeSeconds", 300)
@@ -42,11 +42,6 @@ def _in_parallel(client: PasswordlessClient, challenges: list[Challenge], answer
 def _with_passkey(client: PasswordlessClient, authsignal: FakeAuthsignalControls, user: SignedIn) -> None:
     added = client.call_api("POST", "/authenticators", user.tokens.access_token)
     authsignal.enrol_passkey(added.body["authsignalToken"])
-
-
-def _iso(seconds_ago: float) -> str:
-    moment = datetime.now(timezone.utc) - timedelta(seconds=seconds_ago)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def test_a_token_accepted_in_one_session_is_refused_in_every_other(
@@ -86,7 +81,7 @@ def test_a_passkey_token_answered_in_parallel_sessions_signs_in_exactly_once(
 def test_a_fresh_passkey_token_signs_in_once(
         client: PasswordlessClient, authsignal: FakeAuthsignalControls, signed_in: SignedIn) -> None:
     _with_passkey(client, authsignal, signed_in)
-    token = authsignal.passkey_sign_in(signed_in.sub, state_updated_at=_iso(10))
+    token = authsignal.passkey_sign_in(signed_in.sub, state_updated_at=now_iso(-10))
 
     assert _signs_in(client, client.start(signed_in.username), token) is True
     assert _signs_in(client, client.start(signed_in.username), token) is False
@@ -95,7 +90,7 @@ def test_a_fresh_passkey_token_signs_in_once(
 def test_a_passkey_token_older_than_the_limit_is_refused(
         client: PasswordlessClient, authsignal: FakeAuthsignalControls, signed_in: SignedIn) -> None:
     _with_passkey(client, authsignal, signed_in)
-    token = authsignal.passkey_sign_in(signed_in.sub, state_updated_at=_iso(PASSKEY_TOKEN_MAX_AGE_SECONDS + 30))
+    token = authsignal.passkey_sign_in(signed_in.sub, state_updated_at=now_iso(-(PASSKEY_TOKEN_MAX_AGE_SECONDS + 30)))
 
     assert _signs_in(client, client.start(signed_in.username), token) is False
 

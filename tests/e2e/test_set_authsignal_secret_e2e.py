@@ -15,11 +15,12 @@ import uuid
 
 import pytest
 
+from e2e.deploy import cli_environment
 from e2e.sandbox import LocalSandbox
 from e2e.set_authsignal_secret import main, refusal
 from stacks.authsignal_secret import NOT_SET_MARKER
 from stacks.config import stack_name
-from tests.e2e.support import ROOT
+from tests.e2e.support import ROOT, create_probe_stack
 
 SCRIPT = str(ROOT / "scripts" / "set-authsignal-secret")
 ENVIRONMENT = "qa"  # a stack of its own: the sandbox's dev secret is left alone
@@ -34,12 +35,7 @@ TEMPLATE = {
 
 @pytest.fixture(scope="module")
 def secret_arn(sandbox: LocalSandbox) -> str:
-    cloudformation = sandbox.aws("cloudformation")
-    name = stack_name(ENVIRONMENT)
-    cloudformation.create_stack(StackName=name, TemplateBody=json.dumps(TEMPLATE))
-    cloudformation.get_waiter("stack_create_complete").wait(StackName=name, WaiterConfig={"Delay": 1})
-    outputs = cloudformation.describe_stacks(StackName=name)["Stacks"][0]["Outputs"]
-    return next(output["OutputValue"] for output in outputs if output["OutputKey"] == "AuthsignalSecretArn")
+    return create_probe_stack(sandbox.emulator.endpoint_url, stack_name(ENVIRONMENT), TEMPLATE)["AuthsignalSecretArn"]
 
 
 @pytest.fixture
@@ -51,11 +47,9 @@ def secret_value(sandbox: LocalSandbox, secret_arn: str):
 
 
 def aws_environment(sandbox: LocalSandbox) -> dict[str, str]:
-    """The caller's environment pointed at the emulator, with no AWS profile or real key of theirs."""
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-    return {**environment, "AWS_ENDPOINT_URL": sandbox.emulator.endpoint_url, "AWS_ACCESS_KEY_ID": "test",
-            "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+    """The caller's environment pointed at the emulator, with no AWS profile or real key of theirs
+    (as a local deploy runs the CDK CLI)."""
+    return cli_environment(sandbox.emulator.endpoint_url)
 
 
 def point_at_emulator(monkeypatch: pytest.MonkeyPatch, sandbox: LocalSandbox) -> None:

@@ -10,21 +10,12 @@ through a web ACL, so blocking is not exercised here; the rules are asserted on 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from e2e.emulator import aws_client
 from e2e.sandbox import LocalSandbox
 from tests.conftest import Synthesized
-
-
-def _create_stack(endpoint: str, name: str, template: dict[str, Any]) -> dict[str, str]:
-    """A probe stack of a few resources, not an app: CloudFormation directly; its outputs."""
-    cloudformation = aws_client("cloudformation", endpoint)
-    cloudformation.create_stack(StackName=name, TemplateBody=json.dumps(template))
-    cloudformation.get_waiter("stack_create_complete").wait(StackName=name, WaiterConfig={"Delay": 1})
-    stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
-    return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+from tests.e2e.support import create_probe_stack
 
 
 def _of_type(template: dict[str, Any], kind: str) -> tuple[str, dict[str, Any]]:
@@ -48,7 +39,7 @@ def test_the_staging_web_acl_deploys_and_attaches_to_its_user_pool(
                     "WebAclArn": {"Value": {"Fn::GetAtt": [acl_id, "Arn"]}}},
     }
 
-    outputs = _create_stack(endpoint, "staging-sign-in-protection", probe)
+    outputs = create_probe_stack(endpoint, "staging-sign-in-protection", probe)
     waf = aws_client("wafv2", endpoint)
     waf.associate_web_acl(WebACLArn=outputs["WebAclArn"], ResourceArn=outputs["PoolArn"])  # MiniStack gap
 
