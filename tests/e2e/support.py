@@ -12,7 +12,7 @@ from typing import Any
 
 from e2e.emulator import aws_client
 from e2e.fake_authsignal import FakeAuthsignalControls
-from e2e.signin import Tokens
+from e2e.signin import PasswordlessClient, Tokens
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL = json.loads((ROOT / "cdk.json").read_text())["context"]["environments"]["local"]
@@ -70,3 +70,17 @@ def create_probe_stack(endpoint: str, name: str, template: dict[str, Any]) -> di
     cloudformation.get_waiter("stack_create_complete").wait(StackName=name, WaiterConfig={"Delay": 1})
     stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
     return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+
+
+def raw_sign_up(client: PasswordlessClient, username: str, **attributes: str) -> dict:
+    """``SignUp`` as an attacker would call it: any username, any attributes."""
+    return client.cognito.sign_up(ClientId=client.deployment.client_id, Username=username, Password="Aa1!" + "x" * 20,
+                                  UserAttributes=[{"Name": name, "Value": value} for name, value in attributes.items()])
+
+
+def add_passkey(client: PasswordlessClient, authsignal: FakeAuthsignalControls, user: SignedIn) -> str:
+    """``POST /authenticators``, then what ``passkey.signUp`` does with the token; the passkey's id."""
+    added = client.call_api("POST", "/authenticators", user.tokens.access_token)
+    assert added.status == 200
+    assert set(added.body) == {"authsignalToken"}
+    return authsignal.enrol_passkey(added.body["authsignalToken"])

@@ -7,24 +7,17 @@ import pytest
 
 from e2e.fake_authsignal import FakeAuthsignalControls
 from e2e.signin import PasswordlessClient, Tokens, http_request
-from tests.e2e.support import ADD_AUTHENTICATOR_ACTION, LOCAL, SIGN_IN_ACTION, SignedIn, calls_for, tampered
+from tests.e2e.support import (ADD_AUTHENTICATOR_ACTION, LOCAL, SIGN_IN_ACTION, SignedIn, add_passkey, calls_for,
+                               tampered)
 from tests.fakes.authsignal_server import tracked_attributes
 
 PUBLIC_FIELDS = {"id", "type", "createdAt", "lastUsedAt", "displayName"}
 LOCAL_ORIGINS = LOCAL["corsOrigins"]  # dev's, for an app on localhost
 
 
-def _add_passkey(client: PasswordlessClient, authsignal: FakeAuthsignalControls, user: SignedIn) -> str:
-    """``POST /authenticators``, then what ``passkey.signUp`` does with the token; the passkey's id."""
-    added = client.call_api("POST", "/authenticators", user.tokens.access_token)
-    assert added.status == 200
-    assert set(added.body) == {"authsignalToken"}
-    return authsignal.enrol_passkey(added.body["authsignalToken"])
-
-
 def test_an_added_passkey_signs_the_user_in(
         client: PasswordlessClient, authsignal: FakeAuthsignalControls, signed_in: SignedIn) -> None:
-    _add_passkey(client, authsignal, signed_in)
+    add_passkey(client, authsignal, signed_in)
     add = [body for method, path, body in calls_for(authsignal, signed_in.sub)
            if path == f"/v1/users/{signed_in.sub}/actions/{ADD_AUTHENTICATOR_ACTION}"]
     assert [tracked_attributes(body) for body in add] == [{"scope": "add:authenticators"}]
@@ -44,8 +37,8 @@ def test_an_added_passkey_signs_the_user_in(
 def test_authenticators_are_listed_without_secrets_and_deleted_but_never_the_last(
         client: PasswordlessClient, authsignal: FakeAuthsignalControls, signed_in: SignedIn) -> None:
     # A fresh sign-in: its auth_time is within recentAuthMinutes, so adding and deleting are allowed.
-    passkey_id = _add_passkey(client, authsignal, signed_in)
-    backup_id = _add_passkey(client, authsignal, signed_in)
+    passkey_id = add_passkey(client, authsignal, signed_in)
+    backup_id = add_passkey(client, authsignal, signed_in)
     token = signed_in.tokens.access_token
 
     listed = client.call_api("GET", "/authenticators", token)
@@ -72,7 +65,7 @@ def test_a_user_cannot_delete_another_users_authenticator(
     other_username = f"mallory.{signed_in.username}"
     client.sign_up(other_username)
     other = client.sign_in(other_username, lambda challenge: authsignal.complete(challenge.token))
-    passkey_id = _add_passkey(client, authsignal, signed_in)
+    passkey_id = add_passkey(client, authsignal, signed_in)
 
     answer = client.call_api("DELETE", f"/authenticators/{passkey_id}", other.access_token)
 

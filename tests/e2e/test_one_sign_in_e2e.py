@@ -12,7 +12,7 @@ import pytest
 
 from e2e.fake_authsignal import FakeAuthsignalControls
 from e2e.signin import Challenge, PasswordlessClient, SignInError, Tokens
-from tests.e2e.support import LOCAL, SignedIn, calls_for
+from tests.e2e.support import LOCAL, SignedIn, add_passkey, calls_for
 from tests.fakes.authsignal_server import now_iso
 
 SESSIONS = 4
@@ -37,11 +37,6 @@ def _in_parallel(client: PasswordlessClient, challenges: list[Challenge], answer
 
     with ThreadPoolExecutor(len(challenges)) as pool:
         return list(pool.map(respond, challenges))
-
-
-def _with_passkey(client: PasswordlessClient, authsignal: FakeAuthsignalControls, user: SignedIn) -> None:
-    added = client.call_api("POST", "/authenticators", user.tokens.access_token)
-    authsignal.enrol_passkey(added.body["authsignalToken"])
 
 
 def test_a_token_accepted_in_one_session_is_refused_in_every_other(
@@ -70,7 +65,7 @@ def test_a_passkey_token_answered_in_parallel_sessions_signs_in_exactly_once(
         client: PasswordlessClient, authsignal: FakeAuthsignalControls, signed_in: SignedIn) -> None:
     """A passkey token fits any session of its user: only the deployed single-use table stops a
     second sign-in with it, and of parallel ones exactly one wins the conditional put."""
-    _with_passkey(client, authsignal, signed_in)
+    add_passkey(client, authsignal, signed_in)
     token = authsignal.passkey_sign_in(signed_in.sub)
     challenges = [client.start(signed_in.username) for _ in range(SESSIONS)]
 
@@ -80,7 +75,7 @@ def test_a_passkey_token_answered_in_parallel_sessions_signs_in_exactly_once(
 
 def test_a_fresh_passkey_token_signs_in_once(
         client: PasswordlessClient, authsignal: FakeAuthsignalControls, signed_in: SignedIn) -> None:
-    _with_passkey(client, authsignal, signed_in)
+    add_passkey(client, authsignal, signed_in)
     token = authsignal.passkey_sign_in(signed_in.sub, state_updated_at=now_iso(-10))
 
     assert _signs_in(client, client.start(signed_in.username), token) is True
@@ -89,7 +84,7 @@ def test_a_fresh_passkey_token_signs_in_once(
 
 def test_a_passkey_token_older_than_the_limit_is_refused(
         client: PasswordlessClient, authsignal: FakeAuthsignalControls, signed_in: SignedIn) -> None:
-    _with_passkey(client, authsignal, signed_in)
+    add_passkey(client, authsignal, signed_in)
     token = authsignal.passkey_sign_in(signed_in.sub, state_updated_at=now_iso(-(PASSKEY_TOKEN_MAX_AGE_SECONDS + 30)))
 
     assert _signs_in(client, client.start(signed_in.username), token) is False
@@ -98,7 +93,7 @@ def test_a_passkey_token_older_than_the_limit_is_refused(
 def test_starting_a_sign_in_for_another_user_captures_nothing_of_their_passkey_ceremony(
         client: PasswordlessClient, authsignal: FakeAuthsignalControls, signed_in: SignedIn) -> None:
     """Finding 3: Mallory calls InitiateAuth for Ada while Ada uses her passkey."""
-    _with_passkey(client, authsignal, signed_in)
+    add_passkey(client, authsignal, signed_in)
     mallorys = client.start(signed_in.username)
     adas_token = authsignal.passkey_sign_in(signed_in.sub)
 

@@ -10,18 +10,12 @@ from botocore.exceptions import ClientError
 from e2e.fake_authsignal import FakeAuthsignalControls, FakeAuthsignalError
 from e2e.sandbox import LocalSandbox
 from e2e.signin import Challenge, PasswordlessClient
-from tests.e2e.support import SIGN_UP_REFUSED_CODE, new_email, new_phone
+from tests.e2e.support import SIGN_UP_REFUSED_CODE, new_email, new_phone, raw_sign_up
 
 
 def _attributes(sandbox: LocalSandbox, username: str) -> tuple[str, dict[str, str]]:
     user = sandbox.aws("cognito-idp").admin_get_user(UserPoolId=sandbox.deployment.user_pool_id, Username=username)
     return user["UserStatus"], {attribute["Name"]: attribute["Value"] for attribute in user["UserAttributes"]}
-
-
-def _raw_sign_up(client: PasswordlessClient, username: str, **attributes: str) -> dict:
-    """``SignUp`` as an attacker would call it: any username, any attributes."""
-    return client.cognito.sign_up(ClientId=client.deployment.client_id, Username=username, Password="Aa1!" + "x" * 20,
-                                  UserAttributes=[{"Name": name, "Value": value} for name, value in attributes.items()])
 
 
 def test_sign_up_by_email_confirms_the_user_and_verifies_nothing(
@@ -55,7 +49,7 @@ def test_the_pre_hijack_fails_at_sign_up_and_the_victim_signs_up_later(
     victim, attackers_phone = new_email(), new_phone()
 
     with pytest.raises(ClientError) as refused:
-        _raw_sign_up(client, victim, email=victim, phone_number=attackers_phone)
+        raw_sign_up(client, victim, email=victim, phone_number=attackers_phone)
 
     assert refused.value.response["Error"]["Code"] == SIGN_UP_REFUSED_CODE
     assert "exactly one of email or phone_number" in refused.value.response["Error"]["Message"]
@@ -66,7 +60,7 @@ def test_a_sign_up_whose_contact_is_not_the_username_is_refused(client: Password
     victim, attackers_phone = new_email(), new_phone()
 
     with pytest.raises(ClientError) as refused:
-        _raw_sign_up(client, attackers_phone, email=victim)
+        raw_sign_up(client, attackers_phone, email=victim)
 
     assert refused.value.response["Error"]["Code"] == SIGN_UP_REFUSED_CODE
     # The emulator copies the typed phone number into phone_number, so two contacts reach the
