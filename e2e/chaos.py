@@ -32,7 +32,6 @@ import re
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -216,17 +215,7 @@ class Chaos:
         self.authsignal.add_passkey(user.sub)
         token = self.authsignal.passkey_sign_in(user.sub)
         challenges = [self.client.start(user.username) for _ in range(sessions)]
-        start = threading.Barrier(sessions)
-
-        def attempt(challenge: Challenge) -> bool:
-            start.wait()
-            try:
-                return isinstance(self.client.answer(challenge, token), Tokens)
-            except SignInError:
-                return False
-
-        with ThreadPoolExecutor(sessions) as pool:
-            return sum(pool.map(attempt, challenges))
+        return sum(self.client.answer_in_parallel(challenges, token))
 
     # --- sign-ups and sign-ins -----------------------------------------------------------
 

@@ -27,8 +27,10 @@ import json
 import os
 import secrets
 import sys
+import threading
 import webbrowser
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -204,6 +206,22 @@ class PasswordlessClient:
         if not isinstance(result, Tokens):
             raise SignInError("RespondToAuthChallenge", "AnswerRejected", "Cognito asked again: the answer was wrong")
         return result
+
+    def signs_in(self, challenge: Challenge, answer: str) -> bool:
+        """Answer one session's challenge: True for tokens, False when Cognito asks again (the
+        answer was refused). An error is no refusal: it raises, so a crash never passes for one."""
+        return isinstance(self.answer(challenge, answer), Tokens)
+
+    def answer_in_parallel(self, challenges: list[Challenge], answer: str) -> list[bool]:
+        """``signs_in`` for every session at the same moment (threads released together)."""
+        start = threading.Barrier(len(challenges))
+
+        def respond(challenge: Challenge) -> bool:
+            start.wait()
+            return self.signs_in(challenge, answer)
+
+        with ThreadPoolExecutor(len(challenges)) as pool:
+            return list(pool.map(respond, challenges))
 
     def _challenge_or_tokens(self, step: str, result: dict[str, Any], username: str) -> Challenge | Tokens:
         if "AuthenticationResult" in result:

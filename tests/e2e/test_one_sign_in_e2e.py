@@ -5,38 +5,15 @@ deployed single-use table); and starting a sign-in for someone else captures not
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 
 from e2e.fake_authsignal import FakeAuthsignalControls
-from e2e.signin import Challenge, PasswordlessClient, SignInError, Tokens
+from e2e.signin import PasswordlessClient
 from tests.e2e.support import LOCAL, SignedIn, add_passkey, calls_for
 from tests.fakes.authsignal_server import now_iso
 
 SESSIONS = 4
 PASSKEY_TOKEN_MAX_AGE_SECONDS = LOCAL.get("passkeyTokenMaxAgeSeconds", 300)
-
-
-def _signs_in(client: PasswordlessClient, challenge: Challenge, answer: str) -> bool:
-    """Answer one session's challenge: True for tokens, False for another challenge or the end."""
-    try:
-        return isinstance(client.answer(challenge, answer), Tokens)
-    except SignInError:
-        return False
-
-
-def _in_parallel(client: PasswordlessClient, challenges: list[Challenge], answer: str) -> list[bool]:
-    """Answer every session at the same moment (threads released together)."""
-    start = threading.Barrier(len(challenges))
-
-    def respond(challenge: Challenge) -> bool:
-        start.wait()
-        return _signs_in(client, challenge, answer)
-
-    with ThreadPoolExecutor(len(challenges)) as pool:
-        return list(pool.map(respond, challenges))
 
 
 def test_a_token_accepted_in_one_session_is_refused_in_every_other(
@@ -45,10 +22,10 @@ def test_a_token_accepted_in_one_session_is_refused_in_every_other(
     client.sign_up(email)
     first = client.start(email)
     token = authsignal.complete(first.token)
-    assert _signs_in(client, first, token) is True
+    assert client.signs_in(first, token) is True
 
     for _ in range(2):
-        assert _signs_in(client, client.start(email), token) is False
+        assert client.signs_in(client.start(email), token) is False
 
 
 def test_a_token_answered_in_parallel_sessions_signs_in_exactly_once(
@@ -58,7 +35,7 @@ def test_a_token_answered_in_parallel_sessions_signs_in_exactly_once(
     challenges = [client.start(email) for _ in range(SESSIONS)]
     token = authsignal.complete(challenges[0].token)
 
-    assert sorted(_in_parallel(client, challenges, token)) == [False] * (SESSIONS - 1) + [True]
+    assert sorted(client.answer_in_parallel(challenges, token)) == [False] * (SESSIONS - 1) + [True]
 
 
 def test_a_passkey_token_answered_in_parallel_sessions_signs_in_exactly_once(
@@ -69,8 +46,8 @@ def test_a_passkey_token_answered_in_parallel_sessions_signs_in_exactly_once(
     token = authsignal.passkey_sign_in(signed_in.sub)
     challenges = [client.start(signed_in.username) for _ in range(SESSIONS)]
 
-    assert sorted(_in_parallel(client, challenges, token)) == [False] * (SESSIONS - 1) + [True]
-    assert _signs_in(client, client.start(signed_in.username), token) is False
+    assert sorted(client.answer_in_parallel(challenges, token)) == [False] * (SESSIONS - 1) + [True]
+    assert client.signs_in(client.start(signed_in.username), token) is False
 
 
 def test_a_fresh_passkey_token_signs_in_once(
@@ -78,8 +55,8 @@ def test_a_fresh_passkey_token_signs_in_once(
     add_passkey(client, authsignal, signed_in)
     token = authsignal.passkey_sign_in(signed_in.sub, state_updated_at=now_iso(-10))
 
-    assert _signs_in(client, client.start(signed_in.username), token) is True
-    assert _signs_in(client, client.start(signed_in.username), token) is False
+    assert client.signs_in(client.start(signed_in.username), token) is True
+    assert client.signs_in(client.start(signed_in.username), token) is False
 
 
 def test_a_passkey_token_older_than_the_limit_is_refused(
@@ -87,7 +64,7 @@ def test_a_passkey_token_older_than_the_limit_is_refused(
     add_passkey(client, authsignal, signed_in)
     token = authsignal.passkey_sign_in(signed_in.sub, state_updated_at=now_iso(-(PASSKEY_TOKEN_MAX_AGE_SECONDS + 30)))
 
-    assert _signs_in(client, client.start(signed_in.username), token) is False
+    assert client.signs_in(client.start(signed_in.username), token) is False
 
 
 def test_starting_a_sign_in_for_another_user_captures_nothing_of_their_passkey_ceremony(
@@ -99,10 +76,10 @@ def test_starting_a_sign_in_for_another_user_captures_nothing_of_their_passkey_c
 
     assert set(mallorys.parameters) <= {"url", "token", "isEnrolled", "USERNAME"}
     assert adas_token not in mallorys.parameters.values()
-    assert _signs_in(client, mallorys, mallorys.token) is False  # her own track token proves nothing
+    assert client.signs_in(mallorys, mallorys.token) is False  # her own track token proves nothing
     paths = [path for method, path, body in calls_for(authsignal, signed_in.sub)]
     assert not [path for path in paths if "challenge" in path]  # nothing looked up or attributed
-    assert _signs_in(client, client.start(signed_in.username), adas_token) is True  # Ada, in her own session
+    assert client.signs_in(client.start(signed_in.username), adas_token) is True  # Ada, in her own session
 
 
 @pytest.mark.parametrize("contact", ["email", "phone"])
@@ -113,4 +90,4 @@ def test_an_otp_token_of_one_user_does_not_sign_in_another(
     client.sign_up(mine)
     token = authsignal.complete(client.start(theirs).token)
 
-    assert _signs_in(client, client.start(mine), token) is False
+    assert client.signs_in(client.start(mine), token) is False
