@@ -43,9 +43,9 @@ from typing import Any
 from e2e.emulator import HOST, free_port
 from e2e.fake_authsignal import FakeAuthsignalControls
 from e2e.signin import Challenge, PasswordlessClient, SignInError, Tokens
+from tests.fakes.authsignal_server import TRANSIENT_KINDS  # what an unwell Authsignal does, by default
 
 SCENARIOS = ("transient", "outage", "dynamodb", "concurrent")
-TRANSIENT_KINDS = ["status", "reset", "delay"]
 SLOW_ANSWER_SECONDS = 1.5  # longer than the triggers' Authsignal timeout (stacks/user_pool.py)
 COGNITO_BUDGET_SECONDS = 5.0
 REQUIRED_SUCCESS = 0.99
@@ -131,11 +131,12 @@ class Chaos:
     """The scenarios, against one deployed stack (a ``LocalSandbox``'s parts)."""
 
     def __init__(self, client: PasswordlessClient, authsignal: FakeAuthsignalControls, aws: Callable[[str], Any],
-                 stack_name: str) -> None:
+                 resources: dict[str, tuple[str, str]]) -> None:
+        """``resources``: the stack's, logical id -> (type, physical id), as the deploy read them."""
         self.client = client
         self.authsignal = authsignal
         self.aws = aws
-        self.stack_name = stack_name
+        self.resources = resources
         self._warmed = 0  # how many sign-ins at once the emulator has run already
         self._people: list[User] = []
 
@@ -143,7 +144,7 @@ class Chaos:
 
     def transient(self, sign_ins: int, *, concurrency: int = 1, rate: float = 0.3, seed: int | None = None,
                   kinds: list[str] | None = None, users: int | None = None) -> Result:
-        kinds = kinds or TRANSIENT_KINDS
+        kinds = kinds or list(TRANSIENT_KINDS)
         result = Result("transient", f">= {REQUIRED_SUCCESS:.0%} signed in with {rate:.0%} of Authsignal "
                                      f"requests failing ({', '.join(kinds)}); every token the signer's")
         people = self.sign_up(users or min(sign_ins, 50), concurrency)
@@ -159,7 +160,7 @@ class Chaos:
         return result
 
     def outage(self, sign_ins: int, *, concurrency: int = 1, kinds: list[str] | None = None) -> Result:
-        kinds = kinds or TRANSIENT_KINDS
+        kinds = kinds or list(TRANSIENT_KINDS)
         result = Result("outage", f"Authsignal down ({', '.join(kinds)}): every sign-in refused, no tokens, "
                                   f"every trigger invocation over in < {COGNITO_BUDGET_SECONDS:.0f} s (Cognito's "
                                   "limit; InitiateAuth adds the emulator's own overhead)")
@@ -293,11 +294,10 @@ class Chaos:
     def functions_seen(self, since_ms: int) -> FunctionsSeen:
         """Read the stack's function logs since ``since_ms`` (they hold no secret or token)."""
         logs, seen = self.aws("logs"), FunctionsSeen()
-        for item in self._resources("AWS::Logs::LogGroup"):
-            pages = logs.get_paginator("filter_log_events").paginate(logGroupName=item["PhysicalResourceId"],
-                                                                     startTime=since_ms)
+        for logical_id, physical_id in self._resources("AWS::Logs::LogGroup"):
+            pages = logs.get_paginator("filter_log_events").paginate(logGroupName=physical_id, startTime=since_ms)
             for event in (event for page in pages for event in page.get("events", [])):
-                self._note(seen, item["LogicalResourceId"], event["message"])
+                self._note(seen, logical_id, event["message"])
         return seen
 
     @staticmethod
@@ -318,24 +318,24 @@ class Chaos:
             key = " ".join(str(line[name]) for name in ("event", "reason", "error") if line.get(name))
             seen.problems[key] = seen.problems.get(key, 0) + 1
 
-    def _resources(self, kind: str) -> list[dict[str, Any]]:
-        resources = self.aws("cloudformation").describe_stack_resources(StackName=self.stack_name)["StackResources"]
-        return [item for item in resources if item["ResourceType"] == kind]
+    def _resources(self, kind: str) -> list[tuple[str, str]]:
+        """The stack's resources of type ``kind``: (logical id, physical id)."""
+        return [(logical_id, physical_id) for logical_id, (type_, physical_id) in self.resources.items()
+                if type_ == kind]
 
     def single_use_table(self) -> str:
         """The physical name of the stack's one DynamoDB table (the single-use table)."""
-        [table] = [item["PhysicalResourceId"] for item in self._resources("AWS::DynamoDB::Table")]
+        [table] = [physical_id for _, physical_id in self._resources("AWS::DynamoDB::Table")]
         return table
 
     def _functions_using(self, table: str) -> dict[str, dict[str, str]]:
         """The stack's functions whose environment names ``table``, with that environment."""
         lambdas = self.aws("lambda")
         found = {}
-        for item in self._resources("AWS::Lambda::Function"):
-            variables = lambdas.get_function_configuration(FunctionName=item["PhysicalResourceId"]) \
-                .get("Environment", {}).get("Variables", {})
+        for _, name in self._resources("AWS::Lambda::Function"):
+            variables = lambdas.get_function_configuration(FunctionName=name).get("Environment", {}).get("Variables", {})
             if any(table in value for value in variables.values()):
-                found[item["PhysicalResourceId"]] = variables
+                found[name] = variables
         return found
 
     def _point_dynamodb_at(self, functions: dict[str, dict[str, str]], endpoint: str | None) -> None:
@@ -451,7 +451,7 @@ def _run_scenarios(options: argparse.Namespace, local_sandbox: Any, say: Callabl
     with tempfile.TemporaryDirectory(prefix="passwordless-chaos-") as scratch, \
             local_sandbox(Path(scratch), authsignal_url=_local_authsignal_url(),
                           assembly=(lambda: options.cdk_out) if options.cdk_out else None, say=say) as sandbox:
-        chaos = Chaos(sandbox.client(), sandbox.authsignal, sandbox.aws, sandbox.deployment.stack_name)
+        chaos = Chaos(sandbox.client(), sandbox.authsignal, sandbox.aws, sandbox.stack.resources)
         tenth = max(1, options.sign_ins // 10)
         runs: dict[str, Callable[[], Result]] = {
             "transient": lambda: chaos.transient(options.sign_ins, concurrency=options.concurrency,

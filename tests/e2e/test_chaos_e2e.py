@@ -17,7 +17,7 @@ FAST_FAULTS = ["status", "reset"]
 
 @pytest.fixture(scope="module")
 def chaos(sandbox: LocalSandbox) -> Chaos:
-    return Chaos(sandbox.client(), sandbox.authsignal, sandbox.aws, sandbox.deployment.stack_name)
+    return Chaos(sandbox.client(), sandbox.authsignal, sandbox.aws, sandbox.stack.resources)
 
 
 def test_sign_ins_survive_30_percent_of_authsignal_requests_failing(chaos: Chaos) -> None:
