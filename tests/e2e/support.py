@@ -7,16 +7,16 @@ import base64
 import json
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from e2e.emulator import aws_client
 from e2e.fake_authsignal import FakeAuthsignalControls
 from e2e.signin import PasswordlessClient, Tokens
+from stacks.config import parse_environment
+from tests.conftest import CONTEXT, ROOT  # noqa: F401 - ROOT as the e2e tests import it
 
-ROOT = Path(__file__).resolve().parents[2]
-LOCAL = json.loads((ROOT / "cdk.json").read_text())["context"]["environments"]["local"]
-ATTEMPT_LIMIT = LOCAL.get("attemptLimit", 3)
+LOCAL = parse_environment("local", CONTEXT["environments"]["local"])  # what the sandbox deploys
+ATTEMPT_LIMIT = LOCAL.attempt_limit
 SIGN_IN_ACTION = "cognitoAuth"
 ADD_AUTHENTICATOR_ACTION = "addAuthenticator"
 

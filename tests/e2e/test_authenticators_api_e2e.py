@@ -12,7 +12,7 @@ from tests.e2e.support import (ADD_AUTHENTICATOR_ACTION, LOCAL, SIGN_IN_ACTION, 
 from tests.fakes.authsignal_server import tracked_attributes
 
 PUBLIC_FIELDS = {"id", "type", "createdAt", "lastUsedAt", "displayName"}
-LOCAL_ORIGINS = LOCAL["corsOrigins"]  # dev's, for an app on localhost
+LOCAL_ORIGINS = LOCAL.cors_origins  # dev's, for an app on localhost
 
 
 def test_an_added_passkey_signs_the_user_in(

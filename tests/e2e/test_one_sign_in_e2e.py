@@ -13,7 +13,7 @@ from tests.e2e.support import LOCAL, SignedIn, add_passkey, calls_for
 from tests.fakes.authsignal_server import now_iso
 
 SESSIONS = 4
-PASSKEY_TOKEN_MAX_AGE_SECONDS = LOCAL.get("passkeyTokenMaxAgeSeconds", 300)
+PASSKEY_TOKEN_MAX_AGE_SECONDS = LOCAL.passkey_token_max_age_seconds
 
 
 def test_a_token_accepted_in_one_session_is_refused_in_every_other(

@@ -43,6 +43,13 @@ def resources(template_json: dict[str, Any], kind: str) -> dict[str, dict[str, A
     return {key: value for key, value in template_json["Resources"].items() if value["Type"] == kind}
 
 
+def functions_by_handler(template_json: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Each Lambda function by its handler (``triggers.pre_sign_up.handler``, ...): its logical id
+    and its resource."""
+    return {resource["Properties"]["Handler"]: (logical_id, resource)
+            for logical_id, resource in resources(template_json, "AWS::Lambda::Function").items()}
+
+
 def normalised(template_json: dict[str, Any]) -> dict[str, Any]:
     """The template with asset hashes replaced, so a snapshot changes only with infrastructure."""
     return json.loads(_ASSET_HASH.sub("<asset-hash>", json.dumps(template_json)))

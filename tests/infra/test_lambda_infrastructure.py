@@ -4,15 +4,16 @@ import importlib
 
 import pytest
 
-from tests.infra.conftest import resources
+from tests.infra.conftest import functions_by_handler, resources
 
 SDK_HANDLERS = {"triggers.custom_auth.handler", "api.authenticators.handler"}
 COGNITO_TRIGGER_LIMIT_SECONDS = 5
 
 
 def functions(template_json):
-    return {props["Properties"]["Handler"]: (logical_id, props["Properties"])
-            for logical_id, props in resources(template_json, "AWS::Lambda::Function").items()}
+    """Each function's logical id and properties, by handler."""
+    return {handler: (logical_id, resource["Properties"])
+            for handler, (logical_id, resource) in functions_by_handler(template_json).items()}
 
 
 @pytest.mark.parametrize("environment", ["dev", "prod"])

@@ -10,7 +10,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk.assertions import Template
 
 from stacks.user_pool import PasswordlessUserPool
-from tests.infra.conftest import EXISTING_SECRET_ARN, resources
+from tests.infra.conftest import EXISTING_SECRET_ARN, functions_by_handler, resources
 
 PROTECTED = ["staging", "prod"]
 NOT_SIGN_IN = {"triggers.pre_sign_up.handler", "api.authenticators.handler"}  # sign-up, the API
@@ -19,12 +19,6 @@ NOT_SIGN_IN = {"triggers.pre_sign_up.handler", "api.authenticators.handler"}  # 
 def only(template_json, kind):
     (resource,) = resources(template_json, kind).items()
     return resource
-
-
-def functions_by_handler(template_json):
-    """Each function's properties by its handler (``triggers.pre_sign_up.handler``, ...)."""
-    return {props["Properties"]["Handler"]: props["Properties"]
-            for props in resources(template_json, "AWS::Lambda::Function").values()}
 
 
 @pytest.fixture(scope="module")
@@ -101,13 +95,13 @@ def test_blocked_requests_are_alarmed_and_graphed(templates, environment):
 
 def test_no_environment_reserves_trigger_concurrency_by_default(templates):
     for environment in ("dev", "staging", "prod"):
-        for properties in functions_by_handler(templates[environment]).values():
-            assert "ReservedConcurrentExecutions" not in properties
+        for _, function in functions_by_handler(templates[environment]).values():
+            assert "ReservedConcurrentExecutions" not in function["Properties"]
 
 
 def test_reserved_concurrency_applies_to_the_sign_in_triggers_only(reserved_template):
-    reserved = {name: properties.get("ReservedConcurrentExecutions")
-                for name, properties in functions_by_handler(reserved_template).items()}
+    reserved = {name: function["Properties"].get("ReservedConcurrentExecutions")
+                for name, (_, function) in functions_by_handler(reserved_template).items()}
     sign_in_triggers = set(reserved) - NOT_SIGN_IN
     assert sign_in_triggers == {"triggers.custom_auth.handler"}  # define, create and verify: one function
     assert {name: reserved[name] for name in sign_in_triggers} == dict.fromkeys(sign_in_triggers, 20)

@@ -5,15 +5,10 @@ statement naming its one resource."""
 
 import pytest
 
-from tests.infra.conftest import resources
+from tests.infra.conftest import functions_by_handler, resources
 
 # the one function behind define, create and verify: verify is what writes and marks contacts
 CUSTOM_AUTH = "triggers.custom_auth.handler"
-
-
-def _functions(template):
-    return {props["Properties"]["Handler"]: (logical_id, props)
-            for logical_id, props in resources(template, "AWS::Lambda::Function").items()}
 
 
 def _statements(template):
@@ -51,7 +46,7 @@ def test_the_single_use_table_is_on_demand_encrypted_and_expires_its_items(templ
 def test_only_the_custom_auth_function_may_write_the_table_and_only_put_items(templates):
     template = templates["dev"]
     table_id = _only_key(resources(template, "AWS::DynamoDB::Table"))
-    custom_auth_role = _functions(template)[CUSTOM_AUTH][1]["Properties"]["Role"]["Fn::GetAtt"][0]
+    custom_auth_role = functions_by_handler(template)[CUSTOM_AUTH][1]["Properties"]["Role"]["Fn::GetAtt"][0]
     grants = [(roles, statement) for _, roles, statement in _statements(template)
               if any(action.startswith("dynamodb:") for action in statement["Action"])]
     assert grants == [([custom_auth_role], {"Action": ["dynamodb:PutItem"], "Effect": "Allow",
@@ -61,7 +56,7 @@ def test_only_the_custom_auth_function_may_write_the_table_and_only_put_items(te
 def test_the_custom_auth_function_gets_the_table_name_and_the_passkey_token_age(templates, configs):
     for environment in ("dev", "prod"):
         template = templates[environment]
-        variables = _functions(template)[CUSTOM_AUTH][1]["Properties"]["Environment"]["Variables"]
+        variables = functions_by_handler(template)[CUSTOM_AUTH][1]["Properties"]["Environment"]["Variables"]
         assert variables["SINGLE_USE_TABLE_NAME"] == {"Ref": _only_key(resources(template, "AWS::DynamoDB::Table"))}
         assert variables["PASSKEY_TOKEN_MAX_AGE_SECONDS"] == str(configs[environment].passkey_token_max_age_seconds)
 
@@ -69,7 +64,7 @@ def test_the_custom_auth_function_gets_the_table_name_and_the_passkey_token_age(
 def test_the_custom_auth_function_may_mark_contacts_verified_in_this_pool_only(templates):
     template = templates["dev"]
     pool_id = _only_key(resources(template, "AWS::Cognito::UserPool"))
-    custom_auth_id, custom_auth = _functions(template)[CUSTOM_AUTH]
+    custom_auth_id, custom_auth = functions_by_handler(template)[CUSTOM_AUTH]
     custom_auth_role = custom_auth["Properties"]["Role"]["Fn::GetAtt"][0]
     grants = [(policy, roles, statement) for policy, roles, statement in _statements(template)
               if any(action.startswith("cognito-idp:") for action in statement["Action"])]
@@ -86,7 +81,7 @@ def test_the_custom_auth_function_may_mark_contacts_verified_in_this_pool_only(t
 def test_every_trigger_statement_names_its_one_resource(templates):
     template = templates["dev"]
     trigger_roles = {props["Properties"]["Role"]["Fn::GetAtt"][0]
-                     for handler, (_, props) in _functions(template).items() if handler.startswith("triggers.")}
+                     for handler, (_, props) in functions_by_handler(template).items() if handler.startswith("triggers.")}
     statements = [statement for _, roles, statement in _statements(template) if set(roles) & trigger_roles]
     assert statements
     for statement in statements:
