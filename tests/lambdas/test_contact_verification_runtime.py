@@ -45,11 +45,20 @@ def pool() -> Pool:
     return Pool()
 
 
-def signs_in(fake: FakeAuthsignal, pool: Pool, user: User, user_name: str, answer: str | None = None) -> bool:
+def answer_event(fake: FakeAuthsignal, pool: Pool, user: User, user_name: str, *, answer: str | None = None,
+                 method: str | None = None) -> dict[str, Any]:
+    """The verify event of a sign-in the create trigger started: answering with ``answer``, or
+    with the completed challenge's token (its ``verificationMethod`` forged to ``method``)."""
     created = create_auth_challenge.handler(create_event(user))["response"]
     token = answer or fake.complete(created["publicChallengeParameters"]["token"])
-    event = verify_event(user, token, created["privateChallengeParameters"]["idempotencyKey"],
-                         user_pool_id=pool.id, user_name=user_name)
+    if method:
+        fake.forge(token, verification_method=method)
+    return verify_event(user, token, created["privateChallengeParameters"]["idempotencyKey"],
+                        user_pool_id=pool.id, user_name=user_name)
+
+
+def signs_in(fake: FakeAuthsignal, pool: Pool, user: User, user_name: str, answer: str | None = None) -> bool:
+    event = answer_event(fake, pool, user, user_name, answer=answer)
     return verify_auth_challenge.handler(event)["response"]["answerCorrect"]
 
 
@@ -78,12 +87,8 @@ def test_an_sms_otp_makes_the_phone_number_verified(fake: FakeAuthsignal, pool: 
 def test_an_email_method_verifies_the_email(fake: FakeAuthsignal, pool: Pool, method: str) -> None:
     user = new_user(email="grace@example.com", verified=False)
     user_name = pool.sign_up(user)
-    created = create_auth_challenge.handler(create_event(user))["response"]
-    token = fake.complete(created["publicChallengeParameters"]["token"])
-    fake.forge(token, verification_method=method)
+    event = answer_event(fake, pool, user, user_name, method=method)
 
-    event = verify_event(user, token, created["privateChallengeParameters"]["idempotencyKey"],
-                         user_pool_id=pool.id, user_name=user_name)
     assert verify_auth_challenge.handler(event)["response"]["answerCorrect"] is True
 
     assert pool.attributes(user_name)["email_verified"] == "true"
@@ -94,12 +99,8 @@ def test_an_sms_answer_on_an_email_account_is_refused_and_verifies_nothing(fake:
     answer is wrong (``wrong_method``) and the email stays unverified."""
     user = new_user(email="grace@example.com", verified=False)
     user_name = pool.sign_up(user)
-    created = create_auth_challenge.handler(create_event(user))["response"]
-    token = fake.complete(created["publicChallengeParameters"]["token"])
-    fake.forge(token, verification_method="SMS")
+    event = answer_event(fake, pool, user, user_name, method="SMS")
 
-    event = verify_event(user, token, created["privateChallengeParameters"]["idempotencyKey"],
-                         user_pool_id=pool.id, user_name=user_name)
     assert verify_auth_challenge.handler(event)["response"]["answerCorrect"] is False
 
     assert pool.attributes(user_name).get("email_verified") != "true"
@@ -155,10 +156,7 @@ def completed_email_otp(fake: FakeAuthsignal, pool: Pool) -> tuple[str, dict[str
     event answering with it."""
     user = new_user(email="grace@example.com", verified=False)
     user_name = pool.sign_up(user)
-    created = create_auth_challenge.handler(create_event(user))["response"]
-    token = fake.complete(created["publicChallengeParameters"]["token"])
-    return user_name, verify_event(user, token, created["privateChallengeParameters"]["idempotencyKey"],
-                                   user_pool_id=pool.id, user_name=user_name)
+    return user_name, answer_event(fake, pool, user, user_name)
 
 
 def test_with_no_time_left_the_contact_update_is_skipped_and_the_sign_in_still_stands(
