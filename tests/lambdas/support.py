@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ from tests.events import (  # noqa: F401 - the runtime tests import the event bu
 )
 from tests.fakes.authsignal_server import Call, FakeAuthsignal
 from tests.fakes.authsignal_server import tracked_attributes  # noqa: F401 - as the event builders
+from triggers import create_auth_challenge, define_auth_challenge, verify_auth_challenge
 
 SECRET_KEY = "sk-test-7f3a9c1e5b2d48f6a0c4e8b1d3f5a7c9"  # distinctive, so a leak check can find it
 ATTEMPT_LIMIT = 3
@@ -158,3 +160,39 @@ class Logs:
         text = self.text
         assert not re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", text), "a log line leaks an email address"
         assert not re.search(r"\+\d{8,15}", text), "a log line leaks a phone number"
+
+
+Answer = Callable[[dict[str, str]], str]  # what the app answers, given the public challenge parameters
+Handler = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def sign_in(user: User, answer: Answer, *, handler: Handler | None = None) -> bool:
+    """Run the CUSTOM_AUTH loop as Cognito does; True if Cognito would issue tokens. ``handler``
+    serves every trigger when given (the custom-auth function), else each trigger's own module."""
+    define, create, verify = ((handler,) * 3 if handler else
+                              (define_auth_challenge.handler, create_auth_challenge.handler,
+                               verify_auth_challenge.handler))
+    session: list[dict[str, object]] = []
+    while True:
+        decision = define(define_event(user, session))["response"]
+        if decision["issueTokens"]:
+            return True
+        if decision["failAuthentication"]:
+            return False
+        try:
+            created = create(create_event(user, session))["response"]
+        except create_auth_challenge.ChallengeRefused:
+            return False  # Cognito ends the sign-in with an error
+        # Cognito hands verify the private parameters create set for this session
+        event = verify_event(user, answer(created["publicChallengeParameters"]),
+                             created["privateChallengeParameters"]["idempotencyKey"])
+        session.append(entry(verify(event)["response"]["answerCorrect"]))
+
+
+def completes_otp(fake: FakeAuthsignal) -> Answer:
+    """The app shows Authsignal's UI at ``url``, the user enters the OTP, the app answers the token."""
+
+    def answer(public: dict[str, str]) -> str:
+        return fake.complete(public["token"])
+
+    return answer

@@ -23,9 +23,11 @@ from tests.lambdas.support import (
     Logs,
     Secrets,
     User,
+    completes_otp,
     create_event,
     define_event,
     entry,
+    sign_in,
     verify_event,
 )
 from triggers import custom_auth
@@ -34,19 +36,6 @@ from triggers.custom_auth import UnknownTrigger
 
 LAMBDAS = os.path.join(os.path.dirname(custom_auth.__file__), os.pardir)
 HEAVY = ("authsignal", "requests", "urllib3", "boto3", "botocore")
-
-
-def sign_in(fake: FakeAuthsignal, user: User) -> bool:
-    """Cognito's CUSTOM_AUTH loop with every trigger served by the one function; an email OTP."""
-    session: list[dict[str, Any]] = []
-    while True:
-        decision = custom_auth.handler(define_event(user, session))["response"]
-        if decision["issueTokens"] or decision["failAuthentication"]:
-            return bool(decision["issueTokens"])
-        created = custom_auth.handler(create_event(user, session))["response"]
-        token = fake.complete(created["publicChallengeParameters"]["token"])
-        answer = verify_event(user, token, created["privateChallengeParameters"]["idempotencyKey"])
-        session.append(entry(custom_auth.handler(answer)["response"]["answerCorrect"]))
 
 
 def test_each_trigger_source_is_served_by_its_own_trigger(fake: FakeAuthsignal, email_user: User) -> None:
@@ -101,7 +90,7 @@ def test_an_event_without_a_trigger_source_is_refused(logs: Logs, event: object)
 
 def test_every_line_and_metric_names_the_trigger_that_wrote_it(
         fake: FakeAuthsignal, email_user: User, logs: Logs) -> None:
-    assert sign_in(fake, email_user) is True
+    assert sign_in(email_user, completes_otp(fake), handler=custom_auth.handler) is True
 
     named = [(line["event"], line["trigger"]) for line in logs.lines]
     assert named == [("challenge_requested", "DefineAuthChallenge"), ("challenge_created", "CreateAuthChallenge"),
@@ -144,9 +133,9 @@ def test_two_whole_sign_ins_read_the_secret_once_and_make_each_client_once(
         fake: FakeAuthsignal, secrets: Secrets, email_user: User, other_user: User) -> None:
     from shared import aws
 
-    assert sign_in(fake, email_user) is True
+    assert sign_in(email_user, completes_otp(fake), handler=custom_auth.handler) is True
     made = {service: aws.client(service) for service in aws.services()}
-    assert sign_in(fake, other_user) is True
+    assert sign_in(other_user, completes_otp(fake), handler=custom_auth.handler) is True
 
     assert secrets.reads == 1
     # the secret, and the single-use put (both users' contacts are verified: no Cognito call)

@@ -3,8 +3,6 @@ define, create, (the app completes the challenge), verify, define, ..."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from tests.fakes.authsignal_server import FakeAuthsignal
@@ -12,48 +10,17 @@ from tests.lambdas.support import (
     ATTEMPT_LIMIT,
     Logs,
     User,
+    completes_otp,
     create_event,
-    define_event,
     enrol_own_contact,
-    entry,
     new_user,
+    sign_in,
     tracked_attributes,
+    tracks,
     validations,
     verify_event,
 )
-from triggers import create_auth_challenge, define_auth_challenge, verify_auth_challenge
-from triggers.create_auth_challenge import ChallengeRefused
-
-Answer = Callable[[dict[str, str]], str]  # what the app answers, given the public challenge parameters
-
-
-def sign_in(user: User, answer: Answer) -> bool:
-    """Run the CUSTOM_AUTH loop as Cognito does; True if Cognito would issue tokens."""
-    session: list[dict[str, object]] = []
-    while True:
-        decision = define_auth_challenge.handler(define_event(user, session))["response"]
-        if decision["issueTokens"]:
-            return True
-        if decision["failAuthentication"]:
-            return False
-        try:
-            created = create_auth_challenge.handler(create_event(user, session))["response"]
-        except ChallengeRefused:
-            return False  # Cognito ends the sign-in with an error
-        # Cognito hands verify the private parameters create set for this session
-        verify = verify_event(user, answer(created["publicChallengeParameters"]),
-                              created["privateChallengeParameters"]["idempotencyKey"])
-        correct = verify_auth_challenge.handler(verify)["response"]["answerCorrect"]
-        session.append(entry(correct))
-
-
-def completes_otp(fake: FakeAuthsignal) -> Answer:
-    """The app shows Authsignal's UI at ``url``, the user enters the OTP, the app answers the token."""
-
-    def answer(public: dict[str, str]) -> str:
-        return fake.complete(public["token"])
-
-    return answer
+from triggers import create_auth_challenge, verify_auth_challenge
 
 
 def test_a_user_signs_in_with_an_email_otp(fake: FakeAuthsignal, email_user: User, logs: Logs) -> None:
@@ -61,7 +28,7 @@ def test_a_user_signs_in_with_an_email_otp(fake: FakeAuthsignal, email_user: Use
 
     assert sign_in(email_user, completes_otp(fake)) is True
 
-    assert [tracked_attributes(call.body) for call in fake.calls() if "/actions/" in call.path] == [{"email": email_user.email}]
+    assert [tracked_attributes(call.body) for call in tracks(fake)] == [{"email": email_user.email}]
     assert len(fake.calls()) == 2  # track and validate
     assert [line["event"] for line in logs.lines] == [
         "challenge_requested", "challenge_created", "answer_accepted", "tokens_issued"
@@ -73,7 +40,7 @@ def test_a_user_signs_in_with_an_sms_otp(fake: FakeAuthsignal, phone_user: User)
 
     assert sign_in(phone_user, completes_otp(fake)) is True
 
-    assert [tracked_attributes(call.body) for call in fake.calls() if "/actions/" in call.path] == [{"phoneNumber": phone_user.phone}]
+    assert [tracked_attributes(call.body) for call in tracks(fake)] == [{"phoneNumber": phone_user.phone}]
 
 
 @pytest.mark.parametrize("own", [{"email": "ada@example.com"}, {"phone": "+447700900123"}], ids=["email", "sms"])
