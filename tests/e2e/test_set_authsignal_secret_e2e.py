@@ -17,7 +17,7 @@ import pytest
 
 from e2e.deploy import cli_environment
 from e2e.sandbox import LocalSandbox
-from e2e.set_authsignal_secret import main, refusal
+from ops.set_authsignal_secret import main, refusal
 from stacks.authsignal_secret import NOT_SET_MARKER
 from stacks.config import stack_name
 from tests.e2e.support import ROOT, create_probe_stack
