@@ -40,7 +40,49 @@ def test_help_on_a_fresh_clone_installs_nothing(tmp_path):
     assert [path.name for path in tmp_path.iterdir()] == ["scripts"]
 
 
-def test_no_script_hides_the_node_end_of_life_banner():
-    """Node 20 is end-of-life: the CDK's banner saying so is shown, not silenced for everyone."""
-    for script in SCRIPTS:
-        assert "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION" not in (ROOT / "scripts" / script).read_text(), script
+def fake_node(directory, major):
+    """A ``node`` that answers the version query scripts/lib/node.sh asks with ``major``."""
+    directory.mkdir(parents=True)
+    node = directory / "node"
+    node.write_text(f"#!/bin/sh\necho {major}\n")
+    node.chmod(0o755)
+    return node
+
+
+def source_node_sh(home, default_node_dir, *, times=1):
+    """Source scripts/lib/node.sh ``times`` times (as nested scripts do) with only ``default_node_dir``'s
+    node on PATH; returns (the node then first on PATH, the jsii silencing variable, stderr)."""
+    script = "\n".join([f'source "{ROOT}/scripts/lib/node.sh"'] * times) + \
+        '\ncommand -v node; echo "jsii=${JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION:-}"'
+    result = subprocess.run(["/bin/bash", "-c", script], capture_output=True, text=True, timeout=30,
+                            env={"HOME": str(home), "PATH": f"{default_node_dir}:/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    node, jsii = result.stdout.splitlines()
+    return node, jsii.removeprefix("jsii="), result.stderr
+
+
+def test_a_newer_node_of_a_version_manager_goes_first_on_path(tmp_path):
+    fake_node(tmp_path / "default", 20)
+    newer = fake_node(tmp_path / "home" / ".nvm" / "versions" / "node" / "v22.9.0" / "bin", 22)
+
+    node, jsii, stderr = source_node_sh(tmp_path / "home", tmp_path / "default")
+
+    assert (node, jsii, stderr) == (str(newer), "", "")
+
+
+def test_a_default_node_22_or_newer_is_kept(tmp_path):
+    default = fake_node(tmp_path / "default", 22)
+    fake_node(tmp_path / "home" / ".nvm" / "versions" / "node" / "v24.1.0" / "bin", 24)
+
+    assert source_node_sh(tmp_path / "home", tmp_path / "default") == (str(default), "", "")
+
+
+def test_node_20_alone_is_named_end_of_life_in_one_line_instead_of_the_jsii_banner(tmp_path):
+    default = fake_node(tmp_path / "default", 20)
+
+    node, jsii, stderr = source_node_sh(tmp_path / "home", tmp_path / "default", times=2)
+
+    assert node == str(default)
+    assert jsii == "20"  # the jsii runtime's banner (eleven lines of Python byte strings) is silenced
+    [line] = stderr.splitlines()  # and said once, however many scripts source it
+    assert "Node.js 20 is end-of-life" in line and "22 or newer" in line
