@@ -69,9 +69,11 @@ class FakeAuthsignalControls:
         return self._control("passkey_sign_in", user_id=user_id, action=action, state_updated_at=state_updated_at)
 
     def set_fault_rate(self, rate: float, kinds: list[str] | None = None, *, delay: float = 1.0,
-                       seed: int | None = None) -> None:
-        """Fail a share ``rate`` of the Lambdas' requests (503, reset, slow; see the fake)."""
-        self._control("set_fault_rate", rate=rate, kinds=kinds, delay=delay, seed=seed)
+                       seed: int | None = None, status: int = 503, retry_after: str | None = None) -> None:
+        """Fail a share ``rate`` of the Lambdas' requests (503, reset, slow; see the fake); a
+        status fault answers ``status``, with a ``Retry-After`` header when given."""
+        self._control("set_fault_rate", rate=rate, kinds=kinds, delay=delay, seed=seed, status=status,
+                      retry_after=retry_after)
 
     def outage(self, on: bool = True, kinds: list[str] | None = None, *, delay: float = 1.0) -> None:
         """Authsignal down for every request until ``outage(False)``."""
