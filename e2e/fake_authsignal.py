@@ -58,6 +58,11 @@ class FakeAuthsignalControls:
         sign-in's track token for a user with no authenticator (refused once the user has one)."""
         return self._control("enroll_with_token", token=token, email=email, phone=phone, passkey=passkey)
 
+    def add_email(self, user_id: str, email: str) -> str:
+        """The user's email enrolled as a verified authenticator (as their first sign-in leaves
+        it, create enrolling the account's own contact); returns its id."""
+        return self._control("add_authenticator", user_id=user_id, verification_method="EMAIL_OTP", email=email)
+
     def add_passkey(self, user_id: str) -> str:
         """A passkey enrolled for ``user_id`` (as ``passkey.signUp`` leaves one); returns its id."""
         return self._control("add_authenticator", user_id=user_id)
