@@ -241,10 +241,9 @@ class Chaos:
         authsignal_rate = rate if authsignal_rate is None else authsignal_rate
         result = Result("throttling", f">= {REQUIRED_SUCCESS:.0%} signed in with {rate:.0%} of the verify function's "
                                       f"Cognito admin calls throttled and {authsignal_rate:.0%} of Authsignal requests "
-                                      "answered "
-                                      f"429 (Retry-After {retry_after} s); every token the signer's; no sign-in refused "
-                                      "for a throttled contact update; a later sign-in verifies every email left "
-                                      "unverified")
+                                      f"answered 429 (Retry-After {retry_after} s); every token the signer's; no "
+                                      "sign-in refused for a throttled contact update; a later sign-in verifies every "
+                                      "email left unverified")
         people = self.sign_up(users or min(sign_ins, 50), concurrency, fresh=True)
         for person in people:
             self.authsignal.add_email(person.sub, person.username)

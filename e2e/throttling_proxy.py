@@ -40,8 +40,7 @@ class ThrottlingProxy:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{HOST}:{self._server.server_port}"
 
     def __enter__(self) -> ThrottlingProxy:
         self._thread.start()

@@ -10,8 +10,17 @@ import pytest
 from botocore.stub import Stubber
 
 from e2e.sandbox import LocalSandbox
-from e2e.signin import THROTTLED, Backoff, Challenge, Deployment, PasswordlessClient, SignInError, jwt_claims, main, \
-    region_from
+from e2e.signin import (
+    THROTTLED,
+    Backoff,
+    Challenge,
+    Deployment,
+    PasswordlessClient,
+    SignInError,
+    jwt_claims,
+    main,
+    region_from,
+)
 from tests.e2e.support import new_email
 
 
@@ -53,9 +62,9 @@ def test_the_region_is_the_option_else_aws_region_else_aws_default_region():
 
 DEPLOYMENT = Deployment("dev-Passwordless", "us-east-1", "us-east-1_Example", "example-client-id",
                         "https://api.example.com/")
-CHALLENGE = {"ChallengeName": "CUSTOM_CHALLENGE", "Session": "a-session-of-twenty-characters-or-more", "ChallengeParameters": {
-    "USERNAME": "ada@example.com", "url": "https://authsignal.example.com/challenge", "token": "track-token",
-    "isEnrolled": "true"}}
+CHALLENGE = {"ChallengeName": "CUSTOM_CHALLENGE", "Session": "a-session-of-twenty-characters-or-more",
+             "ChallengeParameters": {"USERNAME": "ada@example.com", "url": "https://authsignal.example.com/challenge",
+                                     "token": "track-token", "isEnrolled": "true"}}
 
 
 class HighestDraw:

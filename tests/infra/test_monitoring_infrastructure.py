@@ -79,8 +79,8 @@ def graphed(properties: dict[str, Any]) -> list[dict[str, Any]]:
             continue
         names = entry[:-1] if options else entry
         namespace, metric, *pairs = names
-        lines.append({"namespace": namespace, "metric": metric, "dimensions": dict(zip(pairs[::2], pairs[1::2])),
-                      **options})
+        dimensions = dict(zip(pairs[::2], pairs[1::2], strict=True))
+        lines.append({"namespace": namespace, "metric": metric, "dimensions": dimensions, **options})
     return lines
 
 
