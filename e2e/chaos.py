@@ -21,6 +21,13 @@ Scenarios (each says what it requires and whether it held):
   concurrent  sign-ins of distinct users at once: all succeed, every token's sub is the
               signer's; then one passkey token answered in parallel sessions at the same
               moment: exactly one winner
+  throttling  a wave of sign-ins of users whose email Cognito has not marked verified yet (as a
+              first sign-in whose contact update was throttled leaves them), with a share of the
+              verify function's Cognito admin calls throttled (TooManyRequestsException, from a
+              proxy in front of the emulator) and the same share of Authsignal requests answered
+              429 with Retry-After: >= 99 % signed in with the app trying once more, every token
+              the signer's, a throttled contact update never refuses a sign-in, and a later
+              sign-in verifies every email the wave left unverified
 """
 
 from __future__ import annotations
@@ -43,13 +50,18 @@ from typing import Any
 from e2e.emulator import HOST, free_port
 from e2e.fake_authsignal import FakeAuthsignalControls
 from e2e.signin import Challenge, PasswordlessClient, SignInError, Tokens
+from e2e.throttling_proxy import ThrottlingProxy
 from tests.fakes.authsignal_server import TRANSIENT_KINDS  # what an unwell Authsignal does, by default
 
-SCENARIOS = ("transient", "outage", "dynamodb", "concurrent")
+SCENARIOS = ("transient", "outage", "dynamodb", "concurrent", "throttling")
 SLOW_ANSWER_SECONDS = 1.5  # longer than the triggers' Authsignal timeout (stacks/user_pool.py)
 COGNITO_BUDGET_SECONDS = 5.0
 REQUIRED_SUCCESS = 0.99
 ATTEMPT_LIMIT = 3  # wrong answers Cognito allows before it fails the sign-in (cdk.json dev)
+RETRY_AFTER_SECONDS = "1"  # what the throttling Authsignal asks for: fits create's deadline, not verify's
+# The AWS SDKs read a service's own endpoint before AWS_ENDPOINT_URL (botocore: the service id, upper case).
+COGNITO_ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"
+DYNAMODB_ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_DYNAMODB"
 
 
 @dataclass
@@ -107,6 +119,8 @@ class Result:
         self.max_trigger_seconds = round(max(seen.durations.values(), default=0.0), 3) or None
         if seen.retries:
             self.details["retries"] = seen.retries
+        if seen.not_retried:
+            self.details["not_retried"] = seen.not_retried
         if seen.problems:
             self.details["function_problems"] = seen.problems
 
@@ -114,10 +128,12 @@ class Result:
 @dataclass
 class FunctionsSeen:
     """The functions' own log lines over a scenario: longest invocation per function, retries by
-    reason, and problem lines by event, reason and error."""
+    reason, transient failures not retried by reason and why, and problem lines by event, reason
+    and error."""
 
     durations: dict[str, float] = field(default_factory=dict)
     retries: dict[str, int] = field(default_factory=dict)
+    not_retried: dict[str, int] = field(default_factory=dict)  # by reason and why not
     problems: dict[str, int] = field(default_factory=dict)
 
 
@@ -184,8 +200,8 @@ class Chaos:
         people = self.sign_up(min(sign_ins, 10), concurrency)
         self.warm_up(people, concurrency)
         since = _now_ms()
-        with self._faults(lambda: self._point_dynamodb_at(functions, _closed_port_url()),
-                          lambda: self._point_dynamodb_at(functions, None)):
+        with self._faults(lambda: self._point_at(functions, DYNAMODB_ENDPOINT_VARIABLE, _closed_port_url()),
+                          lambda: self._point_at(functions, DYNAMODB_ENDPOINT_VARIABLE, None)):
             runs = self._run(people, sign_ins, concurrency, app_retries=0)
         result.add(runs)
         result.add_functions(self.functions_seen(since))
@@ -210,6 +226,66 @@ class Chaos:
             result.held = result.held and winners == 1
         return result
 
+    def throttling(self, sign_ins: int, *, concurrency: int = 1, rate: float = 0.3, seed: int | None = None,
+                   users: int | None = None, retry_after: str | None = RETRY_AFTER_SECONDS,
+                   authsignal_rate: float | None = None) -> Result:
+        """Cognito and Authsignal both throttling, over users whose email is not verified yet.
+
+        The verify function (the one whose environment names the single-use table) gets a proxy
+        as its Cognito endpoint, which throttles ``rate`` of its admin calls; the fake answers
+        ``authsignal_rate`` (default: ``rate``) of Authsignal requests 429 (with ``Retry-After:
+        retry_after``). The wave's users
+        are enrolled in Authsignal (their own email) and unverified in Cognito, so each sign-in
+        tries the contact update until one passes. Afterwards, with the faults off, each user
+        still unverified signs in once more: that one must verify them."""
+        authsignal_rate = rate if authsignal_rate is None else authsignal_rate
+        result = Result("throttling", f">= {REQUIRED_SUCCESS:.0%} signed in with {rate:.0%} of the verify function's "
+                                      f"Cognito admin calls throttled and {authsignal_rate:.0%} of Authsignal requests "
+                                      f"answered 429 (Retry-After {retry_after} s); every token the signer's; no "
+                                      "sign-in refused for a throttled contact update; a later sign-in verifies every "
+                                      "email left unverified")
+        people = self.sign_up(users or min(sign_ins, 50), concurrency, fresh=True)
+        for person in people:
+            self.authsignal.add_email(person.sub, person.username)
+        functions = self._functions_using(self.single_use_table())
+        with ThrottlingProxy(self.aws("cognito-idp").meta.endpoint_url) as proxy:
+            self._point_at(functions, COGNITO_ENDPOINT_VARIABLE, proxy.url)
+            try:
+                if concurrency > 1:  # a worker per concurrent invocation, started with the new endpoint
+                    self._run(self.sign_up(concurrency, concurrency), concurrency, concurrency, app_retries=1)
+                since = _now_ms()
+                with self._faults(lambda: self._throttle(proxy, rate, authsignal_rate, seed, retry_after),
+                                  lambda: self._throttle(proxy, 0, 0, None, None)):
+                    runs = self._run(people, sign_ins, concurrency, app_retries=1)
+                    result.details["authsignal_429s"] = self.authsignal.fault_counts().get("status", 0)
+                    result.details["cognito_admin_calls"] = proxy.counts()
+            finally:
+                self._point_at(functions, COGNITO_ENDPOINT_VARIABLE, None)
+        result.add(runs)
+        result.add_functions(self.functions_seen(since))
+        left = [person for person in people if not self.email_verified(person)]
+        self._run(left, len(left), concurrency, app_retries=1)
+        verified_later = sum(self.email_verified(person) for person in left)
+        result.details["emails"] = {"users": len(people), "unverified_after_the_wave": len(left),
+                                    "verified_by_a_later_sign_in": verified_later}
+        refusals = [key for key in result.details.get("function_problems", {})
+                    if key.startswith(("answer_rejected", "challenge_refused"))]
+        result.held = (result.signed_in >= REQUIRED_SUCCESS * result.sign_ins and result.wrong_sub == 0
+                       and verified_later == len(left) and all(key.endswith("status 429") for key in refusals))
+        return result
+
+    def _throttle(self, proxy: ThrottlingProxy, rate: float, authsignal_rate: float, seed: int | None,
+                  retry_after: str | None) -> None:
+        """Throttle ``rate`` of the admin calls through ``proxy``, ``authsignal_rate`` of the
+        Authsignal requests."""
+        proxy.set_rate(rate, seed)
+        self.authsignal.set_fault_rate(authsignal_rate, ["status"], status=429, seed=seed, retry_after=retry_after)
+
+    def email_verified(self, user: User) -> bool:
+        """Whether Cognito (the emulator, asked directly) says the user's email is verified."""
+        found = self.aws("cognito-idp").admin_get_user(UserPoolId=self.user_pool(), Username=user.username)
+        return {item["Name"]: item["Value"] for item in found["UserAttributes"]}.get("email_verified") == "true"
+
     def race(self, user: User, sessions: int) -> int:
         """``passkey.signIn`` once, then its token answered in ``sessions`` sign-ins of the user
         started beforehand, all at the same moment: how many got tokens."""
@@ -231,7 +307,8 @@ class Chaos:
             return User(username, self.client.sign_up(username).sub)
 
         if fresh:
-            return [one(index) for index in range(count)]
+            with ThreadPoolExecutor(max(1, concurrency)) as pool:
+                return list(pool.map(one, range(count)))
         missing = count - len(self._people)
         if missing > 0:
             with ThreadPoolExecutor(max(1, concurrency)) as pool:
@@ -314,6 +391,9 @@ class Chaos:
             return
         if line.get("event") == "authsignal_retry":
             seen.retries[str(line.get("reason"))] = seen.retries.get(str(line.get("reason")), 0) + 1
+        elif line.get("event") == "authsignal_not_retried":
+            key = f"{line.get('reason')}: {line.get('error')}"
+            seen.not_retried[key] = seen.not_retried.get(key, 0) + 1
         elif line.get("level") in ("WARNING", "ERROR"):
             key = " ".join(str(line[name]) for name in ("event", "reason", "error") if line.get(name))
             seen.problems[key] = seen.problems.get(key, 0) + 1
@@ -322,6 +402,11 @@ class Chaos:
         """The stack's resources of type ``kind``: (logical id, physical id)."""
         return [(logical_id, physical_id) for logical_id, (type_, physical_id) in self.resources.items()
                 if type_ == kind]
+
+    def user_pool(self) -> str:
+        """The id of the stack's one user pool."""
+        [pool] = [physical_id for _, physical_id in self._resources("AWS::Cognito::UserPool")]
+        return pool
 
     def single_use_table(self) -> str:
         """The physical name of the stack's one DynamoDB table (the single-use table)."""
@@ -338,13 +423,14 @@ class Chaos:
                 found[name] = variables
         return found
 
-    def _point_dynamodb_at(self, functions: dict[str, dict[str, str]], endpoint: str | None) -> None:
-        """Send these functions' DynamoDB calls to ``endpoint`` (None: back to normal)."""
+    def _point_at(self, functions: dict[str, dict[str, str]], variable: str, endpoint: str | None) -> None:
+        """Send these functions' calls of one service to ``endpoint``, by the service's endpoint
+        ``variable`` (None: back to normal)."""
         lambdas = self.aws("lambda")
         for name, variables in functions.items():
             changed = dict(variables)
             if endpoint:
-                changed["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
+                changed[variable] = endpoint
             lambdas.update_function_configuration(FunctionName=name, Environment={"Variables": changed})
             lambdas.get_waiter("function_updated_v2").wait(FunctionName=name,
                                                              WaiterConfig={"Delay": 0.1, "MaxAttempts": 300})
@@ -408,7 +494,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="distinct users signing in concurrently (default %(default)s)")
     parser.add_argument("--concurrency", type=int, default=10, help="sign-ins at once (default %(default)s)")
     parser.add_argument("--fault-rate", type=float, default=0.3, help="share of Authsignal requests failing in "
-                                                                       "'transient' (default %(default)s)")
+                                                                       "'transient', and of Authsignal requests and "
+                                                                       "Cognito admin calls throttled in 'throttling' "
+                                                                       "(default %(default)s)")
     parser.add_argument("--seed", type=int, default=None, help="make the fake's faults repeatable")
     parser.add_argument("--scenario", action="append", choices=SCENARIOS, help="run only these (repeatable)")
     parser.add_argument("--json", type=Path, default=Path("chaos-results.json"), help="where to write the figures "
@@ -459,6 +547,8 @@ def _run_scenarios(options: argparse.Namespace, local_sandbox: Any, say: Callabl
             "outage": lambda: chaos.outage(tenth, concurrency=options.concurrency),
             "dynamodb": lambda: chaos.dynamodb(tenth, concurrency=options.concurrency),
             "concurrent": lambda: chaos.concurrent(options.sign_ins, options.users, options.concurrency),
+            "throttling": lambda: chaos.throttling(options.sign_ins, concurrency=options.concurrency,
+                                                   rate=options.fault_rate, seed=options.seed, users=options.users),
         }
         for name in options.scenario or SCENARIOS:
             say(f"scenario {name}…")

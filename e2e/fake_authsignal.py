@@ -58,6 +58,11 @@ class FakeAuthsignalControls:
         sign-in's track token for a user with no authenticator (refused once the user has one)."""
         return self._control("enroll_with_token", token=token, email=email, phone=phone, passkey=passkey)
 
+    def add_email(self, user_id: str, email: str) -> str:
+        """The user's email enrolled as a verified authenticator (as their first sign-in leaves
+        it, create enrolling the account's own contact); returns its id."""
+        return self._control("add_authenticator", user_id=user_id, verification_method="EMAIL_OTP", email=email)
+
     def add_passkey(self, user_id: str) -> str:
         """A passkey enrolled for ``user_id`` (as ``passkey.signUp`` leaves one); returns its id."""
         return self._control("add_authenticator", user_id=user_id)
@@ -69,9 +74,11 @@ class FakeAuthsignalControls:
         return self._control("passkey_sign_in", user_id=user_id, action=action, state_updated_at=state_updated_at)
 
     def set_fault_rate(self, rate: float, kinds: list[str] | None = None, *, delay: float = 1.0,
-                       seed: int | None = None) -> None:
-        """Fail a share ``rate`` of the Lambdas' requests (503, reset, slow; see the fake)."""
-        self._control("set_fault_rate", rate=rate, kinds=kinds, delay=delay, seed=seed)
+                       seed: int | None = None, status: int = 503, retry_after: str | None = None) -> None:
+        """Fail a share ``rate`` of the Lambdas' requests (503, reset, slow; see the fake); a
+        status fault answers ``status``, with a ``Retry-After`` header when given."""
+        self._control("set_fault_rate", rate=rate, kinds=kinds, delay=delay, seed=seed, status=status,
+                      retry_after=retry_after)
 
     def outage(self, on: bool = True, kinds: list[str] | None = None, *, delay: float = 1.0) -> None:
         """Authsignal down for every request until ``outage(False)``."""

@@ -15,6 +15,12 @@ open the challenge's URL (``--open`` opens it in your browser), complete it, and
 validation token. Tokens are shown only as a short prefix; ``--print-access-token`` asks for the
 access token, whole and alone on standard output (for scripts and curl; the steps then go to
 standard error).
+
+When Cognito throttles a call (``TooManyRequestsException``: the account's quota for its category
+is used up), the tool waits and tries again, as an app should: at most ``Backoff.attempts`` tries,
+each wait drawn at random up to a ceiling that doubles (full jitter), so many clients that were
+throttled together do not all come back together. A throttled call was not carried out, so trying
+it again changes nothing twice.
 """
 
 from __future__ import annotations
@@ -25,9 +31,11 @@ import getpass
 import http.client
 import json
 import os
+import random
 import secrets
 import sys
 import threading
+import time
 import webbrowser
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -42,6 +50,7 @@ from e2e.fake_authsignal import FakeAuthsignalControls, FakeAuthsignalError
 
 CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"
 SHOWN_PREFIX = 8
+THROTTLED = "TooManyRequestsException"
 
 Say = Callable[[str], None]
 
@@ -97,6 +106,24 @@ class Deployment:
             raise SignInError("DescribeStacks", "MissingOutputs", f"{stack_name} has no output {', '.join(missing)}")
         return cls(stack_name, outputs["Region"], outputs["UserPoolId"], outputs["UserPoolClientId"],
                    outputs["ApiUrl"])
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """How long to wait out Cognito's throttling: try ``attempts`` times in all; before try
+    ``n + 1`` wait a random time up to ``base_seconds * 2 ** (n - 1)``, never above ``cap_seconds``."""
+
+    attempts: int = 5
+    base_seconds: float = 0.25
+    cap_seconds: float = 4.0
+
+    def ceiling(self, tries: int) -> float:
+        """The longest wait after ``tries`` throttled tries."""
+        return min(self.cap_seconds, self.base_seconds * 2 ** (tries - 1))
+
+    def longest_total(self) -> float:
+        """The most a call can spend waiting before it gives up."""
+        return sum(self.ceiling(tries) for tries in range(1, self.attempts))
 
 
 @dataclass(frozen=True)
@@ -156,12 +183,18 @@ def jwt_claims(token: str) -> dict[str, Any]:
 
 
 class PasswordlessClient:
-    """The app's side of every flow, against one deployment; ``say`` narrates each step."""
+    """The app's side of every flow, against one deployment; ``say`` narrates each step. A call
+    Cognito throttles is tried again after a jittered wait (``backoff``; ``sleep`` and ``rng``
+    are there for tests)."""
 
-    def __init__(self, deployment: Deployment, cognito: Any, *, say: Say = quiet) -> None:
+    def __init__(self, deployment: Deployment, cognito: Any, *, say: Say = quiet, backoff: Backoff = Backoff(),
+                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None) -> None:
         self.deployment = deployment
         self.cognito = cognito
         self.say = say
+        self.backoff = backoff
+        self._sleep = sleep
+        self._rng = rng or random.Random()
 
     # --- Cognito -------------------------------------------------------------------------
 
@@ -241,10 +274,18 @@ class PasswordlessClient:
         return challenge
 
     def _call(self, step: str, operation: Callable[..., dict[str, Any]], **arguments: Any) -> dict[str, Any]:
-        try:
-            return operation(**arguments)
-        except ClientError as error:
-            failure = SignInError(step, error.response["Error"]["Code"], error.response["Error"].get("Message", ""))
+        """One Cognito call; a throttled one is tried again (``backoff``) until it is not, or
+        the tries are used up."""
+        for tries in range(1, self.backoff.attempts + 1):
+            try:
+                return operation(**arguments)
+            except ClientError as error:
+                failure = SignInError(step, error.response["Error"]["Code"], error.response["Error"].get("Message", ""))
+            if failure.code != THROTTLED or tries == self.backoff.attempts:
+                break
+            pause = self._rng.uniform(0, self.backoff.ceiling(tries))
+            self.say(f"… {step} throttled by Cognito ({THROTTLED}): trying again in {pause:.2f} s")
+            self._sleep(pause)
         self.say(f"✗ {failure.code}: {failure.message}")
         raise failure
 

@@ -68,6 +68,17 @@ class EnvironmentConfig:
     sign_in_requests_per_5_minutes_per_ip: int | None
     trigger_reserved_concurrency: int | None
     passkey_token_max_age_seconds: int
+    cognito_user_authentication_rps: int
+    cognito_user_creation_rps: int
+    cognito_user_update_rps: int
+
+    @property
+    def cognito_quotas_rps(self) -> dict[str, int]:
+        """Cognito's request-rate quota per API category, in requests per second: what the
+        account's user pools in this Region share (docs/capacity.md), as the alarms read it."""
+        return {"UserAuthentication": self.cognito_user_authentication_rps,
+                "UserCreation": self.cognito_user_creation_rps,
+                "UserUpdate": self.cognito_user_update_rps}
 
 
 def _integer(low: int, high: int) -> Callable[[str, Any], int]:
@@ -132,6 +143,11 @@ _FIELDS: dict[str, tuple[str, Callable[[str, Any], Any], Any]] = {
     "signInRequestsPer5MinutesPerIp": ("sign_in_requests_per_5_minutes_per_ip", _integer(10, 2_000_000_000), None),
     "triggerReservedConcurrency": ("trigger_reserved_concurrency", _integer(1, 1000), None),
     "passkeyTokenMaxAgeSeconds": ("passkey_token_max_age_seconds", _integer(30, 900), 300),
+    # The account's Cognito quotas (requests per second, per category; AWS's defaults): set yours
+    # from the Service Quotas console after an increase, so the usage alarms warn at 80 % of it.
+    "cognitoUserAuthenticationRps": ("cognito_user_authentication_rps", _integer(1, 100_000), 120),
+    "cognitoUserCreationRps": ("cognito_user_creation_rps", _integer(1, 100_000), 50),
+    "cognitoUserUpdateRps": ("cognito_user_update_rps", _integer(1, 100_000), 25),
 }
 # With ``"localEmulator": true`` an environment deploys into a local emulator only (account
 # 000000000000, checked below), so its Lambdas may call a fake Authsignal over plain http on loopback.

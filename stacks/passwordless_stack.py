@@ -59,7 +59,8 @@ class PasswordlessStack(Stack):
                 self, "Monitoring", environment_name=config.name, namespace=METRICS_NAMESPACE,
                 functions={**self.auth.triggers, "AuthenticatorsApi": self.api.handler},
                 http_api=self.api.http_api, alarm_email=config.alarm_email,
-                sign_in_protection=self.sign_in_protection,
+                user_pool=self.auth.user_pool, user_pool_client=self.auth.client,
+                cognito_quotas_rps=config.cognito_quotas_rps, sign_in_protection=self.sign_in_protection,
             )
             CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
 

@@ -73,7 +73,9 @@ class _Transport(HTTPAdapter):
         return response
 
     def _send_with_retries(self, request: PreparedRequest, timeout: Any, **kwargs: Any) -> Response:
-        """Send; repeat an idempotent request after a transient failure while time allows."""
+        """Send; repeat an idempotent request after a transient failure while time allows,
+        waiting at least as long as a ``Retry-After`` asks. A transient failure writes one line:
+        ``authsignal_retry`` when it is tried again, ``authsignal_not_retried`` (and why) when not."""
         method, path = request.method or "", request.path_url.split("?")[0]
         idempotent = retry.is_idempotent(method, path, request.body)
         attempt = 1
@@ -87,16 +89,20 @@ class _Transport(HTTPAdapter):
                 reason: str | None = "timeout" if isinstance(problem, Timeout) else "connection"
             else:
                 reason = retry.transient_status(response.status_code)
-            pause = retry.backoff(attempt)
-            if reason is None or not idempotent or attempt >= retry.MAX_ATTEMPTS \
-                    or not retry.fits(pause + self._timeout):
+            if reason is None and response is not None:
+                return response
+            pause = retry.wait_before(attempt, response.headers.get("Retry-After") if response is not None else None)
+            why_not = retry.held_back(idempotent, attempt, pause + self._timeout)
+            status_code = response.status_code if response is not None else None
+            if why_not:
+                decision("authsignal_not_retried", metric="AuthsignalNotRetried", reason=reason, attempt=attempt,
+                         operation=retry.operation(method, path), status_code=status_code, error=why_not)
                 if response is None:
                     raise failure
                 return response
             attempt += 1
             decision("authsignal_retry", metric="AuthsignalRetry", reason=reason, attempt=attempt,
-                     operation=retry.operation(method, path),
-                     status_code=response.status_code if response is not None else None)
+                     operation=retry.operation(method, path), status_code=status_code)
             if response is not None:
                 response.close()
             time.sleep(pause)

@@ -5,7 +5,11 @@ Only when the account has that contact and it is not verified yet (one AdminUpda
 call, on this pool only). A failure is logged as one line and does not fail the sign-in: the
 person did prove the contact; the flag will be set on a later sign-in. So is a call that could
 not end before the invocation's deadline (shared/retry): it is not made, and Cognito gets its
-answer in time. The client is the container's one Cognito client (shared/aws).
+answer in time. A throttled call (``TooManyRequestsException``: the account's user-update rate,
+shared by every user pool of the account and Region and not adjustable, is used up) is its own
+metric, ``ContactVerificationThrottled``, so a wave of first sign-ins shows as what it is; it is
+not retried here, where every retry would spend the same rate. The client is the container's one
+Cognito client (shared/aws).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from shared.log import decision, error_summary
 
 # Authsignal verificationMethod -> the Cognito contact it proves
 PROVES = {"EMAIL_OTP": "email", "EMAIL_MAGIC_LINK": "email", "SMS": "phone_number"}
+THROTTLED = "TooManyRequestsException"
 
 
 def mark_verified(event: Any, verification_method: object, correlation_id: str | None) -> str | None:
@@ -38,7 +43,9 @@ def mark_verified(event: Any, verification_method: object, correlation_id: str |
             UserAttributes=[{"Name": flag, "Value": "true"}],
         )
     except Exception as error:  # noqa: BLE001 - logged; the sign-in itself stands
-        decision("contact_verification_failed", metric="ContactVerificationFailed", level="WARNING",
-                 correlation_id=correlation_id, reason=flag, error=error_summary(error))
+        summary = error_summary(error)
+        event, metric = (("contact_verification_throttled", "ContactVerificationThrottled") if summary == THROTTLED
+                         else ("contact_verification_failed", "ContactVerificationFailed"))
+        decision(event, metric=metric, level="WARNING", correlation_id=correlation_id, reason=flag, error=summary)
         return None
     return flag

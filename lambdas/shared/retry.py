@@ -9,7 +9,8 @@ Authsignal's own Node SDK retries connection errors and 5xx for safe methods; th
 - only after a transient failure: a connection error, a timeout, 429 or 5xx; any other 4xx
   is an answer, never retried;
 - at most ``MAX_ATTEMPTS`` attempts, with full-jitter backoff so retries of many functions
-  do not arrive together;
+  do not arrive together, or, when the answer says how long to wait (``Retry-After``, in
+  seconds or as an HTTP date), at least that long: a server that is throttling asked for it;
 - only if the attempt can end before the invocation's deadline: the function's remaining
   time (``context.get_remaining_time_in_millis()``) minus ``MARGIN_SECONDS`` to answer
   Cognito, minus what the function still has to do after Authsignal answers (the verify
@@ -17,6 +18,8 @@ Authsignal's own Node SDK retries connection errors and 5xx for safe methods; th
   outlive it.
 
 The deadline is per invocation: each handler calls ``start_invocation(context)`` first.
+A transient failure that is not tried again says why (``held_back``): the caller logs it, so
+every 429 Authsignal answers is counted once, retried or not.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import json
 import random
 import time
+from email.utils import parsedate_to_datetime  # loaded already: http.client imports it
 
 MAX_ATTEMPTS = 3
 MARGIN_SECONDS = 0.5
@@ -50,6 +54,39 @@ def fits(seconds: float) -> bool:
 def backoff(attempt: int) -> float:
     """Seconds to wait before attempt number ``attempt + 1`` (full jitter, doubling)."""
     return random.uniform(0, BACKOFF_BASE_SECONDS * 2 ** (attempt - 1))
+
+
+def wait_before(attempt: int, retry_after: str | None) -> float:
+    """Seconds to wait before attempt number ``attempt + 1``: the backoff, or what the server
+    asked for in ``Retry-After`` when that is longer."""
+    return max(backoff(attempt), asked_to_wait(retry_after) or 0.0)
+
+
+def asked_to_wait(retry_after: str | None) -> float | None:
+    """The seconds a ``Retry-After`` value asks for (RFC 9110: a number of seconds, or an HTTP
+    date, from now), or None without a readable one."""
+    value = (retry_after or "").strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        return None  # an HTTP date is always GMT; a date without a zone is not one
+    return max(0.0, moment.timestamp() - time.time())
+
+
+def held_back(idempotent: bool, attempt: int, seconds: float) -> str | None:
+    """Why a transient failure of attempt number ``attempt`` is not tried again after waiting
+    ``seconds`` (the wait and the next attempt's timeout), or None if it is."""
+    if not idempotent:
+        return "not repeatable"
+    if attempt >= MAX_ATTEMPTS:
+        return f"{MAX_ATTEMPTS} attempts made"
+    if not fits(seconds):
+        return "no time left for the wait and another attempt"
+    return None
 
 
 def is_idempotent(method: str, path: str, body: object) -> bool:

@@ -1,6 +1,7 @@
 """A small run of scripts/chaos on the deployed stack: sign-ins survive a flaky Authsignal, are all
-refused when it is down or DynamoDB is unreachable, and stay each user's own under concurrency.
-Outcomes only (success rates, refusals, winners); the timings are scripts/chaos's to report.
+refused when it is down or DynamoDB is unreachable, stay each user's own under concurrency, and
+stand when Cognito throttles the contact update. Outcomes only (success rates, refusals, winners);
+the timings are scripts/chaos's to report.
 
 Faults are fast ones here (503, reset): slow answers cost the emulator seconds per sign-in.
 """
@@ -56,3 +57,14 @@ def test_one_passkey_token_in_parallel_sessions_has_exactly_one_winner(chaos: Ch
     [racer] = chaos.sign_up(1, fresh=True)  # the race's token is its own: nobody else signs in as this user
 
     assert chaos.race(racer, 10) == 1
+
+
+def test_a_throttled_contact_update_never_refuses_a_sign_in_and_a_later_one_verifies_the_email(chaos: Chaos) -> None:
+    # every admin call of the verify function throttled by the proxy; Authsignal well
+    result = chaos.throttling(1, rate=1.0, authsignal_rate=0.0, users=1, seed=1)
+
+    assert (result.sign_ins, result.signed_in, result.wrong_sub) == (1, 1, 0)
+    assert result.details["cognito_admin_calls"] == {"throttled": 1, "passed": 0}
+    assert result.details["function_problems"] == {
+        "contact_verification_throttled email_verified TooManyRequestsException": 1}
+    assert result.details["emails"] == {"users": 1, "unverified_after_the_wave": 1, "verified_by_a_later_sign_in": 1}

@@ -1,10 +1,26 @@
 """``scripts/sign-in`` as the README uses it: ``ACCESS_TOKEN=$(scripts/sign-in ... --print-access-token)``
-gives the access token alone on standard output, and the region comes from the usual variables."""
+gives the access token alone on standard output, the region comes from the usual variables, and a
+call Cognito throttles is tried again after a bounded, jittered wait (a real boto3 client, answered
+by botocore's Stubber: no sandbox needed)."""
 
 from __future__ import annotations
 
+import boto3
+import pytest
+from botocore.stub import Stubber
+
 from e2e.sandbox import LocalSandbox
-from e2e.signin import jwt_claims, main, region_from
+from e2e.signin import (
+    THROTTLED,
+    Backoff,
+    Challenge,
+    Deployment,
+    PasswordlessClient,
+    SignInError,
+    jwt_claims,
+    main,
+    region_from,
+)
 from tests.e2e.support import new_email
 
 
@@ -40,3 +56,94 @@ def test_the_region_is_the_option_else_aws_region_else_aws_default_region():
     assert region_from(None, {"AWS_REGION": "us-west-2", "AWS_DEFAULT_REGION": "ap-south-1"}) == "us-west-2"
     assert region_from(None, {"AWS_DEFAULT_REGION": "ap-south-1"}) == "ap-south-1"
     assert region_from(None, {}) is None
+
+
+# --- Cognito's throttling ----------------------------------------------------------------------
+
+DEPLOYMENT = Deployment("dev-Passwordless", "us-east-1", "us-east-1_Example", "example-client-id",
+                        "https://api.example.com/")
+CHALLENGE = {"ChallengeName": "CUSTOM_CHALLENGE", "Session": "a-session-of-twenty-characters-or-more",
+             "ChallengeParameters": {"USERNAME": "ada@example.com", "url": "https://authsignal.example.com/challenge",
+                                     "token": "track-token", "isEnrolled": "true"}}
+
+
+class HighestDraw:
+    """A random source that always draws the top of its range, and records each range asked."""
+
+    def __init__(self) -> None:
+        self.ranges: list[tuple[float, float]] = []
+
+    def uniform(self, low: float, high: float) -> float:
+        self.ranges.append((low, high))
+        return high
+
+
+@pytest.fixture
+def cognito():
+    client = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test",
+                                   region_name="us-east-1").client("cognito-idp")
+    with Stubber(client) as stubbed:
+        yield client, stubbed
+        stubbed.assert_no_pending_responses()
+
+
+def throttle(stubbed: Stubber, times: int) -> None:
+    for _ in range(times):
+        stubbed.add_client_error("initiate_auth", service_error_code=THROTTLED, service_message="Rate exceeded",
+                                 http_status_code=400)
+
+
+def test_a_throttled_call_is_tried_again_after_waits_drawn_up_to_a_doubling_ceiling(cognito):
+    client, stubbed = cognito
+    throttle(stubbed, 2)
+    stubbed.add_response("initiate_auth", CHALLENGE)
+    pauses, draws = [], HighestDraw()
+    app = PasswordlessClient(DEPLOYMENT, client, backoff=Backoff(attempts=5, base_seconds=0.25, cap_seconds=4),
+                             sleep=pauses.append, rng=draws)
+
+    challenge = app.start("ada@example.com")
+
+    assert isinstance(challenge, Challenge) and challenge.token == "track-token"
+    assert draws.ranges == [(0, 0.25), (0, 0.5)]  # full jitter: anywhere from no wait to the ceiling
+    assert pauses == [0.25, 0.5]
+
+
+def test_a_call_throttled_every_time_gives_up_after_a_bounded_number_of_tries(cognito):
+    client, stubbed = cognito
+    backoff = Backoff(attempts=6, base_seconds=1, cap_seconds=2)
+    throttle(stubbed, backoff.attempts)
+    pauses: list[float] = []
+    app = PasswordlessClient(DEPLOYMENT, client, backoff=backoff, sleep=pauses.append, rng=HighestDraw())
+
+    with pytest.raises(SignInError) as refused:
+        app.start("ada@example.com")
+
+    assert (refused.value.step, refused.value.code) == ("InitiateAuth", THROTTLED)
+    assert pauses == [1, 2, 2, 2, 2]  # the ceiling doubles, then stays at the cap
+    assert sum(pauses) == backoff.longest_total()
+
+
+def test_the_waits_are_drawn_at_random_so_throttled_clients_do_not_come_back_together(cognito):
+    client, stubbed = cognito
+    throttle(stubbed, 4)
+    stubbed.add_response("initiate_auth", CHALLENGE)
+    pauses: list[float] = []
+    app = PasswordlessClient(DEPLOYMENT, client, sleep=pauses.append)
+
+    app.start("ada@example.com")
+
+    assert len(pauses) == 4 and len(set(pauses)) == 4
+    assert all(0 <= pause <= app.backoff.ceiling(tries) for tries, pause in enumerate(pauses, start=1))
+
+
+def test_an_error_other_than_throttling_is_not_tried_again(cognito):
+    client, stubbed = cognito
+    stubbed.add_client_error("initiate_auth", service_error_code="NotAuthorizedException",
+                             service_message="Incorrect username or password.", http_status_code=400)
+    pauses: list[float] = []
+    app = PasswordlessClient(DEPLOYMENT, client, sleep=pauses.append)
+
+    with pytest.raises(SignInError) as refused:
+        app.start("ada@example.com")
+
+    assert refused.value.code == "NotAuthorizedException" and pauses == []

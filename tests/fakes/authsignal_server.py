@@ -32,7 +32,8 @@ so the fake takes the lenient side.)
 
 Faults: ``fail`` misbehaves on the next N requests; ``set_fault_rate`` makes a random share of
 requests fail (503, a connection reset after the request was handled, or an answer slower than
-the client waits); ``outage`` fails every request until turned off.
+the client waits); ``outage`` fails every request until turned off. A status fault can carry a
+``Retry-After`` header (``retry_after``: seconds or an HTTP date), as a throttling server may.
 
 Test controls are the public methods of ``FakeAuthsignal``; out-of-process users reach the same
 methods as ``POST /__fake/{method}`` with the keyword arguments as a JSON object, and read the
@@ -105,6 +106,7 @@ class _Fault:
     status: int
     delay: float
     on: str | None
+    retry_after: str | None = None  # the Retry-After header of a status fault
 
 
 @dataclass
@@ -117,6 +119,7 @@ class _Weather:
     status: int = 503
     delay: float = 1.0
     random: random.Random = field(default_factory=random.Random)
+    retry_after: str | None = None
     injected: dict[str, int] = field(default_factory=dict)  # kind -> how many so far
 
 
@@ -318,28 +321,31 @@ class FakeAuthsignal:
         return self.add_authenticator(user_id, name=name)
 
     def fail(self, kind: str, *, times: int = 1, status: int = 500, delay: float = 1.0,
-             on: str | None = None) -> None:
+             on: str | None = None, retry_after: str | None = None) -> None:
         """Misbehave on the next ``times`` requests (matching regex ``on`` against "METHOD /path").
 
         ``status``: that HTTP status with an Authsignal JSON error; ``delay``: answer normally
         after ``delay`` seconds (longer than the client's timeout); ``bad_json``: a body that is
         not JSON, labelled application/json; ``content_type``: JSON labelled text/html;
         ``close``: close the connection without answering; ``reset``: handle the request, then
-        reset the connection instead of answering (the answer is lost).
+        reset the connection instead of answering (the answer is lost). ``retry_after``: the
+        ``Retry-After`` header a status fault answers with.
         """
         if kind not in FAULT_KINDS:
             raise ValueError(f"fault kind must be one of {sorted(FAULT_KINDS)}")
         with self._lock:
-            self._state.faults.append(_Fault(kind=kind, times=times, status=status, delay=delay, on=on))
+            self._state.faults.append(_Fault(kind=kind, times=times, status=status, delay=delay, on=on,
+                                             retry_after=retry_after))
 
     def set_fault_rate(self, rate: float, kinds: list[str] | None = None, *, status: int = 503,
-                       delay: float = 1.0, seed: int | None = None) -> None:
+                       delay: float = 1.0, seed: int | None = None, retry_after: str | None = None) -> None:
         """Fail a share ``rate`` (0-1) of all ``/v1`` requests from now on, each as one of
         ``kinds`` (default: ``status`` 503, ``reset`` after handling, ``delay`` seconds slow).
 
-        ``seed`` makes the sequence of faults repeatable; ``rate=0`` stops them.
+        ``seed`` makes the sequence of faults repeatable; ``rate=0`` stops them. ``retry_after``:
+        the ``Retry-After`` header of the status faults (429 with one, for a throttling Authsignal).
         """
-        self._state.weather = self._weather(rate, kinds, status, delay, seed)
+        self._state.weather = replace(self._weather(rate, kinds, status, delay, seed), retry_after=retry_after)
 
     def outage(self, on: bool = True, kinds: list[str] | None = None, *, status: int = 503,
                delay: float = 1.0) -> None:
@@ -398,7 +404,8 @@ class FakeAuthsignal:
             if weather.rate and weather.random.random() < weather.rate:
                 kind = weather.random.choice(weather.kinds)
                 weather.injected[kind] = weather.injected.get(kind, 0) + 1
-                return _Fault(kind=kind, times=0, status=weather.status, delay=weather.delay, on=None)
+                return _Fault(kind=kind, times=0, status=weather.status, delay=weather.delay, on=None,
+                              retry_after=weather.retry_after)
         return None
 
     def _answer(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
@@ -535,7 +542,8 @@ def _handler_for(fake: FakeAuthsignal) -> type[BaseHTTPRequestHandler]:
             if fault and fault.kind == "delay":
                 time.sleep(fault.delay)
             if fault and fault.kind == "status":
-                self._send(fault.status, _error("fault", f"injected {fault.status}"))
+                self._send(fault.status, _error("fault", f"injected {fault.status}"),
+                           headers={"Retry-After": fault.retry_after} if fault.retry_after else None)
             elif not authorized:
                 self._send(401, _error("unauthorized", "invalid secret key"))
             else:
@@ -593,12 +601,15 @@ def _handler_for(fake: FakeAuthsignal) -> type[BaseHTTPRequestHandler]:
             else:
                 self._send(404, _error("not_found", "no such control"))
 
-        def _send(self, status: int, answer: Any, content_type: str = "application/json") -> None:
+        def _send(self, status: int, answer: Any, content_type: str = "application/json",
+                  headers: dict[str, str] | None = None) -> None:
             data = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
             try:
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(data)
             except (BrokenPipeError, ConnectionResetError):

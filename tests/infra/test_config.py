@@ -53,6 +53,9 @@ def with_setting(key, value):
     ("passkeyTokenMaxAgeSeconds", 29, "a whole number from 30 to 900"),
     ("passkeyTokenMaxAgeSeconds", 901, "a whole number from 30 to 900"),
     ("passkeyTokenMaxAgeSeconds", "300", "a whole number from 30 to 900"),
+    ("cognitoUserAuthenticationRps", 0, "a whole number from 1 to 100000"),
+    ("cognitoUserCreationRps", 50.5, "a whole number from 1 to 100000"),
+    ("cognitoUserUpdateRps", "25", "a whole number from 1 to 100000"),
 ])
 def test_a_bad_value_names_the_key_and_what_is_allowed(key, value, allowed):
     with pytest.raises(ConfigError) as error:
@@ -64,6 +67,18 @@ def test_a_bad_value_names_the_key_and_what_is_allowed(key, value, allowed):
 def test_the_passkey_token_age_limit_defaults_to_five_minutes():
     assert parse_environment("dev", VALID).passkey_token_max_age_seconds == 300
     assert parse_environment("dev", with_setting("passkeyTokenMaxAgeSeconds", 120)).passkey_token_max_age_seconds == 120
+
+
+def test_the_cognito_quotas_default_to_aws_defaults_per_category():
+    config = parse_environment("dev", {key: value for key, value in VALID.items() if not key.startswith("cognito")})
+
+    assert config.cognito_quotas_rps == {"UserAuthentication": 120, "UserCreation": 50, "UserUpdate": 25}
+
+
+def test_a_cognito_quota_set_in_config_is_the_one_its_category_gets():
+    config = parse_environment("dev", with_setting("cognitoUserAuthenticationRps", 400))
+
+    assert config.cognito_quotas_rps["UserAuthentication"] == 400
 
 
 def test_an_unknown_key_is_refused_with_the_allowed_keys():

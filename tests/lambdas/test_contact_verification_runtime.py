@@ -1,6 +1,7 @@
 """Verification follows proof: an email OTP (or magic link) makes the email verified, an SMS the
 phone number, through AdminUpdateUserAttributes on the (moto) user pool; a passkey verifies
-nothing, an already verified contact costs no call, and a failure does not fail the sign-in."""
+nothing, an already verified contact costs no call, and a failure (a throttled call too) does not
+fail the sign-in: the next one sets the flag."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.stub import Stubber
 
+from shared import aws as functions_aws
 from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import REGION, LambdaContext, Logs, User, create_event, new_user, verify_event
 from triggers import create_auth_challenge, verify_auth_challenge
@@ -178,5 +181,33 @@ def test_with_time_left_the_contact_update_is_made(fake: FakeAuthsignal, pool: P
     user_name, event = completed_email_otp(fake, pool)
 
     assert verify_auth_challenge.handler(event, LambdaContext(4.0))["response"]["answerCorrect"] is True
+
+    assert pool.attributes(user_name)["email_verified"] == "true"
+
+
+def test_a_throttled_contact_update_leaves_the_sign_in_standing_and_the_next_sign_in_sets_the_flag(
+    fake: FakeAuthsignal, pool: Pool, logs: Logs
+) -> None:
+    """A launch-day wave of first sign-ins meets the account's user-update rate (not adjustable):
+    Cognito answers the function's own client TooManyRequestsException (botocore's Stubber answers
+    for moto once), the person is signed in all the same, and their next sign-in sets the flag."""
+    user = new_user(email="grace@example.com", verified=False)
+    user_name = pool.sign_up(user)
+    with Stubber(functions_aws.client("cognito-idp")) as cognito:
+        cognito.add_client_error("admin_update_user_attributes", service_error_code="TooManyRequestsException",
+                                 service_message="Rate exceeded", http_status_code=400, expected_params={
+                                     "UserPoolId": pool.id, "Username": user_name,
+                                     "UserAttributes": [{"Name": "email_verified", "Value": "true"}]})
+
+        assert signs_in(fake, pool, user, user_name) is True
+
+        cognito.assert_no_pending_responses()
+    assert pool.attributes(user_name).get("email_verified") != "true"
+    problem = logs.one_problem()
+    assert (problem["event"], problem["reason"], problem["error"]) == \
+        ("contact_verification_throttled", "email_verified", "TooManyRequestsException")
+    assert problem["ContactVerificationThrottled"] == 1 and problem["correlation_id"] == user.sub
+
+    assert signs_in(fake, pool, user, user_name) is True  # Cognito still says: not verified
 
     assert pool.attributes(user_name)["email_verified"] == "true"

@@ -1,15 +1,18 @@
 """Reliability of the Authsignal calls: transient failures of idempotent requests are retried
-(at most 3 attempts, within the invocation's deadline, one log line and metric each), answers
-are never retried, and a rotated key is picked up on a 401 without a cold start."""
+(at most 3 attempts, within the invocation's deadline, one log line and metric each), a throttled
+call waits as long as ``Retry-After`` asks when that fits, answers are never retried, and a rotated
+key is picked up on a 401 without a cold start."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from typing import Any
 
 import pytest
 
-from shared import retry, single_use
+from shared import authsignal_client, retry, single_use
 from shared.authsignal_client import authsignal
 from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import (
@@ -62,6 +65,19 @@ def verify(user: User, answer: Answer, context: object = None) -> bool:
 
 def retry_lines(logs: Logs) -> list[dict[str, Any]]:
     return [line for line in logs.lines if line["event"] == "authsignal_retry"]
+
+
+def not_retried_lines(logs: Logs) -> list[dict[str, Any]]:
+    return [line for line in logs.lines if line["event"] == "authsignal_not_retried"]
+
+
+@pytest.fixture
+def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The waits the transport asks for between attempts, recorded instead of slept: the tests
+    check how long it was asked to wait, never how long anything took."""
+    asked: list[float] = []
+    monkeypatch.setattr(authsignal_client.time, "sleep", asked.append)
+    return asked
 
 
 # --- transient failures are retried --------------------------------------------------------
@@ -167,6 +183,98 @@ def test_an_answer_other_than_429_or_5xx_is_never_retried(
     assert verify(email_user, answer) is False
 
     assert len(validations(fake)) == 1
+
+
+# --- throttling: 429 and Retry-After -----------------------------------------------------------
+
+
+def test_a_429_is_retried_after_at_least_the_seconds_retry_after_asks(
+    fake: FakeAuthsignal, email_user: User, pauses: list[float]
+) -> None:
+    answer = completed(fake, email_user)
+    fake.fail("status", status=429, retry_after="1", on=VALIDATE)
+
+    assert verify(email_user, answer, LambdaContext(4.0)) is True
+
+    assert len(validations(fake)) == 2
+    assert pauses[0] >= 1.0  # the jittered backoff alone waits 0.1 s at most
+
+
+def test_a_retry_after_given_as_an_http_date_is_honoured(
+    fake: FakeAuthsignal, email_user: User, pauses: list[float]
+) -> None:
+    answer = completed(fake, email_user)
+    soon = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=2.5), usegmt=True)
+    fake.fail("status", status=429, retry_after=soon, on=VALIDATE)
+
+    assert verify(email_user, answer, LambdaContext(5.0)) is True
+
+    assert len(validations(fake)) == 2
+    assert 0.5 <= pauses[0] <= 2.5  # what was left until then (an HTTP date has whole seconds)
+
+
+def test_a_retry_after_that_does_not_fit_the_deadline_refuses_at_once_with_one_problem_line(
+    fake: FakeAuthsignal, email_user: User, pauses: list[float], logs: Logs
+) -> None:
+    answer = completed(fake, email_user)
+    fake.fail("status", status=429, retry_after="30", on=VALIDATE)
+
+    assert verify(email_user, answer, LambdaContext(4.0)) is False
+
+    assert len(validations(fake)) == 1 and pauses == []
+    problem = logs.one_problem()
+    assert (problem["event"], problem["reason"], problem["error"]) == \
+        ("answer_rejected", "authsignal_error", "ApiException status 429")
+    [held] = not_retried_lines(logs)
+    assert (held["reason"], held["status_code"], held["operation"]) == ("throttled", 429, "validate")
+    assert held["error"] == "no time left for the wait and another attempt"
+
+
+def test_every_429_counts_once_whether_it_is_retried_or_not(
+    fake: FakeAuthsignal, email_user: User, logs: Logs
+) -> None:
+    """The alarm on Authsignal's 429s adds the two metrics: a 429 is either retried
+    (``AuthsignalRetry``) or not (``AuthsignalNotRetried``), never both, never neither."""
+    answer = completed(fake, email_user)
+    fake.fail("status", status=429, times=5, on=VALIDATE)
+
+    assert verify(email_user, answer) is False
+
+    counted = [line for line in retry_lines(logs) + not_retried_lines(logs) if line["Reason"] == "throttled"]
+    assert len(counted) == len(validations(fake)) == retry.MAX_ATTEMPTS
+    assert [line.get("AuthsignalRetry", line.get("AuthsignalNotRetried")) for line in counted] == [1] * 3
+    assert not_retried_lines(logs)[0]["error"] == f"{retry.MAX_ATTEMPTS} attempts made"
+
+
+def test_a_429_on_a_request_that_cannot_be_repeated_is_counted_and_refuses(
+    fake: FakeAuthsignal, email_user: User, logs: Logs
+) -> None:
+    fake.fail("status", status=429, on=ENROL)  # the first sign-in enrols the account's own contact
+
+    with pytest.raises(create_auth_challenge.ChallengeRefused):
+        create(email_user)
+
+    [held] = not_retried_lines(logs)
+    assert (held["reason"], held["operation"], held["error"]) == ("throttled", "post_authenticators", "not repeatable")
+    assert logs.one_problem()["error"] == "ApiException status 429"
+
+
+@pytest.mark.parametrize("value, seconds", [("3", 3.0), (" 0 ", 0.0), ("120", 120.0)])
+def test_retry_after_in_seconds_is_read_as_seconds(value: str, seconds: float) -> None:
+    assert retry.asked_to_wait(value) == seconds
+
+
+def test_retry_after_as_an_http_date_is_read_as_the_seconds_until_then() -> None:
+    later = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=60), usegmt=True)
+    earlier = format_datetime(datetime.now(timezone.utc) - timedelta(seconds=60), usegmt=True)
+
+    assert 55 <= (retry.asked_to_wait(later) or 0) <= 60
+    assert retry.asked_to_wait(earlier) == 0.0
+
+
+@pytest.mark.parametrize("value", [None, "", "soon", "-1", "1.5", "Wed, 21 Oct 2015 07:28:00"])
+def test_a_retry_after_that_is_not_one_asks_for_nothing(value: str | None) -> None:
+    assert retry.asked_to_wait(value) is None
 
 
 # --- the deadline ------------------------------------------------------------------------------
