@@ -65,7 +65,7 @@ RULE_STATES = frozenset({"ALLOW", "CHALLENGE_REQUIRED", "BLOCK"})
 FAULT_KINDS = frozenset({"status", "delay", "bad_json", "content_type", "close", "reset"})
 TRANSIENT_KINDS = ("status", "reset", "delay")  # what an unwell Authsignal does, by default
 CONTROLS = frozenset(
-    {"reset", "set_rule", "complete", "passkey_sign_in", "forge", "add_authenticator", "enrol_passkey",
+    {"reset", "set_rule", "complete", "passkey_sign_in", "forge", "add_authenticator", "list_as_is", "enrol_passkey",
      "enroll_with_token", "fail",
      "set_fault_rate", "outage", "fault_counts"}
 )
@@ -386,6 +386,12 @@ class FakeAuthsignal:
         with self._lock:
             return [action.idempotency_key or "" for action in (*self._state.tracked.values(),
                                                                  *self._state.validated.values())]
+
+    def list_as_is(self, user_id: str, item: dict[str, Any]) -> None:
+        """List ``item`` among the user's authenticators exactly as given (without an id, say), to
+        test answers the real service should never give."""
+        with self._lock:
+            self._state.authenticators.setdefault(user_id, {})[f"as-is-{uuid.uuid4().hex}"] = item
 
     def authenticator_ids(self, user_id: str) -> set[str]:
         with self._lock:
