@@ -71,6 +71,7 @@ class EnvironmentConfig:
     cognito_user_authentication_rps: int
     cognito_user_creation_rps: int
     cognito_user_update_rps: int
+    email_magic_link_enabled: bool
 
     @property
     def cognito_quotas_rps(self) -> dict[str, int]:
@@ -148,6 +149,9 @@ _FIELDS: dict[str, tuple[str, Callable[[str, Any], Any], Any]] = {
     "cognitoUserAuthenticationRps": ("cognito_user_authentication_rps", _integer(1, 100_000), 120),
     "cognitoUserCreationRps": ("cognito_user_creation_rps", _integer(1, 100_000), 50),
     "cognitoUserUpdateRps": ("cognito_user_update_rps", _integer(1, 100_000), 25),
+    # Off unless turned on: whoever holds a magic link's track token (whoever started the sign-in)
+    # can poll for its validation token once the person clicks the link (docs/security.md).
+    "emailMagicLinkEnabled": ("email_magic_link_enabled", _boolean, False),
 }
 # With ``"localEmulator": true`` an environment deploys into a local emulator only (account
 # 000000000000, checked below), so its Lambdas may call a fake Authsignal over plain http on loopback.
