@@ -72,6 +72,7 @@ class EnvironmentConfig:
     cognito_user_creation_rps: int
     cognito_user_update_rps: int
     email_magic_link_enabled: bool
+    api_requests_per_minute_per_user: int
 
     @property
     def cognito_quotas_rps(self) -> dict[str, int]:
@@ -152,6 +153,9 @@ _FIELDS: dict[str, tuple[str, Callable[[str, Any], Any], Any]] = {
     # Off unless turned on: whoever holds a magic link's track token (whoever started the sign-in)
     # can poll for its validation token once the person clicks the link (docs/security.md).
     "emailMagicLinkEnabled": ("email_magic_link_enabled", _boolean, False),
+    # Every signed-in user's share of the API (the stage's throttling is everyone's): on in every
+    # environment, 429 with Retry-After beyond it (docs/security.md).
+    "apiRequestsPerMinutePerUser": ("api_requests_per_minute_per_user", _integer(1, 10_000), 60),
 }
 # With ``"localEmulator": true`` an environment deploys into a local emulator only (account
 # 000000000000, checked below), so its Lambdas may call a fake Authsignal over plain http on loopback.

@@ -127,4 +127,8 @@ class PasswordlessUserPool(Construct):
             access_token_validity=Duration.minutes(config.access_token_validity_minutes),
             id_token_validity=Duration.minutes(config.id_token_validity_minutes),
             refresh_token_validity=Duration.days(config.refresh_token_validity_days),
+            # The contact attributes alone (the username's): a sign-up of someone else's address
+            # cannot seed a name, nickname, website or *_verified into the profile they sign into.
+            # The pre sign-up trigger refuses any other attribute as well.
+            write_attributes=cognito.ClientAttributes().with_standard_attributes(email=True, phone_number=True),
         )

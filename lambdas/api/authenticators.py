@@ -10,6 +10,9 @@ the JWT authorizer does not check revocation, so a stolen access token stays val
 expires, even after GlobalSignOut; it must not be able to enrol the thief's passkey. A stale
 token gets RFC 9470's step-up answer. Refreshing tokens keeps ``auth_time``: only a new
 sign-in renews it.
+
+Every authenticated request first counts against its user's per-minute limit (api/rate_limit):
+429 with ``Retry-After`` beyond it, 503 when it cannot be counted.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import time
 import uuid
 from typing import Any
 
+from api import rate_limit
 from shared import retry
 from shared.authsignal_client import authsignal
 from shared.log import decision, error_summary
@@ -75,6 +79,7 @@ def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     headers = {"Content-Type": "application/json"}
     try:
         claims = _access_claims(event)
+        _count(claims["sub"], route)
         if route in STEP_UP_ROUTES:
             _require_recent_sign_in(claims, route)
         if event.get("body"):
@@ -109,6 +114,21 @@ def _access_claims(event: Any) -> dict[str, Any]:
     if not isinstance(sub, str) or not sub:
         raise ApiError(401, "unauthorized")
     return claims
+
+
+def _count(user_id: str, route: object) -> None:
+    """Count this request against the user's limit: 429 beyond it, 503 if it cannot be counted."""
+    try:
+        rate_limit.count_request(user_id)
+    except rate_limit.LimitExceeded as exceeded:
+        decision("rate_limited", metric="RateLimited", level="WARNING", correlation_id=user_id, route=route,
+                 status_code=429)
+        raise ApiError(429, f"too many requests: try again in {exceeded.retry_after} seconds",
+                       {"Retry-After": str(exceeded.retry_after)}) from None
+    except rate_limit.LimitUnavailable as problem:
+        decision("api_error", metric="RateLimitUnavailable", level="ERROR", correlation_id=user_id, route=route,
+                 status_code=503, error=str(problem))
+        raise ApiError(503, "service unavailable: try again shortly") from None
 
 
 def _require_recent_sign_in(claims: dict[str, Any], route: str) -> None:

@@ -58,6 +58,9 @@ def with_setting(key, value):
     ("cognitoUserUpdateRps", "25", "a whole number from 1 to 100000"),
     ("emailMagicLinkEnabled", "true", "true or false"),
     ("emailMagicLinkEnabled", 1, "true or false"),
+    ("apiRequestsPerMinutePerUser", 0, "a whole number from 1 to 10000"),
+    ("apiRequestsPerMinutePerUser", "60", "a whole number from 1 to 10000"),
+    ("apiRequestsPerMinutePerUser", 60.5, "a whole number from 1 to 10000"),
 ])
 def test_a_bad_value_names_the_key_and_what_is_allowed(key, value, allowed):
     with pytest.raises(ConfigError) as error:
@@ -75,6 +78,13 @@ def test_email_magic_links_are_off_unless_an_environment_turns_them_on():
     assert parse_environment("dev", {key: value for key, value in VALID.items()
                                      if key != "emailMagicLinkEnabled"}).email_magic_link_enabled is False
     assert parse_environment("dev", with_setting("emailMagicLinkEnabled", True)).email_magic_link_enabled is True
+
+
+def test_the_per_user_api_limit_is_on_without_a_setting_and_takes_the_configured_value():
+    default = parse_environment("dev", {key: value for key, value in VALID.items()
+                                         if key != "apiRequestsPerMinutePerUser"}).api_requests_per_minute_per_user
+    assert default >= 1
+    assert parse_environment("dev", with_setting("apiRequestsPerMinutePerUser", 7)).api_requests_per_minute_per_user == 7
 
 
 def test_the_cognito_quotas_default_to_aws_defaults_per_category():
