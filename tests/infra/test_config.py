@@ -191,6 +191,27 @@ def test_the_authsignal_url_given_with_c_is_refused_for_a_real_environment(envir
         select_environment(context.get)
 
 
+def test_the_app_origin_given_with_c_adds_the_sandbox_app_to_a_local_environments_cors_origins():
+    environments = {"emulated": {**LOCAL, "corsOrigins": ["http://localhost:3000"]}}
+    context = {"environments": environments, "env": "emulated", "appOrigin": "http://localhost:41234"}
+    assert select_environment(context.get).cors_origins == ("http://localhost:3000", "http://localhost:41234")
+
+
+@pytest.mark.parametrize("origin", ["http://127.0.0.1:41234", "https://localhost:41234", "http://localhost:41234/",
+                                    "*", "http://evil.example"])
+def test_the_app_origin_given_with_c_is_a_localhost_origin(origin):
+    context = {"environments": {"emulated": LOCAL}, "env": "emulated", "appOrigin": origin}
+    with pytest.raises(ConfigError, match=r"^appOrigin must be an origin like http://localhost:5173, got"):
+        select_environment(context.get)
+
+
+def test_the_app_origin_given_with_c_is_refused_for_a_real_environment():
+    context = {"environments": {"real": VALID}, "env": "real", "appOrigin": "http://localhost:41234"}
+    with pytest.raises(ConfigError, match=r"^appOrigin may be given with -c only for an environment with "
+                                          r"localEmulator: true; set environments.real.corsOrigins in cdk.json"):
+        select_environment(context.get)
+
+
 def test_recent_auth_defaults_to_10_minutes_and_sign_in_protection_to_none():
     settings = {key: value for key, value in VALID.items()
                 if key not in {"recentAuthMinutes", "signInRequestsPer5MinutesPerIp", "triggerReservedConcurrency"}}
