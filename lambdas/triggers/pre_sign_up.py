@@ -11,12 +11,15 @@ that channel succeeds (the verify trigger).
 
 from __future__ import annotations
 
-from shared.event import MalformedEvent, field
+from shared import event as read
+from shared.event import MalformedEvent
 from shared.log import decision
 
 TYPE_CHECKING = False  # no typing import at run time: see shared/event.py
 if TYPE_CHECKING:
-    from typing import Any, NoReturn
+    from typing import NoReturn
+
+    from shared.event_types import PreSignUpEvent
 
 CONTACT_ATTRIBUTES = ("email", "phone_number")
 ONE_CONTACT = "sign-up needs exactly one of email or phone_number, the one used as the username"
@@ -27,11 +30,11 @@ class SignUpRefused(Exception):
     """Raised to make Cognito refuse the sign-up; the message is all the caller sees."""
 
 
-def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
+def handler(event: PreSignUpEvent, context: object = None) -> PreSignUpEvent:
     # No sub exists yet and the user name may be the address as typed: nothing identifies the
     # person in these log lines, on purpose.
     try:
-        attributes = field(event, "request.userAttributes", dict)
+        attributes = read.user_attributes(event)
         contacts = {name: attributes[name] for name in CONTACT_ATTRIBUTES if attributes.get(name) not in (None, "")}
         if len(contacts) != 1:
             _refuse("not_one_contact", ONE_CONTACT)
