@@ -6,9 +6,10 @@ shapes are those of AWS's documentation (the Cognito Lambda trigger pages and th
 payload format 2.0), kept as JSON in tests/fixtures/events, which a test checks these types
 against. A type says what the contract promises, not what arrived: handlers still read their
 events through shared.event, which refuses anything else as a malformed event.
-"""
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: the test reads which keys are ``NotRequired``
+at run time, and postponed annotations would hide it.
+"""
 
 from typing import NotRequired, TypeAlias, TypedDict
 
@@ -34,7 +35,7 @@ class TriggerEvent(TypedDict):
 
 class PreSignUpRequest(TypedDict):
     userAttributes: StringMap
-    validationData: NotRequired[StringMap | None]
+    validationData: StringMap | None
     clientMetadata: NotRequired[StringMap]
 
 
