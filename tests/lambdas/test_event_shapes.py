@@ -19,17 +19,7 @@ import pytest
 
 from shared import event as read
 from shared import event_types
-from tests.events import (
-    access_claims,
-    api_event,
-    create_event,
-    define_event,
-    entry,
-    id_claims,
-    new_user,
-    pre_sign_up_event,
-    verify_event,
-)
+from tests import events
 from tests.lambdas import BUNDLE_ROOT
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "events"
@@ -120,26 +110,27 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-EMAIL_USER = new_user(email="someone@example.com")
-PHONE_USER = new_user(phone="+447700900123", verified=False)
+EMAIL_USER = events.new_user(email="someone@example.com")
+PHONE_USER = events.new_user(phone="+447700900123", verified=False)
+ACCESS_CLAIMS = events.access_claims(EMAIL_USER)
 BUILT: list[tuple[str, str, Any]] = [
-    ("pre_sign_up", "email", pre_sign_up_event(email="someone@example.com")),
-    ("pre_sign_up", "phone_typed_name", pre_sign_up_event(phone="+447700900123", user_name="+447700900123")),
-    ("define", "first", define_event(EMAIL_USER, [])),
-    ("define", "after_answers", define_event(EMAIL_USER, [entry(False), entry(True)])),
-    ("define", "after_a_password", define_event(EMAIL_USER, [entry(True, "PASSWORD_VERIFIER")])),
-    ("define", "user_not_found", define_event(EMAIL_USER, [], user_not_found=True)),
-    ("create", "first", create_event(EMAIL_USER)),
-    ("create", "after_a_wrong_answer", create_event(PHONE_USER, [entry(False)])),
-    ("create", "user_not_found", create_event(EMAIL_USER, user_not_found=True)),
-    ("verify", "bound", verify_event(EMAIL_USER, "validation-token", "idempotency-key")),
-    ("verify", "unbound", verify_event(PHONE_USER, "validation-token")),
-    ("http_api", "post", api_event("POST /authenticators", access_claims(EMAIL_USER))),
-    ("http_api", "id_token", api_event("GET /authenticators", id_claims(EMAIL_USER))),
-    ("http_api", "delete", api_event("DELETE /authenticators/{authenticatorId}", access_claims(EMAIL_USER),
-                                     path_parameters={"authenticatorId": "abc"})),
-    ("http_api", "body", api_event("GET /authenticators", access_claims(EMAIL_USER), body="{}")),
-    ("http_api", "no_authorizer", api_event("GET /authenticators", None)),
+    ("pre_sign_up", "email", events.pre_sign_up_event(email="someone@example.com")),
+    ("pre_sign_up", "phone_typed_name", events.pre_sign_up_event(phone="+447700900123", user_name="+447700900123")),
+    ("define", "first", events.define_event(EMAIL_USER, [])),
+    ("define", "after_answers", events.define_event(EMAIL_USER, [events.entry(False), events.entry(True)])),
+    ("define", "after_a_password", events.define_event(EMAIL_USER, [events.entry(True, "PASSWORD_VERIFIER")])),
+    ("define", "user_not_found", events.define_event(EMAIL_USER, [], user_not_found=True)),
+    ("create", "first", events.create_event(EMAIL_USER)),
+    ("create", "after_a_wrong_answer", events.create_event(PHONE_USER, [events.entry(False)])),
+    ("create", "user_not_found", events.create_event(EMAIL_USER, user_not_found=True)),
+    ("verify", "bound", events.verify_event(EMAIL_USER, "validation-token", "idempotency-key")),
+    ("verify", "unbound", events.verify_event(PHONE_USER, "validation-token")),
+    ("http_api", "post", events.api_event("POST /authenticators", ACCESS_CLAIMS)),
+    ("http_api", "id_token", events.api_event("GET /authenticators", events.id_claims(EMAIL_USER))),
+    ("http_api", "delete", events.api_event("DELETE /authenticators/{authenticatorId}", ACCESS_CLAIMS,
+                                            path_parameters={"authenticatorId": "abc"})),
+    ("http_api", "body", events.api_event("GET /authenticators", ACCESS_CLAIMS, body="{}")),
+    ("http_api", "no_authorizer", events.api_event("GET /authenticators", None)),
 ]
 
 
@@ -152,7 +143,7 @@ def test_built_event_has_the_documented_shape(kind: str, event: Any) -> None:
 
 
 def test_shape_check_finds_an_undocumented_key_a_missing_one_a_wrong_type_and_a_null() -> None:
-    event = verify_event(EMAIL_USER, "validation-token", "idempotency-key")
+    event = events.verify_event(EMAIL_USER, "validation-token", "idempotency-key")
     event["request"]["challengeAnswer"] = {"ANSWER": "validation-token"}
     event["request"]["userAttributes"]["email_verified"] = True
     event["request"]["privateChallengeParameters"] = None
