@@ -82,7 +82,7 @@ def handler(event: HttpApiEvent, context: object = None) -> HttpApiResponse:
         user_id, claims = _access_claims(event)
         if route in STEP_UP_ROUTES:
             _require_recent_sign_in(claims, route)
-        if event.get("body"):
+        if read.has_body(event):
             raise ApiError(400, "this route takes no request body")
         status, body = _dispatch(str(route), user_id, event)
     except ApiError as problem:

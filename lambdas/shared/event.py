@@ -88,6 +88,11 @@ def jwt_claims(event: HttpApiEvent) -> dict[str, object]:
     return _value(jwt, "claims", dict, "requestContext.authorizer.jwt.claims")
 
 
+def has_body(event: HttpApiEvent) -> bool:
+    """Whether the request carries a body: anything but an absent, null or empty one."""
+    return isinstance(event, dict) and bool(event.get("body"))
+
+
 def path_parameter(event: HttpApiEvent, name: str) -> str | None:
     """Path parameter ``name`` (``authenticatorId``) if the route has it as a non-empty string."""
     return _optional_text(event, "pathParameters", name)

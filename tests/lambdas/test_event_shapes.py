@@ -249,6 +249,7 @@ def test_readers_accept_every_documented_event() -> None:
     assert read.route_key(http_api) == "GET /items/{itemId}"
     assert read.jwt_claims(http_api)["token_use"] == "access"
     assert read.path_parameter(http_api, "itemId") == "abc"
+    assert read.has_body(http_api)
 
 
 def test_no_function_loads_the_event_types_at_run_time() -> None:
