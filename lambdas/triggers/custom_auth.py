@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import importlib
 
-from shared.event import optional_str
+from shared import event as read
 from shared.log import decision, serving
 
 TYPE_CHECKING = False  # no typing import at run time: see shared/event.py
 if TYPE_CHECKING:
-    from typing import Any
+    from collections.abc import Callable
+
+    from shared.event_types import SignInEvent
 
 # triggerSource -> (the trigger's name in logs and metrics, its module)
 ROUTES: dict[str, tuple[str, str]] = {
@@ -34,15 +36,16 @@ class UnknownTrigger(Exception):
     """Raised to make Cognito end the sign-in; the message is all the caller sees."""
 
 
-def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
-    source = event.get("triggerSource") if isinstance(event, dict) else None
-    route = ROUTES.get(source) if isinstance(source, str) else None
+def handler(event: SignInEvent, context: object = None) -> SignInEvent:
+    source = read.trigger_source(event)
+    route = ROUTES.get(source) if source is not None else None
     if route is None:
         serving(None)
         decision("trigger_refused", metric="TriggerRefused", level="ERROR",
-                 correlation_id=optional_str(event, "request.userAttributes.sub"),  # never the typed name
+                 correlation_id=read.user_attribute(event, "sub"),  # never the typed name
                  reason="unknown_trigger_source")
         raise UnknownTrigger("sign-in refused")
     name, module = route
     serving(name)
-    return importlib.import_module(module).handler(event, context)
+    trigger: Callable[[SignInEvent, object], SignInEvent] = importlib.import_module(module).handler
+    return trigger(event, context)
