@@ -21,7 +21,7 @@ import time
 import uuid
 from typing import Any
 
-from shared import retry
+from shared import init_phase, retry
 from shared.authsignal_client import authsignal
 from shared.log import decision, error_summary
 from shared.secret import SecretUnavailable
@@ -36,6 +36,8 @@ STEP_UP_ROUTES = frozenset({"POST /authenticators", "DELETE /authenticators/{aut
 # "recent", it is wrong.
 CLOCK_SKEW_SECONDS = 60
 _EPOCH_SECONDS = re.compile(r"^[0-9]{1,12}$")
+# Every request needs the key; the SDK and botocore are imported above, in Lambda's init.
+init_phase.prepare(("secretsmanager",))
 
 
 class AuthsignalFailure(Exception):
