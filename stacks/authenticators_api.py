@@ -54,6 +54,7 @@ class AuthenticatorsApi(Construct):
                          "AUTHSIGNAL_TIMEOUT_SECONDS": AUTHSIGNAL_TIMEOUT_SECONDS,
                          "RECENT_AUTH_MINUTES": str(config.recent_auth_minutes)},
             log_retention_days=config.log_retention_days, removal_policy=removal_policy,
+            memory_size=config.lambda_memory_mb["api"], snap_start=config.snap_start,
         )
         self.handler.allow_reading(secret)
 
@@ -88,7 +89,7 @@ class AuthenticatorsApi(Construct):
             access_log_settings=_AccessLogs(self.access_logs),
         )
         integration = integrations.HttpLambdaIntegration(
-            "AuthenticatorsIntegration", self.handler.function,
+            "AuthenticatorsIntegration", self.handler.target,
             payload_format_version=apigwv2.PayloadFormatVersion.VERSION_2_0,
         )
         self.http_api.add_routes(path="/authenticators", methods=[apigwv2.HttpMethod.GET, apigwv2.HttpMethod.POST],

@@ -31,6 +31,8 @@ from stacks.config import stack_name  # noqa: E402
 
 CONTEXT = load_cdk_json(ROOT / "cdk.json")["context"]
 EXISTING_SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:authsignal/prod-AbCdEf"
+# A variant of dev with SnapStart, and memory sizes no environment ships.
+SNAPSTART_MEMORY_MB = {"customAuth": 1536, "api": 1792, "preSignUp": 256}
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ def synthesized(request: pytest.FixtureRequest, local_authsignal_url: str) -> Sy
     configs["local"] = select_environment({**CONTEXT, "env": "local",
                                            AUTHSIGNAL_URL_OVERRIDE_KEY: local_authsignal_url}.get)
     configs["byosecret"] = replace(configs["dev"], name="byosecret", authsignal_secret_arn=EXISTING_SECRET_ARN)
+    configs["snapstart"] = replace(configs["dev"], name="snapstart", snap_start=True, lambda_memory_mb=SNAPSTART_MEMORY_MB)
     directory = made_once(request, "cdk.out", lambda outdir: _synthesize(configs, outdir))
     artifacts = json.loads((directory / "manifest.json").read_text())["artifacts"]
     templates = {name: json.loads((directory / artifacts[stack_name(name)]["properties"]["templateFile"]).read_text())
