@@ -160,8 +160,9 @@ def main(argv: list[str] | None = None) -> int:
                 local_sandbox(Path(scratch), authsignal_url=local_authsignal_url(), port=options.port,
                               say=say) as sandbox:
             deployment, endpoint = sandbox.deployment, sandbox.emulator.endpoint_url
+            done_after = ", ".join(f"{k} {v:.1f} s" for k, v in sandbox.timings.items())
             print(f"""
-Local sandbox of {deployment.stack_name} is up (done after: {", ".join(f"{k} {v:.1f} s" for k, v in sandbox.timings.items())}).
+Local sandbox of {deployment.stack_name} is up (done after: {done_after}).
   UserPoolId        {deployment.user_pool_id}
   UserPoolClientId  {deployment.client_id}
   ApiUrl            {deployment.api_url}

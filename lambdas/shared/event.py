@@ -27,10 +27,10 @@ def field(event: Any, path: str, kind: type[T]) -> T:
         if not isinstance(value, dict) or key not in value:
             raise MalformedEvent(f"missing {path}")
         value = value[key]
-    if not isinstance(value, kind) or isinstance(value, bool) is not (kind is bool):
-        raise MalformedEvent(f"{path} is not {kind.__name__}")
     if isinstance(value, str) and not value:
         raise MalformedEvent(f"{path} is empty")
+    if not isinstance(value, kind) or isinstance(value, bool) is not (kind is bool):
+        raise MalformedEvent(f"{path} is not {kind.__name__}")
     return value
 
 

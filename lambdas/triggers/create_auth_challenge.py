@@ -5,9 +5,10 @@ takes to complete it (``url``, ``token``, ``isEnrolled``).
 up with), so an OTP can only go there. The action's ``idempotencyKey`` is kept in the private
 challenge parameters: the verify trigger accepts an answer for this sign-in only if it belongs to
 this very action (or is a fresh passkey sign-in). A user Authsignal says is not enrolled gets
-their own contact enrolled first, so the token handed out can never enrol another one. Nothing else is looked up or attributed: a
-challenge this trigger did not start never counts for this sign-in. A ``BLOCK`` answer, an
-unknown user, or any error refuses the sign-in outright: no challenge is handed out at all.
+their own contact enrolled first, so the token handed out can never enrol another one. Nothing
+else is looked up or attributed: a challenge this trigger did not start never counts for this
+sign-in. A ``BLOCK`` answer, an unknown user, or any error refuses the sign-in outright: no
+challenge is handed out at all.
 """
 
 from __future__ import annotations

@@ -45,4 +45,5 @@ def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
         raise UnknownTrigger("sign-in refused")
     name, module = route
     serving(name)
-    return importlib.import_module(module).handler(event, context)
+    answered: dict[str, Any] = importlib.import_module(module).handler(event, context)
+    return answered

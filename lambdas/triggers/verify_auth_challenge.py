@@ -17,7 +17,7 @@ errors included, is a wrong answer with one log line saying why.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 from shared import contact_verification, retry, single_use
@@ -48,7 +48,7 @@ def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
             idempotency_key = result["idempotency_key"]
         contacts = {name for name in set(contact_verification.PROVES.values())
                     if optional_str(event, f"request.userAttributes.{name}")}
-        reason = rejection(result, user_id, session_key, datetime.now(timezone.utc), contacts)
+        reason = rejection(result, user_id, session_key, datetime.now(UTC), contacts)
         if reason is None:
             method = result["verification_method"]  # a str: rejection() checked it
             single_use.claim(result["idempotency_key"])

@@ -54,7 +54,7 @@ import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -148,7 +148,7 @@ def tracked_attributes(body: Any) -> dict[str, Any]:
 
 def now_iso(offset_seconds: float = 0.0) -> str:
     """An ISO 8601 UTC timestamp as Authsignal writes them (``2025-01-02T03:04:05.678Z``)."""
-    moment = datetime.now(timezone.utc) + timedelta(seconds=offset_seconds)
+    moment = datetime.now(UTC) + timedelta(seconds=offset_seconds)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -167,7 +167,7 @@ class FakeAuthsignal:
     def base_url(self) -> str:
         """Scheme, host and port; the SDK's ``api_url`` is this plus ``/v1``."""
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> FakeAuthsignal:
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -272,7 +272,8 @@ class FakeAuthsignal:
                           phone_number: str | None = None) -> str:
         """Enrol an authenticator for ``user_id``; returns its ``userAuthenticatorId``."""
         with self._lock:
-            return self._add_authenticator(user_id, verification_method, name, email, phone_number)["userAuthenticatorId"]
+            added = self._add_authenticator(user_id, verification_method, name, email, phone_number)
+            return added["userAuthenticatorId"]
 
     def authenticators(self, user_id: str) -> list[dict[str, Any]]:
         """The user's authenticators, as ``GET /authenticators`` lists them."""
@@ -457,7 +458,7 @@ class FakeAuthsignal:
         for item in self._state.authenticators.get(user_id, {}).values():
             if (item["verificationMethod"], item.get("email"), item.get("phoneNumber")) == (method, email, phone):
                 return 200, {"authenticator": item}
-        return 200, {"authenticator": self._add_authenticator(user_id, method, email=email, phone_number=phone)}
+        return 200, {"authenticator": self._add_authenticator(user_id, str(method), email=email, phone_number=phone)}
 
     def _tracked(self, token: str, tracked: _Action) -> dict[str, Any]:
         """What ``track`` answers for an action."""
