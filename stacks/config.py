@@ -9,7 +9,8 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
+from collections.abc import Callable, Mapping
 
 ENVIRONMENTS_KEY = "environments"
 SELECTOR_KEY = "env"
@@ -117,7 +118,7 @@ def _pattern(regex: re.Pattern[str], allowed: str) -> Callable[[str, Any], str]:
 def _retention(key: str, value: Any) -> int:
     if isinstance(value, bool) or value not in LOG_RETENTION_DAYS:
         raise ConfigError(f"{key} must be one of {', '.join(map(str, LOG_RETENTION_DAYS))}, got {value!r}")
-    return value
+    return int(value)
 
 
 def _origins(key: str, value: Any) -> tuple[str, ...]:
@@ -292,7 +293,8 @@ def refuse_near_misses(context: Mapping[str, Any], also_known: tuple[str, ...] =
     ``-c Env=prod``): without this, synth would silently build the default environment.
     ``also_known``: the keys other parts of the app read (the CI roles stack's)."""
     for key, value in context.items():
-        if key in KNOWN_CONTEXT_KEYS or key in also_known or any(mark in key for mark in ":/@") or key.startswith("cdk-"):
+        cdk_own = any(mark in key for mark in ":/@") or key.startswith("cdk-")
+        if key in KNOWN_CONTEXT_KEYS or key in also_known or cdk_own:
             continue
         lowered = key.lower()
         near_env = difflib.SequenceMatcher(None, lowered, SELECTOR_KEY).ratio() >= 0.6

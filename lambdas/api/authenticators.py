@@ -45,7 +45,6 @@ STEP_UP_ROUTES = frozenset({"POST /authenticators", "DELETE /authenticators/{aut
 # "recent", it is wrong.
 CLOCK_SKEW_SECONDS = 60
 _EPOCH_SECONDS = re.compile(r"^[0-9]{1,12}$")
-# Every request needs the key; the SDK and botocore are imported above, in Lambda's init.
 # What every request asks of AWS: the key, and its count against the user's limit.
 init_phase.prepare(("secretsmanager", "dynamodb"))
 
