@@ -128,7 +128,7 @@ def _fresh_container(module: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(("module", "services"), [("triggers.custom_auth", ["dynamodb", "secretsmanager"]),
-                                                  ("api.authenticators", ["secretsmanager"])])
+                                                  ("api.authenticators", ["dynamodb", "secretsmanager"])])
 def test_init_loads_the_sdk_and_the_aws_sdk_but_not_boto3(module: str, services: list[str]) -> None:
     container = _fresh_container(module)
 
