@@ -17,6 +17,9 @@ DEFAULT_ENVIRONMENT = "dev"
 # ``-c authsignalUrl=URL`` replaces a local emulator environment's URL, checked by the same rules:
 # the end-to-end tests point it at a fake on a free port without a second synth.
 AUTHSIGNAL_URL_OVERRIDE_KEY = "authsignalUrl"
+# ``-c appOrigin=http://localhost:PORT`` adds the local sandbox's web app (served on a port chosen
+# at start) to a local emulator environment's CORS origins: no port is pinned in cdk.json.
+APP_ORIGIN_OVERRIDE_KEY = "appOrigin"
 
 # The values CloudWatch Logs accepts for a log group's retention.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
@@ -71,6 +74,8 @@ class EnvironmentConfig:
     cognito_user_authentication_rps: int
     cognito_user_creation_rps: int
     cognito_user_update_rps: int
+    email_magic_link_enabled: bool
+    api_requests_per_minute_per_user: int
 
     @property
     def cognito_quotas_rps(self) -> dict[str, int]:
@@ -148,11 +153,18 @@ _FIELDS: dict[str, tuple[str, Callable[[str, Any], Any], Any]] = {
     "cognitoUserAuthenticationRps": ("cognito_user_authentication_rps", _integer(1, 100_000), 120),
     "cognitoUserCreationRps": ("cognito_user_creation_rps", _integer(1, 100_000), 50),
     "cognitoUserUpdateRps": ("cognito_user_update_rps", _integer(1, 100_000), 25),
+    # Off unless turned on: whoever holds a magic link's track token (whoever started the sign-in)
+    # can poll for its validation token once the person clicks the link (docs/security.md).
+    "emailMagicLinkEnabled": ("email_magic_link_enabled", _boolean, False),
+    # Every signed-in user's share of the API (the stage's throttling is everyone's): on in every
+    # environment, 429 with Retry-After beyond it (docs/security.md).
+    "apiRequestsPerMinutePerUser": ("api_requests_per_minute_per_user", _integer(1, 10_000), 60),
 }
 # With ``"localEmulator": true`` an environment deploys into a local emulator only (account
 # 000000000000, checked below), so its Lambdas may call a fake Authsignal over plain http on loopback.
 _LOCAL_AUTHSIGNAL_URL = _pattern(
     _LOCAL_URL, "an https:// URL, or http://127.0.0.1[:port] or http://localhost[:port] (localEmulator only)")
+_LOCAL_APP_ORIGIN = _pattern(re.compile(r"^http://localhost(:\d+)?$"), "an origin like http://localhost:5173")
 
 # Defaults that differ in production: the API's JWT authorizer does not check revocation, so a
 # token taken from a production user stays usable until it expires; keep that short.
@@ -261,10 +273,19 @@ def select_environment(context: Callable[[str], Any]) -> EnvironmentConfig:
     if not re.fullmatch(r"[a-z][a-z0-9-]{0,20}", name):
         raise ConfigError(f"{SELECTOR_KEY} must be lower-case letters, digits and dashes, got {name!r}")
     config = parse_environment(name, environments[name])
-    override = context(AUTHSIGNAL_URL_OVERRIDE_KEY)
-    if override is None:
+    overrides = {key: value for key in (AUTHSIGNAL_URL_OVERRIDE_KEY, APP_ORIGIN_OVERRIDE_KEY)
+                 if (value := context(key)) is not None}
+    if not overrides:
         return config
     if not config.local_emulator:
-        raise ConfigError(f"{AUTHSIGNAL_URL_OVERRIDE_KEY} may be given with -c only for an environment with "
-                          f"localEmulator: true; set environments.{name}.authsignalUrl in cdk.json instead")
-    return parse_environment(name, {**environments[name], "authsignalUrl": override})
+        key = next(iter(overrides))
+        setting = "corsOrigins" if key == APP_ORIGIN_OVERRIDE_KEY else key
+        raise ConfigError(f"{key} may be given with -c only for an environment with "
+                          f"localEmulator: true; set environments.{name}.{setting} in cdk.json instead")
+    raw = dict(environments[name])
+    if AUTHSIGNAL_URL_OVERRIDE_KEY in overrides:
+        raw["authsignalUrl"] = overrides[AUTHSIGNAL_URL_OVERRIDE_KEY]
+    if APP_ORIGIN_OVERRIDE_KEY in overrides:
+        origin = _LOCAL_APP_ORIGIN(APP_ORIGIN_OVERRIDE_KEY, overrides[APP_ORIGIN_OVERRIDE_KEY])
+        raw["corsOrigins"] = [*(raw.get("corsOrigins") or []), origin]
+    return parse_environment(name, raw)

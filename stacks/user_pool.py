@@ -71,7 +71,8 @@ class PasswordlessUserPool(Construct):
                               needs_authsignal=True,
                               extra={"ATTEMPT_LIMIT": str(config.attempt_limit),
                                      "SINGLE_USE_TABLE_NAME": self.single_use.table.table_name,
-                                     "PASSKEY_TOKEN_MAX_AGE_SECONDS": str(config.passkey_token_max_age_seconds)})
+                                     "PASSKEY_TOKEN_MAX_AGE_SECONDS": str(config.passkey_token_max_age_seconds),
+                                     "EMAIL_MAGIC_LINK_ENABLED": "true" if config.email_magic_link_enabled else "false"})
         self.single_use.allow_claiming(custom_auth.role)
 
         self.user_pool = cognito.UserPool(
@@ -126,4 +127,8 @@ class PasswordlessUserPool(Construct):
             access_token_validity=Duration.minutes(config.access_token_validity_minutes),
             id_token_validity=Duration.minutes(config.id_token_validity_minutes),
             refresh_token_validity=Duration.days(config.refresh_token_validity_days),
+            # The contact attributes alone (the username's): a sign-up of someone else's address
+            # cannot seed a name, nickname, website or *_verified into the profile they sign into.
+            # The pre sign-up trigger refuses any other attribute as well.
+            write_attributes=cognito.ClientAttributes().with_standard_attributes(email=True, phone_number=True),
         )

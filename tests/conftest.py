@@ -1,10 +1,11 @@
 """Shared by every test: the repository root on sys.path, the session's one synth, and how
 pytest-xdist shares the work between its workers (scripts/test runs two).
 
-The synth builds every environment in cdk.json, plus one variant that brings its own secret,
-in a single app with cdk-nag attached, exactly as app.py builds each: the infrastructure tests
-read its templates and the end-to-end tests deploy its local stack. That one's Authsignal URL is
-given as with ``-c authsignalUrl=...``: a free port, so that test runs side by side never collide.
+The synth builds every environment in cdk.json, plus one variant that brings its own secret
+(and turns email magic links on), in a single app with cdk-nag attached, exactly as app.py builds
+each: the infrastructure tests read its templates and the end-to-end tests deploy its local stack. That one's Authsignal URL and
+app origin are given as with ``-c authsignalUrl=... -c appOrigin=...``: free ports, so that test
+runs side by side never collide.
 Under scripts/test both are made once per run, by whichever worker asks first; the other reads
 what it wrote.
 """
@@ -84,13 +85,28 @@ def local_authsignal_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def synthesized(request: pytest.FixtureRequest, local_authsignal_url: str) -> Synthesized:
-    from stacks.config import AUTHSIGNAL_URL_OVERRIDE_KEY, parse_environment, select_environment
+def local_app_origin(request: pytest.FixtureRequest) -> str:
+    """Where the e2e sandbox serves the web app (a free port), given to synth as ``-c appOrigin``."""
+    from e2e.app_server import APP_HOST
+    from e2e.emulator import free_port
+
+    def choose(directory: Path) -> None:
+        (directory / "origin").write_text(f"http://{APP_HOST}:{free_port()}")
+
+    return (made_once(request, "local-app", choose) / "origin").read_text()
+
+
+@pytest.fixture(scope="session")
+def synthesized(request: pytest.FixtureRequest, local_authsignal_url: str, local_app_origin: str) -> Synthesized:
+    from stacks.config import (APP_ORIGIN_OVERRIDE_KEY, AUTHSIGNAL_URL_OVERRIDE_KEY, parse_environment,
+                               select_environment)
 
     configs = {name: parse_environment(name, raw) for name, raw in CONTEXT["environments"].items()}
-    configs["local"] = select_environment({**CONTEXT, "env": "local",
-                                           AUTHSIGNAL_URL_OVERRIDE_KEY: local_authsignal_url}.get)
-    configs["byosecret"] = replace(configs["dev"], name="byosecret", authsignal_secret_arn=EXISTING_SECRET_ARN)
+    configs["local"] = select_environment({**CONTEXT, "env": "local", AUTHSIGNAL_URL_OVERRIDE_KEY: local_authsignal_url,
+                                           APP_ORIGIN_OVERRIDE_KEY: local_app_origin}.get)
+    # A variant that brings its own secret and turns on what is off by default (magic links).
+    configs["byosecret"] = replace(configs["dev"], name="byosecret", authsignal_secret_arn=EXISTING_SECRET_ARN,
+                                   email_magic_link_enabled=True)
     directory = made_once(request, "cdk.out", lambda outdir: _synthesize(configs, outdir))
     artifacts = json.loads((directory / "manifest.json").read_text())["artifacts"]
     templates = {name: json.loads((directory / artifacts[stack_name(name)]["properties"]["templateFile"]).read_text())

@@ -10,6 +10,9 @@ the JWT authorizer does not check revocation, so a stolen access token stays val
 expires, even after GlobalSignOut; it must not be able to enrol the thief's passkey. A stale
 token gets RFC 9470's step-up answer. Refreshing tokens keeps ``auth_time``: only a new
 sign-in renews it.
+
+Every authenticated request first counts against its user's per-minute limit (api/rate_limit):
+429 with ``Retry-After`` beyond it, 503 when it cannot be counted.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from api import rate_limit
 from shared import event as read
 from shared import retry
 from shared.authsignal_client import authsignal
@@ -80,6 +84,7 @@ def handler(event: HttpApiEvent, context: object = None) -> HttpApiResponse:
     headers = {"Content-Type": "application/json"}
     try:
         user_id, claims = _access_claims(event)
+        _count(user_id, route)
         if route in STEP_UP_ROUTES:
             _require_recent_sign_in(claims, route)
         if read.has_body(event):
@@ -114,6 +119,21 @@ def _access_claims(event: HttpApiEvent) -> tuple[str, dict[str, object]]:
     if not isinstance(sub, str) or not sub:
         raise ApiError(401, "unauthorized")
     return sub, claims
+
+
+def _count(user_id: str, route: object) -> None:
+    """Count this request against the user's limit: 429 beyond it, 503 if it cannot be counted."""
+    try:
+        rate_limit.count_request(user_id)
+    except rate_limit.LimitExceeded as exceeded:
+        decision("rate_limited", metric="RateLimited", level="WARNING", correlation_id=user_id, route=route,
+                 status_code=429)
+        raise ApiError(429, f"too many requests: try again in {exceeded.retry_after} seconds",
+                       {"Retry-After": str(exceeded.retry_after)}) from None
+    except rate_limit.LimitUnavailable as problem:
+        decision("api_error", metric="RateLimitUnavailable", level="ERROR", correlation_id=user_id, route=route,
+                 status_code=503, error=str(problem))
+        raise ApiError(503, "service unavailable: try again shortly") from None
 
 
 def _require_recent_sign_in(claims: dict[str, object], route: str | None) -> None:
@@ -166,10 +186,13 @@ def _dispatch(route: str, user_id: str, event: HttpApiEvent) -> tuple[int, Any]:
         authenticator_id = read.path_parameter(event, "authenticatorId")
         if authenticator_id is None or not AUTHENTICATOR_ID.fullmatch(authenticator_id):
             raise ApiError(400, "malformed authenticator id")
-        owned = [item.get("user_authenticator_id") for item in _authenticators(user_id)]
+        # Distinct non-empty ids, not list items: a malformed item (no id, or one listed twice)
+        # must never make the last real authenticator look like one of two.
+        owned = {found for item in _authenticators(user_id)
+                 if isinstance(found := item.get("user_authenticator_id"), str) and found}
         if authenticator_id not in owned:
             raise ApiError(404, "authenticator not found")
-        if len(owned) == 1:
+        if len(owned) < 2:
             raise ApiError(409, "this is your only authenticator: add another one before removing it")
         _call("delete_authenticator", user_id=user_id, user_authenticator_id=authenticator_id)
         decision("authenticator_removed", metric="AuthenticatorRemoved", route=route)
