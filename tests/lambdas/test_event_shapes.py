@@ -123,7 +123,7 @@ BUILT: list[tuple[str, str, Any]] = [
     ("create", "first", events.create_event(EMAIL_USER)),
     ("create", "after_a_wrong_answer", events.create_event(PHONE_USER, [events.entry(False)])),
     ("create", "user_not_found", events.create_event(EMAIL_USER, user_not_found=True)),
-    ("verify", "bound", events.verify_event(EMAIL_USER, "validation-token", events.session_private("idempotency-key"))),
+    ("verify", "bound", events.verify_event(EMAIL_USER, "validation-token", events.session_private("key", "token"))),
     ("verify", "unbound", events.verify_event(PHONE_USER, "validation-token")),
     ("http_api", "post", events.api_event("POST /authenticators", ACCESS_CLAIMS)),
     ("http_api", "id_token", events.api_event("GET /authenticators", events.id_claims(EMAIL_USER))),
@@ -244,7 +244,8 @@ def test_readers_accept_every_documented_event() -> None:
     assert [read.user_not_found(event) for event in (define, create, verify)] == [False] * 3
     assert [entry["challengeResult"] for entry in read.session(create)] == [False]
     assert read.challenge_answer(verify) == "the answer the app sent"
-    assert read.private_challenge_parameter(verify, "answer") == "value only verify sees"
+    assert read.private_parameter(verify, "answer") == "value only verify sees"
+    assert read.optional_private_parameter(verify, "answer") == "value only verify sees"
     assert read.user_attributes(PRE_SIGN_UP.example()) == {"email": "user@example.com"}
     assert read.route_key(http_api) == "GET /items/{itemId}"
     assert read.jwt_claims(http_api)["token_use"] == "access"
