@@ -1,7 +1,8 @@
 """Shared by every test: the repository root on sys.path, the session's one synth, and how
 pytest-xdist shares the work between its workers (scripts/test runs two).
 
-The synth builds every environment in cdk.json, plus one variant that brings its own secret,
+The synth builds every environment in cdk.json, plus one variant that brings its own secret
+(and sets an Authsignal tenant id),
 in a single app with cdk-nag attached, exactly as app.py builds each: the infrastructure tests
 read its templates and the end-to-end tests deploy its local stack. That one's Authsignal URL is
 given as with ``-c authsignalUrl=...``: a free port, so that test runs side by side never collide.
@@ -31,6 +32,7 @@ from stacks.config import stack_name  # noqa: E402
 
 CONTEXT = load_cdk_json(ROOT / "cdk.json")["context"]
 EXISTING_SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:authsignal/prod-AbCdEf"
+EXAMPLE_TENANT_ID = "3f2b8c1e-9a4d-4e7f-8b6a-1c2d3e4f5a6b"  # not a real tenant
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,9 @@ def synthesized(request: pytest.FixtureRequest, local_authsignal_url: str) -> Sy
     configs = {name: parse_environment(name, raw) for name, raw in CONTEXT["environments"].items()}
     configs["local"] = select_environment({**CONTEXT, "env": "local",
                                            AUTHSIGNAL_URL_OVERRIDE_KEY: local_authsignal_url}.get)
-    configs["byosecret"] = replace(configs["dev"], name="byosecret", authsignal_secret_arn=EXISTING_SECRET_ARN)
+    # A team's own settings, made outside cdk.json: its existing secret and its tenant id.
+    configs["byosecret"] = replace(configs["dev"], name="byosecret", authsignal_secret_arn=EXISTING_SECRET_ARN,
+                                   authsignal_tenant_id=EXAMPLE_TENANT_ID)
     directory = made_once(request, "cdk.out", lambda outdir: _synthesize(configs, outdir))
     artifacts = json.loads((directory / "manifest.json").read_text())["artifacts"]
     templates = {name: json.loads((directory / artifacts[stack_name(name)]["properties"]["templateFile"]).read_text())
