@@ -45,7 +45,10 @@ export function sentenceFor(error: unknown): string {
     case "TooManyRequestsException":
     case "LimitExceededException":
       return SENTENCES.throttled;
-    case "UserLambdaValidationException":  // the create trigger refused: a BLOCK rule, or Authsignal down
+    // The create trigger refused (a BLOCK rule, or Authsignal down): AWS answers the first,
+    // the local emulator the second; neither says why, on purpose.
+    case "UserLambdaValidationException":
+    case "InvalidLambdaResponseException":
       return SENTENCES.blocked;
     case "NotAuthorizedException":
       return /session/i.test(message) ? SENTENCES.expiredSession : SENTENCES.attemptsExhausted;
