@@ -123,7 +123,7 @@ class Harness:
                 return bool(decision["issueTokens"])
             created = create(create_event(user, session))["response"]
             correct = verify(verify_event(user, answer(created["publicChallengeParameters"]),
-                                          created["privateChallengeParameters"]["idempotencyKey"]))["response"]["answerCorrect"]
+                                          created["privateChallengeParameters"]))["response"]["answerCorrect"]
             session.append({"challengeName": "CUSTOM_CHALLENGE", "challengeResult": correct,
                             "challengeMetadata": "AUTHSIGNAL"})
         return False
@@ -277,7 +277,7 @@ def _prepared(h: Harness, name: str) -> tuple[Handler, Callable[[], dict[str, An
         _enrolled(h, user)
         created = h.handlers["create_auth_challenge"](create_event(user, []))["response"]
         token = h.otp(created["publicChallengeParameters"])
-        key = created["privateChallengeParameters"]["idempotencyKey"]
+        key = created["privateChallengeParameters"]
         return handler, lambda: verify_event(user, token, key)
     if name == "authenticators":
         return handler, lambda: add_passkey_event(user)

@@ -77,6 +77,7 @@ class EnvironmentConfig:
     cognito_user_update_rps: int
     authsignal_tenant_id: str | None
     authsignal_client_url: str
+    email_magic_link_enabled: bool
 
     @property
     def cognito_quotas_rps(self) -> dict[str, int]:
@@ -160,6 +161,9 @@ _FIELDS: dict[str, tuple[str, Callable[[str, Any], Any], Any]] = {
     "authsignalClientUrl": ("authsignal_client_url", _pattern(_HTTPS_URL, "an https:// URL like "
                                                                           "https://api.authsignal.com/v1"),
                             DEFAULT_AUTHSIGNAL_CLIENT_URL),
+    # Off unless turned on: whoever holds a magic link's track token (whoever started the sign-in)
+    # can poll for its validation token once the person clicks the link (docs/security.md).
+    "emailMagicLinkEnabled": ("email_magic_link_enabled", _boolean, False),
 }
 # With ``"localEmulator": true`` an environment deploys into a local emulator only (account
 # 000000000000, checked below), so its Lambdas may call a fake Authsignal over plain http on loopback.

@@ -1,13 +1,13 @@
 """Shared by every test: the repository root on sys.path, the session's one synth, and how
 pytest-xdist shares the work between its workers (scripts/test runs two).
 
-The synth builds every environment in cdk.json, plus one variant that brings its own secret
-(and sets an Authsignal tenant id),
-in a single app with cdk-nag attached, exactly as app.py builds each: the infrastructure tests
-read its templates and the end-to-end tests deploy its local stack. That one's Authsignal URL is
-given as with ``-c authsignalUrl=...``: a free port, so that test runs side by side never collide.
-Under scripts/test both are made once per run, by whichever worker asks first; the other reads
-what it wrote.
+The synth builds every environment in cdk.json, plus one variant that brings its own secret (and
+sets an Authsignal tenant id and turns email magic links on), in a single app with cdk-nag
+attached, exactly as app.py builds each: the infrastructure tests read its templates and the
+end-to-end tests deploy its local stack. That one's Authsignal URL is given as with
+``-c authsignalUrl=...``: a free port, so that test runs side by side never collide. Under
+scripts/test both are made once per run, by whichever worker asks first; the other reads what it
+wrote.
 """
 
 from __future__ import annotations
@@ -92,9 +92,10 @@ def synthesized(request: pytest.FixtureRequest, local_authsignal_url: str) -> Sy
     configs = {name: parse_environment(name, raw) for name, raw in CONTEXT["environments"].items()}
     configs["local"] = select_environment({**CONTEXT, "env": "local",
                                            AUTHSIGNAL_URL_OVERRIDE_KEY: local_authsignal_url}.get)
-    # A team's own settings, made outside cdk.json: its existing secret and its tenant id.
+    # A team's own settings, made outside cdk.json: its existing secret and its tenant id; and
+    # what is off by default turned on (magic links).
     configs["byosecret"] = replace(configs["dev"], name="byosecret", authsignal_secret_arn=EXISTING_SECRET_ARN,
-                                   authsignal_tenant_id=EXAMPLE_TENANT_ID)
+                                   authsignal_tenant_id=EXAMPLE_TENANT_ID, email_magic_link_enabled=True)
     directory = made_once(request, "cdk.out", lambda outdir: _synthesize(configs, outdir))
     artifacts = json.loads((directory / "manifest.json").read_text())["artifacts"]
     templates = {name: json.loads((directory / artifacts[stack_name(name)]["properties"]["templateFile"]).read_text())

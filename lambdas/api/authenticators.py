@@ -161,10 +161,13 @@ def _dispatch(route: str, user_id: str, event: dict[str, Any]) -> tuple[int, Any
         authenticator_id = (event.get("pathParameters") or {}).get("authenticatorId")
         if not isinstance(authenticator_id, str) or not AUTHENTICATOR_ID.fullmatch(authenticator_id):
             raise ApiError(400, "malformed authenticator id")
-        owned = [item.get("user_authenticator_id") for item in _authenticators(user_id)]
+        # Distinct non-empty ids, not list items: a malformed item (no id, or one listed twice)
+        # must never make the last real authenticator look like one of two.
+        owned = {found for item in _authenticators(user_id)
+                 if isinstance(found := item.get("user_authenticator_id"), str) and found}
         if authenticator_id not in owned:
             raise ApiError(404, "authenticator not found")
-        if len(owned) == 1:
+        if len(owned) < 2:
             raise ApiError(409, "this is your only authenticator: add another one before removing it")
         _call("delete_authenticator", user_id=user_id, user_authenticator_id=authenticator_id)
         decision("authenticator_removed", metric="AuthenticatorRemoved", route=route)

@@ -4,18 +4,19 @@ takes to complete it (``url``, ``token``, ``isEnrolled``).
 ``track`` gets the user's own contact (the one ``email`` or ``phone_number`` the account signed
 up with), so an OTP can only go there. The action's ``idempotencyKey`` is kept in the private
 challenge parameters: the verify trigger accepts an answer for this sign-in only if it belongs to
-this very action (or is a fresh passkey sign-in). A user Authsignal says is not enrolled gets
-their own contact enrolled first, so the token handed out can never enrol another one. Nothing else is looked up or attributed: a
-challenge this trigger did not start never counts for this sign-in. A ``BLOCK`` answer, an
-unknown user, or any error refuses the sign-in outright: no challenge is handed out at all.
+this very action (or is a fresh passkey sign-in). So is a digest of the track token handed out,
+never the token: verify refuses the track token itself as an answer (shared/session_binding).
+A user Authsignal says is not enrolled gets their own contact enrolled first, so the token handed
+out can never enrol another one. Nothing else is looked up or attributed: a challenge this
+trigger did not start never counts for this sign-in. A ``BLOCK`` answer, an unknown user, or any
+error refuses the sign-in outright: no challenge is handed out at all.
 """
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, NoReturn
 
-from shared import retry
+from shared import retry, session_binding
 from shared.authsignal_client import SIGN_IN_ACTION, authsignal
 from shared.event import MalformedEvent, field, optional_str
 from shared.log import decision, error_summary
@@ -51,7 +52,8 @@ def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     public, idempotency_key = challenge
     event["response"] = {
         "publicChallengeParameters": public,
-        "privateChallengeParameters": {"action": SIGN_IN_ACTION, "idempotencyKey": idempotency_key},
+        "privateChallengeParameters": {"action": SIGN_IN_ACTION, "idempotencyKey": idempotency_key,
+                                       session_binding.DIGEST_PARAMETER: session_binding.digest(public["token"])},
         "challengeMetadata": "AUTHSIGNAL",
     }
     decision("challenge_created", metric="ChallengeCreated",
@@ -107,10 +109,12 @@ def _track(user_id: str, contact: dict[str, str]) -> tuple[dict[str, str], str, 
     """One ``track`` of the sign-in action: public parameters, idempotency key, isEnrolled.
 
     The key is ours, made once per action and sent with ``track``: a retried track
-    (shared.retry) is then the same action, never a second one. Authsignal answers it back as
-    the action's ``idempotencyKey``, and that answer is what this sign-in is bound to.
+    (shared.retry) is then the same action, never a second one; it carries our tag
+    (shared/session_binding), so verify never takes this action for a passkey sign-in.
+    Authsignal answers it back as the action's ``idempotencyKey``, and that answer is what this
+    sign-in is bound to.
     """
-    attributes = {**contact, "idempotencyKey": str(uuid.uuid4())}
+    attributes = {**contact, "idempotencyKey": session_binding.new_idempotency_key()}
     result = authsignal().track(user_id=user_id, action=SIGN_IN_ACTION, attributes=attributes)
     if not isinstance(result, dict):
         raise ValueError("track answered without a JSON object")

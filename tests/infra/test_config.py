@@ -61,6 +61,8 @@ def with_setting(key, value):
     ("authsignalTenantId", 42, "an Authsignal tenant id (letters, digits and dashes"),
     ("authsignalClientUrl", "http://api.authsignal.com/v1", "an https:// URL"),
     ("authsignalClientUrl", "http://127.0.0.1:28461/v1", "an https:// URL"),
+    ("emailMagicLinkEnabled", "true", "true or false"),
+    ("emailMagicLinkEnabled", 1, "true or false"),
 ])
 def test_a_bad_value_names_the_key_and_what_is_allowed(key, value, allowed):
     with pytest.raises(ConfigError) as error:
@@ -72,6 +74,12 @@ def test_a_bad_value_names_the_key_and_what_is_allowed(key, value, allowed):
 def test_the_passkey_token_age_limit_defaults_to_five_minutes():
     assert parse_environment("dev", VALID).passkey_token_max_age_seconds == 300
     assert parse_environment("dev", with_setting("passkeyTokenMaxAgeSeconds", 120)).passkey_token_max_age_seconds == 120
+
+
+def test_email_magic_links_are_off_unless_an_environment_turns_them_on():
+    assert parse_environment("dev", {key: value for key, value in VALID.items()
+                                     if key != "emailMagicLinkEnabled"}).email_magic_link_enabled is False
+    assert parse_environment("dev", with_setting("emailMagicLinkEnabled", True)).email_magic_link_enabled is True
 
 
 def test_the_cognito_quotas_default_to_aws_defaults_per_category():

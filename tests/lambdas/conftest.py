@@ -118,6 +118,12 @@ def environment(monkeypatch: pytest.MonkeyPatch, authsignal_server: FakeAuthsign
 
 
 @pytest.fixture
+def magic_links_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An environment that turned email magic links on (``emailMagicLinkEnabled``)."""
+    monkeypatch.setenv("EMAIL_MAGIC_LINK_ENABLED", "true")
+
+
+@pytest.fixture
 def secrets(environment: Secrets) -> Secrets:
     return environment
 

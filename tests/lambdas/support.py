@@ -25,6 +25,7 @@ from tests.events import (  # noqa: F401 - the runtime tests import the event bu
     id_claims,
     new_user,
     pre_sign_up_event,
+    session_private,
     verify_event,
 )
 from tests.fakes.authsignal_server import Call, FakeAuthsignal
@@ -184,8 +185,7 @@ def sign_in(user: User, answer: Answer, *, handler: Handler | None = None) -> bo
         except create_auth_challenge.ChallengeRefused:
             return False  # Cognito ends the sign-in with an error
         # Cognito hands verify the private parameters create set for this session
-        event = verify_event(user, answer(created["publicChallengeParameters"]),
-                             created["privateChallengeParameters"]["idempotencyKey"])
+        event = verify_event(user, answer(created["publicChallengeParameters"]), created["privateChallengeParameters"])
         session.append(entry(verify(event)["response"]["answerCorrect"]))
 
 

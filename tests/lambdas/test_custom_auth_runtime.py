@@ -43,7 +43,7 @@ def test_each_trigger_source_is_served_by_its_own_trigger(fake: FakeAuthsignal, 
     created = custom_auth.handler(create_event(email_user))["response"]
     assert set(created["publicChallengeParameters"]) == {"url", "token", "isEnrolled"}
     token = fake.complete(created["publicChallengeParameters"]["token"])
-    answer = verify_event(email_user, token, created["privateChallengeParameters"]["idempotencyKey"])
+    answer = verify_event(email_user, token, created["privateChallengeParameters"])
     assert custom_auth.handler(answer)["response"] == {"answerCorrect": True}
     assert custom_auth.handler(define_event(email_user, [entry(True)]))["response"]["issueTokens"] is True
 
@@ -119,7 +119,7 @@ def test_each_trigger_gets_lambdas_context_so_its_authsignal_calls_keep_the_dead
     # time for no attempt: create and verify must make no call, which they know only from the context
     created = custom_auth.handler(create_event(email_user), LambdaContext(4.0))["response"]
     token = fake.complete(created["publicChallengeParameters"]["token"])
-    answer = verify_event(email_user, token, created["privateChallengeParameters"]["idempotencyKey"])
+    answer = verify_event(email_user, token, created["privateChallengeParameters"])
     calls_before = len(fake.calls())
 
     with pytest.raises(ChallengeRefused):
