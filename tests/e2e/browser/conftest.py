@@ -120,15 +120,19 @@ class AppPage:
 
 
 @pytest.fixture
-def open_app(chromium: Any, web_app_url: str, request: pytest.FixtureRequest) -> Iterator[Callable[[], AppPage]]:
+def open_app(chromium: Any, web_app_url: str, request: pytest.FixtureRequest) -> Iterator[Callable[..., AppPage]]:
     """``open_app()``: a new person (a fresh browser context with its own virtual
-    authenticator) on the app's start screen. A test may open several."""
+    authenticator) on the app's start screen. A test may open several. ``autofill=False``: a
+    browser without passkey autofill (conditional mediation); with it, the virtual authenticator
+    answers the autofill request on its own as soon as it holds a passkey for the site."""
     contexts: list[Any] = []
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", request.node.name)
 
-    def open_one() -> AppPage:
+    def open_one(*, autofill: bool = True) -> AppPage:
         context = chromium.new_context(viewport={"width": 520, "height": 720})
         contexts.append(context)
+        if not autofill:
+            context.add_init_script("PublicKeyCredential.isConditionalMediationAvailable = async () => false;")
         page = context.new_page()
         page.set_default_timeout(STEP_TIMEOUT_MS)
         cdp = context.new_cdp_session(page)
@@ -143,3 +147,46 @@ def open_app(chromium: Any, web_app_url: str, request: pytest.FixtureRequest) ->
     yield open_one
     for context in contexts:
         context.close()
+
+
+# --- temporary: until the sandbox serves the app (e2e/app_server.py), serve web/dist here --------
+
+@pytest.fixture(scope="package")
+def sandbox_state(sandbox: Any) -> dict[str, Any]:
+    return {"version": 1, "region": sandbox.deployment.region, "endpoint": sandbox.emulator.endpoint_url,
+            "authsignalClientUrl": sandbox.authsignal.api_url, "authsignalTenantId": "fake-tenant",
+            "outputs": sandbox.stack.outputs}
+
+
+@pytest.fixture(scope="package")
+def web_app_url(sandbox: Any, sandbox_state: dict[str, Any]) -> Iterator[str]:
+    import functools
+    import json
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from e2e.emulator import port_in_use
+    from ops.web_config import config_from_state
+
+    config = json.dumps(config_from_state(sandbox_state)).encode()
+
+    class Handler(SimpleHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path.split("?")[0] == "/config.json":
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(config)))
+                self.end_headers()
+                self.wfile.write(config)
+                return
+            super().do_GET()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    port = next(port for port in (5173, 3000, 8081) if not port_in_use(port))
+    server = ThreadingHTTPServer(("127.0.0.1", port), functools.partial(Handler, directory=str(ROOT / "web" / "dist")))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    sandbox.authsignal.set_origins([f"http://localhost:{port}"])
+    yield f"http://localhost:{port}/"
+    server.shutdown()

@@ -29,9 +29,16 @@ def sign_in_with_code(app: AppPage, authsignal: FakeAuthsignalControls, username
     ask_for_code(app, username)
     if shots:
         app.shot("code-sent")
-    enter_code(app, authsignal.last_code(username))
+    enter_code(app, code_sent_to(authsignal, username))
     app.view("signed-in")
     return str(app.page.inner_text("#sub")).strip()
+
+
+def code_sent_to(authsignal: FakeAuthsignalControls, to: str) -> str:
+    """The last code the outbox holds for ``to``."""
+    code = authsignal.last_code(to)
+    assert code, f"no code was sent to {to}"
+    return code
 
 
 def add_passkey(app: AppPage) -> None:
