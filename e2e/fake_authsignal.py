@@ -46,6 +46,21 @@ class FakeAuthsignalControls:
         validation token the app then sends to Cognito (a new one: not the track token)."""
         return self._control("complete", token=token)
 
+    def enter_code(self, token: str, to: str) -> str:
+        """What the app does with a sign-in's ``token`` through the client API, as
+        ``@authsignal/browser`` calls it: send a code (``email.challenge()`` or ``sms.challenge()``,
+        by what ``to`` is), read it from the outbox as a person reads their mail, verify it;
+        returns the validation token (``accessToken``) the app answers Cognito with."""
+        channel = "sms" if to.startswith("+") else "email-otp"
+        self._request("POST", f"/v1/client/challenge/{channel}", {}, token=token)
+        code = self.last_code(to)
+        if code is None:
+            raise FakeAuthsignalError(f"no code in the outbox for {channel}")
+        verified = self._request("POST", f"/v1/client/verify/{channel}", {"verificationCode": code}, token=token)
+        if not verified.get("isVerified") or not isinstance(verified.get("accessToken"), str):
+            raise FakeAuthsignalError(f"the fake did not verify the code from the outbox: {verified}")
+        return str(verified["accessToken"])
+
     def set_rule(self, state: str, user_id: str | None = None) -> None:
         self._control("set_rule", state=state, user_id=user_id)
 
@@ -115,10 +130,10 @@ class FakeAuthsignalControls:
     def _control(self, name: str, **arguments: Any) -> Any:
         return self._request("POST", f"/__fake/{name}", arguments)["result"]
 
-    def _request(self, method: str, path: str, body: Any = None) -> Any:
+    def _request(self, method: str, path: str, body: Any = None, *, token: str | None = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.base_url + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
+        headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
+        request = urllib.request.Request(self.base_url + path, data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=5) as response:
                 return json.loads(response.read())

@@ -52,6 +52,21 @@ def test_app_client_allows_only_custom_auth_and_refresh_without_secret(template)
     })
 
 
+PROFILE_ATTRIBUTES = {"name", "nickname", "preferred_username", "website", "picture", "profile", "given_name",
+                      "family_name", "middle_name", "gender", "birthdate", "zoneinfo", "locale", "address"}
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_app_client_writes_only_the_contact_attributes_the_pool_signs_in_with(templates, environment):
+    (pool,) = resources(templates[environment], "AWS::Cognito::UserPool").values()
+    (client,) = resources(templates[environment], "AWS::Cognito::UserPoolClient").values()
+
+    written = set(client["Properties"]["WriteAttributes"])  # absent: every attribute is writable
+    assert written == set(pool["Properties"]["UsernameAttributes"])
+    assert not written & PROFILE_ATTRIBUTES
+    assert not any(name.endswith("_verified") for name in written)
+
+
 @pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
 def test_app_client_does_not_rotate_refresh_tokens_so_a_refresh_never_renews_auth_time(templates, environment):
     # With refresh-token rotation, Cognito has re-issued auth_time on refresh: a stolen refresh
