@@ -30,9 +30,10 @@ ACKNOWLEDGEMENTS: dict[str, str] = {
         "explicitly."
     ),
     "AwsSolutions::AwsSolutions-DDB3": (
-        "The only table is the single-use guard of sign-in answers: each item is an Authsignal idempotency key "
-        "that expires by TTL within a day, and losing them all would only reopen a replay window for tokens "
-        "that Authsignal itself expires; there is nothing a point-in-time restore should bring back."
+        "Both tables hold only short-lived items that expire by TTL: the single-use guard of sign-in answers "
+        "(Authsignal idempotency keys, kept a day; losing them would only reopen a replay window for tokens "
+        "that Authsignal itself expires) and the API's per-user request counters (one minute each); there is "
+        "nothing a point-in-time restore should bring back."
     ),
 }
 

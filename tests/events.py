@@ -1,5 +1,6 @@
 """The events Cognito and API Gateway send the functions, built as they send them: shared by
-the runtime tests (tests/lambdas) and the benchmark (benchmarks/in_process.py)."""
+the runtime tests (tests/lambdas) and the benchmark (benchmarks/in_process.py). Each is checked
+against the shape AWS documents (tests/fixtures/events) by tests/lambdas/test_event_shapes.py."""
 
 from __future__ import annotations
 
@@ -63,10 +64,11 @@ def _trigger(source: str, user_name: str, request: dict[str, Any], response: dic
 
 
 def pre_sign_up_event(*, email: str | None = None, phone: str | None = None,
-                      user_name: str | None = None) -> dict[str, Any]:
+                      user_name: str | None = None, other: dict[str, str] | None = None) -> dict[str, Any]:
     """``SignUp`` with the email or phone as username: no ``sub`` yet, a generated UUID userName
-    (``user_name``: what an emulator sends instead, the name as typed)."""
-    attributes = {key: value for key, value in (("email", email), ("phone_number", phone)) if value}
+    (``user_name``: what an emulator sends instead, the name as typed); ``other``: any further
+    attributes the caller sent."""
+    attributes = {key: value for key, value in (("email", email), ("phone_number", phone)) if value} | (other or {})
     return _trigger("PreSignUp_SignUp", user_name or str(uuid.uuid4()),
                     {"userAttributes": attributes, "validationData": None},
                     {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False})

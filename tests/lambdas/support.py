@@ -36,6 +36,8 @@ SECRET_KEY = "sk-test-7f3a9c1e5b2d48f6a0c4e8b1d3f5a7c9"  # distinctive, so a lea
 ATTEMPT_LIMIT = 3
 RECENT_AUTH_MINUTES = 10
 SINGLE_USE_TABLE = "single-use-answers"
+RATE_LIMIT_TABLE = "api-requests-per-user"
+API_REQUESTS_PER_MINUTE_PER_USER = 30  # more than any one test makes, unless it sets its own
 PASSKEY_TOKEN_MAX_AGE_SECONDS = 300
 TIMEOUT_SECONDS = 0.3
 SLOWER_THAN_TIMEOUT = 0.6
@@ -113,11 +115,13 @@ def cold_start() -> None:
     log.serving(None)
 
 
-def create_single_use_table(dynamodb: Any) -> None:
-    """The table the stack creates for single use (key ``idempotencyKey``), in moto."""
-    dynamodb.create_table(TableName=SINGLE_USE_TABLE, BillingMode="PAY_PER_REQUEST",
-                          AttributeDefinitions=[{"AttributeName": "idempotencyKey", "AttributeType": "S"}],
-                          KeySchema=[{"AttributeName": "idempotencyKey", "KeyType": "HASH"}])
+def create_tables(dynamodb: Any) -> None:
+    """The tables the stack creates, in moto: single use (key ``idempotencyKey``) and the API's
+    per-user limit (key ``key``)."""
+    for name, key in ((SINGLE_USE_TABLE, "idempotencyKey"), (RATE_LIMIT_TABLE, "key")):
+        dynamodb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                              AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+                              KeySchema=[{"AttributeName": key, "KeyType": "HASH"}])
 
 
 # --- the functions' logs ---------------------------------------------------------------------
