@@ -22,7 +22,7 @@ from e2e.sandbox_state import (SandboxStateError, read_state, refuse_a_running_s
 def a_state(endpoint: str = "http://127.0.0.1:1") -> dict[str, Any]:
     return sandbox_state(stack="local-Passwordless", region="us-east-1", endpoint=endpoint,
                          fake_url="http://127.0.0.1:2", tenant_id="tenant-1",
-                         outputs={"UserPoolClientId": "client-1", "ApiUrl": "http://api/"},
+                         outputs={"UserPoolClientId": "client-1", "ApiUrl": "http://api/", "AttemptLimit": "3"},
                          app_url="http://localhost:3/")
 
 
@@ -126,7 +126,7 @@ def test_the_app_server_serves_the_build_and_this_sandboxs_config(app_dir: Path)
     assert server.url.startswith("http://localhost:")
     assert config.json() == {"region": "us-east-1", "userPoolClientId": "client-1", "apiUrl": "http://api/",
                              "authsignalTenantId": "tenant-1", "authsignalClientUrl": "http://127.0.0.1:2/v1",
-                             "cognitoEndpoint": "http://127.0.0.1:1"}
+                             "cognitoEndpoint": "http://127.0.0.1:1", "attemptLimit": 3}
     assert config.headers["Cache-Control"] == "no-store"
     assert script.text == "console.log(1)"
     assert "<title>app</title>" in route.text
