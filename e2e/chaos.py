@@ -418,7 +418,8 @@ class Chaos:
         lambdas = self.aws("lambda")
         found = {}
         for _, name in self._resources("AWS::Lambda::Function"):
-            variables = lambdas.get_function_configuration(FunctionName=name).get("Environment", {}).get("Variables", {})
+            configuration = lambdas.get_function_configuration(FunctionName=name)
+            variables = configuration.get("Environment", {}).get("Variables", {})
             if any(table in value for value in variables.values()):
                 found[name] = variables
         return found
@@ -470,7 +471,8 @@ def table(results: list[Result]) -> str:
                      _seconds(result.p95_seconds), _seconds(result.max_initiate_seconds),
                      _seconds(result.max_trigger_seconds), "held" if result.held else "NOT HELD"])
     widths = [max(len(row[column]) for row in rows) for column in range(len(header) - 1)]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row[:-1], widths)) + "  " + row[-1] for row in rows]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)) + "  " + row[-1]
+             for row in rows]
     lines.insert(1, "-" * len(lines[0]))
     for result in results:
         lines.append(f"{result.scenario}: {result.requirement}"
@@ -501,8 +503,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenario", action="append", choices=SCENARIOS, help="run only these (repeatable)")
     parser.add_argument("--json", type=Path, default=Path("chaos-results.json"), help="where to write the figures "
                                                                                        "(default %(default)s)")
-    parser.add_argument("--cdk-out", type=Path, help="deploy this cloud assembly (a synth of -c env=local) "
-                                                     "instead of synthesizing the local environment")
+    parser.add_argument("--cdk-out", type=Path, help="deploy this cloud assembly (a synth of -c env=local "
+                        "-c authsignalUrl=http://127.0.0.1:PORT/v1) instead of synthesizing the local environment")
     options = parser.parse_args(argv)
 
     from e2e.sandbox import local_sandbox  # pulls in the CDK app and the CLI deployer: only when running
@@ -528,16 +530,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if all(result.held for result in results) else 1
 
 
-def _local_authsignal_url() -> str:
-    """Where the local environment's functions call Authsignal (cdk.json), so the fake listens there."""
-    from e2e.sandbox import local_authsignal_url
-    return local_authsignal_url()
+def _ports(cdk_out: Path | None) -> Any:
+    """Free ports, but the fake's where a given assembly's functions call Authsignal."""
+    from e2e.sandbox import SandboxPorts, assembly_authsignal_port
+    return SandboxPorts.choose(authsignal=assembly_authsignal_port(cdk_out) if cdk_out else None)
 
 
 def _run_scenarios(options: argparse.Namespace, local_sandbox: Any, say: Callable[[str], None]) -> list[Result]:
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="passwordless-chaos-") as scratch, \
-            local_sandbox(Path(scratch), authsignal_url=_local_authsignal_url(),
+            local_sandbox(Path(scratch), ports=_ports(options.cdk_out),
                           assembly=(lambda: options.cdk_out) if options.cdk_out else None, say=say) as sandbox:
         chaos = Chaos(sandbox.client(), sandbox.authsignal, sandbox.aws, sandbox.stack.resources)
         tenth = max(1, options.sign_ins // 10)

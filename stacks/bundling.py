@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import jsii
@@ -109,7 +110,7 @@ def _imported_from(entry: Path) -> list[Path]:
             init = SOURCE / package / "__init__.py"
             if package != Path(".") and init.is_file():
                 found.add(init)
-        for node in ast.walk(ast.parse(module.read_text())):
+        for node in _runtime_nodes(ast.parse(module.read_text())):
             names = []
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
@@ -121,6 +122,19 @@ def _imported_from(entry: Path) -> list[Path]:
                     if candidate.is_file():
                         pending.append(candidate)
     return sorted(found)
+
+
+def _runtime_nodes(tree: ast.AST) -> Iterator[ast.AST]:
+    """Every node of ``tree`` but those under ``if TYPE_CHECKING:``: what is imported there is
+    for type checkers (shared/event_types.py) and never loaded at run time."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+            for branch in node.orelse:
+                yield branch
+                yield from _runtime_nodes(branch)
+            continue
+        yield node
+        yield from _runtime_nodes(node)
 
 
 @functools.cache
@@ -140,7 +154,7 @@ class _LocalBundling:
     def __init__(self, with_dependencies: bool) -> None:
         self.with_dependencies = with_dependencies
 
-    def try_bundle(self, output_dir: str, options: object = None) -> bool:
+    def try_bundle(self, output_dir: str, *, image: DockerImage, **options: object) -> bool:
         shutil.copytree(bundle_directory(self.with_dependencies), output_dir, dirs_exist_ok=True)
         return True
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
+from collections.abc import Callable, Mapping
 
 ENVIRONMENTS_KEY = "environments"
 SELECTOR_KEY = "env"
@@ -17,6 +18,9 @@ DEFAULT_ENVIRONMENT = "dev"
 # ``-c authsignalUrl=URL`` replaces a local emulator environment's URL, checked by the same rules:
 # the end-to-end tests point it at a fake on a free port without a second synth.
 AUTHSIGNAL_URL_OVERRIDE_KEY = "authsignalUrl"
+# ``-c appOrigin=http://localhost:PORT`` adds the local sandbox's web app (served on a port chosen
+# at start) to a local emulator environment's CORS origins: no port is pinned in cdk.json.
+APP_ORIGIN_OVERRIDE_KEY = "appOrigin"
 
 # The values CloudWatch Logs accepts for a log group's retention.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
@@ -73,6 +77,10 @@ class EnvironmentConfig:
     cognito_user_update_rps: int
     email_magic_link_enabled: bool
     api_requests_per_minute_per_user: int
+    # Lambda's CPU and cold starts (docs/performance.md)
+    lambda_memory_mb: dict[str, int]
+    snap_start: bool
+    provisioned_concurrency: int
 
     @property
     def cognito_quotas_rps(self) -> dict[str, int]:
@@ -110,7 +118,7 @@ def _pattern(regex: re.Pattern[str], allowed: str) -> Callable[[str, Any], str]:
 def _retention(key: str, value: Any) -> int:
     if isinstance(value, bool) or value not in LOG_RETENTION_DAYS:
         raise ConfigError(f"{key} must be one of {', '.join(map(str, LOG_RETENTION_DAYS))}, got {value!r}")
-    return value
+    return int(value)
 
 
 def _origins(key: str, value: Any) -> tuple[str, ...]:
@@ -118,6 +126,24 @@ def _origins(key: str, value: Any) -> tuple[str, ...]:
         raise ConfigError(f"{key} must be a non-empty list of origins (https://host[:port] or *), got {value!r}")
     check = _pattern(_ORIGIN, "an origin like https://app.example.com (or * outside production)")
     return tuple(check(f"{key}[{index}]", origin) for index, origin in enumerate(value))
+
+
+# Memory (MB) per function: the defaults are the sizes docs/performance.md's model chose; Lambda
+# allows 128 to 10,240 MB.
+LAMBDA_MEMORY_DEFAULTS_MB = {"customAuth": 1024, "api": 1024, "preSignUp": 512}
+LAMBDA_MEMORY_RANGE_MB = (128, 10_240)
+
+
+def _memory(key: str, value: Any) -> dict[str, int]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{key} must be an object of memory sizes in MB by function "
+                          f"({', '.join(LAMBDA_MEMORY_DEFAULTS_MB)}), got {value!r}")
+    unknown = sorted(set(value) - set(LAMBDA_MEMORY_DEFAULTS_MB))
+    if unknown:
+        raise ConfigError(f"{key}.{unknown[0]} is not a function; allowed: {', '.join(LAMBDA_MEMORY_DEFAULTS_MB)}")
+    check = _integer(*LAMBDA_MEMORY_RANGE_MB)
+    return {function: check(f"{key}.{function}", value[function]) if function in value else default
+            for function, default in LAMBDA_MEMORY_DEFAULTS_MB.items()}
 
 
 # key in cdk.json -> (field name, check, default; a default of ... means required)
@@ -156,11 +182,17 @@ _FIELDS: dict[str, tuple[str, Callable[[str, Any], Any], Any]] = {
     # Every signed-in user's share of the API (the stage's throttling is everyone's): on in every
     # environment, 429 with Retry-After beyond it (docs/security.md).
     "apiRequestsPerMinutePerUser": ("api_requests_per_minute_per_user", _integer(1, 10_000), 60),
+    # Lambda's CPU and cold starts (docs/performance.md): memory per function, SnapStart on the
+    # custom-auth and API functions, and provisioned concurrency for the custom-auth function.
+    "lambdaMemoryMb": ("lambda_memory_mb", _memory, LAMBDA_MEMORY_DEFAULTS_MB),
+    "snapStart": ("snap_start", _boolean, False),
+    "provisionedConcurrency": ("provisioned_concurrency", _integer(0, 1000), 0),
 }
 # With ``"localEmulator": true`` an environment deploys into a local emulator only (account
 # 000000000000, checked below), so its Lambdas may call a fake Authsignal over plain http on loopback.
 _LOCAL_AUTHSIGNAL_URL = _pattern(
     _LOCAL_URL, "an https:// URL, or http://127.0.0.1[:port] or http://localhost[:port] (localEmulator only)")
+_LOCAL_APP_ORIGIN = _pattern(re.compile(r"^http://localhost(:\d+)?$"), "an origin like http://localhost:5173")
 
 # Defaults that differ in production: the API's JWT authorizer does not check revocation, so a
 # token taken from a production user stays usable until it expires; keep that short.
@@ -196,7 +228,20 @@ def parse_environment(name: str, raw: Any) -> EnvironmentConfig:
     if config.local_emulator and config.production:
         raise ConfigError(f"{prefix}.production must be false with localEmulator: true")
     _check_placement(prefix, config)
+    _check_cold_starts(prefix, config)
     return config
+
+
+def _check_cold_starts(prefix: str, config: EnvironmentConfig) -> None:
+    """Lambda refuses SnapStart and provisioned concurrency on one version, and provisioned
+    concurrency above the function's reserved concurrency."""
+    if config.snap_start and config.provisioned_concurrency:
+        raise ConfigError(f"{prefix}.provisionedConcurrency must be 0 when snapStart is true: Lambda does not "
+                          f"combine them on one version")
+    reserved = config.trigger_reserved_concurrency
+    if reserved is not None and config.provisioned_concurrency > reserved:
+        raise ConfigError(f"{prefix}.provisionedConcurrency must be at most triggerReservedConcurrency ({reserved}), "
+                          f"got {config.provisioned_concurrency}")
 
 
 def _check_placement(prefix: str, config: EnvironmentConfig) -> None:
@@ -248,7 +293,8 @@ def refuse_near_misses(context: Mapping[str, Any], also_known: tuple[str, ...] =
     ``-c Env=prod``): without this, synth would silently build the default environment.
     ``also_known``: the keys other parts of the app read (the CI roles stack's)."""
     for key, value in context.items():
-        if key in KNOWN_CONTEXT_KEYS or key in also_known or any(mark in key for mark in ":/@") or key.startswith("cdk-"):
+        cdk_own = any(mark in key for mark in ":/@") or key.startswith("cdk-")
+        if key in KNOWN_CONTEXT_KEYS or key in also_known or cdk_own:
             continue
         lowered = key.lower()
         near_env = difflib.SequenceMatcher(None, lowered, SELECTOR_KEY).ratio() >= 0.6
@@ -269,10 +315,19 @@ def select_environment(context: Callable[[str], Any]) -> EnvironmentConfig:
     if not re.fullmatch(r"[a-z][a-z0-9-]{0,20}", name):
         raise ConfigError(f"{SELECTOR_KEY} must be lower-case letters, digits and dashes, got {name!r}")
     config = parse_environment(name, environments[name])
-    override = context(AUTHSIGNAL_URL_OVERRIDE_KEY)
-    if override is None:
+    overrides = {key: value for key in (AUTHSIGNAL_URL_OVERRIDE_KEY, APP_ORIGIN_OVERRIDE_KEY)
+                 if (value := context(key)) is not None}
+    if not overrides:
         return config
     if not config.local_emulator:
-        raise ConfigError(f"{AUTHSIGNAL_URL_OVERRIDE_KEY} may be given with -c only for an environment with "
-                          f"localEmulator: true; set environments.{name}.authsignalUrl in cdk.json instead")
-    return parse_environment(name, {**environments[name], "authsignalUrl": override})
+        key = next(iter(overrides))
+        setting = "corsOrigins" if key == APP_ORIGIN_OVERRIDE_KEY else key
+        raise ConfigError(f"{key} may be given with -c only for an environment with "
+                          f"localEmulator: true; set environments.{name}.{setting} in cdk.json instead")
+    raw = dict(environments[name])
+    if AUTHSIGNAL_URL_OVERRIDE_KEY in overrides:
+        raw["authsignalUrl"] = overrides[AUTHSIGNAL_URL_OVERRIDE_KEY]
+    if APP_ORIGIN_OVERRIDE_KEY in overrides:
+        origin = _LOCAL_APP_ORIGIN(APP_ORIGIN_OVERRIDE_KEY, overrides[APP_ORIGIN_OVERRIDE_KEY])
+        raw["corsOrigins"] = [*(raw.get("corsOrigins") or []), origin]
+    return parse_environment(name, raw)

@@ -1,5 +1,6 @@
 """The events Cognito and API Gateway send the functions, built as they send them: shared by
-the runtime tests (tests/lambdas) and the benchmark (benchmarks/in_process.py)."""
+the runtime tests (tests/lambdas) and the benchmark (benchmarks/in_process.py). Each is checked
+against the shape AWS documents (tests/fixtures/events) by tests/lambdas/test_event_shapes.py."""
 
 from __future__ import annotations
 

@@ -16,12 +16,15 @@ adds (``sub``, ``cognito:`` names, which no caller can write) passes.
 
 from __future__ import annotations
 
-from shared.event import MalformedEvent, field
+from shared import event as read
+from shared.event import MalformedEvent
 from shared.log import decision
 
 TYPE_CHECKING = False  # no typing import at run time: see shared/event.py
 if TYPE_CHECKING:
-    from typing import Any, NoReturn
+    from typing import NoReturn
+
+    from shared.event_types import PreSignUpEvent
 
 CONTACT_ATTRIBUTES = ("email", "phone_number")
 ONE_CONTACT = "sign-up needs exactly one of email or phone_number, the one used as the username"
@@ -34,11 +37,11 @@ class SignUpRefused(Exception):
     """Raised to make Cognito refuse the sign-up; the message is all the caller sees."""
 
 
-def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
+def handler(event: PreSignUpEvent, context: object = None) -> PreSignUpEvent:
     # No sub exists yet and the user name may be the address as typed: nothing identifies the
     # person in these log lines, on purpose.
     try:
-        attributes = field(event, "request.userAttributes", dict)
+        attributes = read.user_attributes(event)
         if any(not is_allowed(name) for name in attributes):
             _refuse("unexpected_attribute", ONLY_CONTACTS)
         contacts = {name: attributes[name] for name in CONTACT_ATTRIBUTES if attributes.get(name) not in (None, "")}

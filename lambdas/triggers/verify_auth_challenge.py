@@ -21,14 +21,18 @@ errors included, is a wrong answer with one log line saying why.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from shared import contact_verification, retry, session_binding, single_use
+from shared import event as read
 from shared.authsignal_client import SIGN_IN_ACTION, authsignal
-from shared.event import MalformedEvent, field, optional_str
+from shared.event import MalformedEvent
 from shared.log import decision, error_summary
 from shared.secret import SecretUnavailable
+
+if TYPE_CHECKING:
+    from shared.event_types import VerifyAuthChallengeEvent
 
 SUCCEEDED = "CHALLENGE_SUCCEEDED"
 PASSKEY = "PASSKEY"
@@ -39,25 +43,27 @@ DEFAULT_MAX_AGE_SECONDS = 300
 CLOCK_SKEW_SECONDS = 30
 
 
-def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
+def handler(event: VerifyAuthChallengeEvent, context: object = None) -> VerifyAuthChallengeEvent:
     retry.start_invocation(context, keep_seconds=single_use.CLAIM_SECONDS)
-    correlation_id = optional_str(event, "request.userAttributes.sub")
+    correlation_id = read.user_attribute(event, "sub")
     error = None
     idempotency_key = None
     method = None
     try:
-        user_id = field(event, "request.userAttributes.sub", str)
-        token = field(event, "request.challengeAnswer", str)
-        session_key = optional_str(event, "request.privateChallengeParameters.idempotencyKey")
-        kept_digest = field(event, f"request.privateChallengeParameters.{session_binding.DIGEST_PARAMETER}", str)
+        user_id = read.user_id(event)
+        token = read.challenge_answer(event)
+        session_key = read.private_challenge_parameter(event, "idempotencyKey")
+        kept_digest = read.private_challenge_parameter(event, session_binding.DIGEST_PARAMETER)
+        if kept_digest is None:
+            raise MalformedEvent(f"request.privateChallengeParameters.{session_binding.DIGEST_PARAMETER} is missing")
         if session_binding.is_track_token(token, kept_digest):
             raise _TrackToken()
         result = authsignal().validate_challenge({"action": SIGN_IN_ACTION, "userId": user_id, "token": token})
         if isinstance(result, dict) and isinstance(result.get("idempotency_key"), str):
             idempotency_key = result["idempotency_key"]
         contacts = {name for name in set(contact_verification.PROVES.values())
-                    if optional_str(event, f"request.userAttributes.{name}")}
-        reason = rejection(result, user_id, session_key, datetime.now(timezone.utc), contacts)
+                    if read.user_attribute(event, name)}
+        reason = rejection(result, user_id, session_key, datetime.now(UTC), contacts)
         if reason is None:
             method = result["verification_method"]  # a str: rejection() checked it
             single_use.claim(result["idempotency_key"])

@@ -84,7 +84,8 @@ def test_the_per_user_api_limit_is_on_without_a_setting_and_takes_the_configured
     default = parse_environment("dev", {key: value for key, value in VALID.items()
                                          if key != "apiRequestsPerMinutePerUser"}).api_requests_per_minute_per_user
     assert default >= 1
-    assert parse_environment("dev", with_setting("apiRequestsPerMinutePerUser", 7)).api_requests_per_minute_per_user == 7
+    configured = parse_environment("dev", with_setting("apiRequestsPerMinutePerUser", 7))
+    assert configured.api_requests_per_minute_per_user == 7
 
 
 def test_the_cognito_quotas_default_to_aws_defaults_per_category():
@@ -100,7 +101,8 @@ def test_a_cognito_quota_set_in_config_is_the_one_its_category_gets():
 
 
 def test_an_unknown_key_is_refused_with_the_allowed_keys():
-    with pytest.raises(ConfigError, match=r"environments.dev.attemptLimt is not a known setting; allowed: .*attemptLimit"):
+    refused = r"environments.dev.attemptLimt is not a known setting; allowed: .*attemptLimit"
+    with pytest.raises(ConfigError, match=refused):
         parse_environment("dev", with_setting("attemptLimt", 3))
 
 
@@ -188,6 +190,27 @@ def test_the_authsignal_url_given_with_c_is_refused_for_a_real_environment(envir
                "authsignalUrl": "https://api.authsignal.com/v1"}
     with pytest.raises(ConfigError, match=r"authsignalUrl may be given with -c only for an environment with "
                                           r"localEmulator: true"):
+        select_environment(context.get)
+
+
+def test_the_app_origin_given_with_c_adds_the_sandbox_app_to_a_local_environments_cors_origins():
+    environments = {"emulated": {**LOCAL, "corsOrigins": ["http://localhost:3000"]}}
+    context = {"environments": environments, "env": "emulated", "appOrigin": "http://localhost:41234"}
+    assert select_environment(context.get).cors_origins == ("http://localhost:3000", "http://localhost:41234")
+
+
+@pytest.mark.parametrize("origin", ["http://127.0.0.1:41234", "https://localhost:41234", "http://localhost:41234/",
+                                    "*", "http://evil.example"])
+def test_the_app_origin_given_with_c_is_a_localhost_origin(origin):
+    context = {"environments": {"emulated": LOCAL}, "env": "emulated", "appOrigin": origin}
+    with pytest.raises(ConfigError, match=r"^appOrigin must be an origin like http://localhost:5173, got"):
+        select_environment(context.get)
+
+
+def test_the_app_origin_given_with_c_is_refused_for_a_real_environment():
+    context = {"environments": {"real": VALID}, "env": "real", "appOrigin": "http://localhost:41234"}
+    with pytest.raises(ConfigError, match=r"^appOrigin may be given with -c only for an environment with "
+                                          r"localEmulator: true; set environments.real.corsOrigins in cdk.json"):
         select_environment(context.get)
 
 
