@@ -77,7 +77,7 @@ class PasswordlessUserPool(Construct):
                               extra={"ATTEMPT_LIMIT": str(config.attempt_limit),
                                      "SINGLE_USE_TABLE_NAME": self.single_use.table.table_name,
                                      "PASSKEY_TOKEN_MAX_AGE_SECONDS": str(config.passkey_token_max_age_seconds),
-                                     "EMAIL_MAGIC_LINK_ENABLED": "true" if config.email_magic_link_enabled else "false"})
+                                     "EMAIL_MAGIC_LINK_ENABLED": str(config.email_magic_link_enabled).lower()})
         self.single_use.allow_claiming(custom_auth.role)
 
         self.user_pool = cognito.UserPool(

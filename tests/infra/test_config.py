@@ -89,7 +89,8 @@ def test_the_per_user_api_limit_is_on_without_a_setting_and_takes_the_configured
     default = parse_environment("dev", {key: value for key, value in VALID.items()
                                          if key != "apiRequestsPerMinutePerUser"}).api_requests_per_minute_per_user
     assert default >= 1
-    assert parse_environment("dev", with_setting("apiRequestsPerMinutePerUser", 7)).api_requests_per_minute_per_user == 7
+    configured = parse_environment("dev", with_setting("apiRequestsPerMinutePerUser", 7))
+    assert configured.api_requests_per_minute_per_user == 7
 
 
 def test_the_cognito_quotas_default_to_aws_defaults_per_category():
