@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 import requests
 
+from e2e import deploy, signin
 from e2e.app_server import AppServer
+from e2e.deploy import sandbox_context
 from e2e.emulator import HOST
 from e2e.sandbox import SandboxError, SandboxPorts
 from e2e.sandbox_state import (SandboxStateError, read_state, refuse_a_running_sandbox, remove_state, sandbox_state,
@@ -141,3 +143,23 @@ def test_the_app_server_says_when_there_is_no_build_or_no_sandbox_yet(tmp_path: 
 
     assert page.status_code == 404 and "npm run build" in page.text
     assert config.status_code == 503
+
+
+def test_deploy_local_points_a_synth_of_the_local_environment_at_the_sandboxs_fake_and_app() -> None:
+    assert sandbox_context(a_state()) == {"authsignalUrl": "http://127.0.0.1:2/v1", "appOrigin": "http://localhost:3"}
+    assert sandbox_context({**a_state(), "appUrl": None}) == {"authsignalUrl": "http://127.0.0.1:2/v1"}
+
+
+@pytest.mark.parametrize(("tool", "arguments"), [
+    (deploy.main, []),
+    (signin.main, ["--sandbox", "--username", "ada@example.com"]),
+])
+def test_a_tool_aimed_at_the_sandbox_says_when_there_is_none(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                             tool: Any, arguments: list[str]) -> None:
+    status = tool([*arguments, "--state", str(tmp_path / "state.json")])
+
+    assert status == 1
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"{'deploy' if tool is deploy.main else 'sign-in'} failed: no sandbox state at {tmp_path / 'state.json'}: "
+        "start one with scripts/sandbox (or give the --state path it was started with)"
+        + ("; or give --endpoint-url" if tool is deploy.main else "")]
