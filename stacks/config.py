@@ -9,7 +9,8 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
+from collections.abc import Callable, Mapping
 
 ENVIRONMENTS_KEY = "environments"
 SELECTOR_KEY = "env"
@@ -34,6 +35,10 @@ EMULATOR_ACCOUNT = "000000000000"
 _ORIGIN = re.compile(r"^(\*|https://[A-Za-z0-9.-]+(:\d+)?|http://localhost(:\d+)?)$")
 _SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Authsignal's tenant ids are UUIDs; any id of letters, digits and dashes is accepted.
+_TENANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
+# The client API @authsignal/browser calls when given no baseUrl (its DEFAULT_BASE_URL).
+DEFAULT_AUTHSIGNAL_CLIENT_URL = "https://api.authsignal.com/v1"
 
 
 def stack_name(environment: str) -> str:
@@ -74,6 +79,14 @@ class EnvironmentConfig:
     cognito_user_authentication_rps: int
     cognito_user_creation_rps: int
     cognito_user_update_rps: int
+    authsignal_tenant_id: str | None
+    authsignal_client_url: str
+    email_magic_link_enabled: bool
+    api_requests_per_minute_per_user: int
+    # Lambda's CPU and cold starts (docs/performance.md)
+    lambda_memory_mb: dict[str, int]
+    snap_start: bool
+    provisioned_concurrency: int
 
     @property
     def cognito_quotas_rps(self) -> dict[str, int]:
@@ -111,7 +124,7 @@ def _pattern(regex: re.Pattern[str], allowed: str) -> Callable[[str, Any], str]:
 def _retention(key: str, value: Any) -> int:
     if isinstance(value, bool) or value not in LOG_RETENTION_DAYS:
         raise ConfigError(f"{key} must be one of {', '.join(map(str, LOG_RETENTION_DAYS))}, got {value!r}")
-    return value
+    return int(value)
 
 
 def _origins(key: str, value: Any) -> tuple[str, ...]:
@@ -119,6 +132,24 @@ def _origins(key: str, value: Any) -> tuple[str, ...]:
         raise ConfigError(f"{key} must be a non-empty list of origins (https://host[:port] or *), got {value!r}")
     check = _pattern(_ORIGIN, "an origin like https://app.example.com (or * outside production)")
     return tuple(check(f"{key}[{index}]", origin) for index, origin in enumerate(value))
+
+
+# Memory (MB) per function: the defaults are the sizes docs/performance.md's model chose; Lambda
+# allows 128 to 10,240 MB.
+LAMBDA_MEMORY_DEFAULTS_MB = {"customAuth": 1024, "api": 1024, "preSignUp": 512}
+LAMBDA_MEMORY_RANGE_MB = (128, 10_240)
+
+
+def _memory(key: str, value: Any) -> dict[str, int]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{key} must be an object of memory sizes in MB by function "
+                          f"({', '.join(LAMBDA_MEMORY_DEFAULTS_MB)}), got {value!r}")
+    unknown = sorted(set(value) - set(LAMBDA_MEMORY_DEFAULTS_MB))
+    if unknown:
+        raise ConfigError(f"{key}.{unknown[0]} is not a function; allowed: {', '.join(LAMBDA_MEMORY_DEFAULTS_MB)}")
+    check = _integer(*LAMBDA_MEMORY_RANGE_MB)
+    return {function: check(f"{key}.{function}", value[function]) if function in value else default
+            for function, default in LAMBDA_MEMORY_DEFAULTS_MB.items()}
 
 
 # key in cdk.json -> (field name, check, default; a default of ... means required)
@@ -151,11 +182,29 @@ _FIELDS: dict[str, tuple[str, Callable[[str, Any], Any], Any]] = {
     "cognitoUserAuthenticationRps": ("cognito_user_authentication_rps", _integer(1, 100_000), 120),
     "cognitoUserCreationRps": ("cognito_user_creation_rps", _integer(1, 100_000), 50),
     "cognitoUserUpdateRps": ("cognito_user_update_rps", _integer(1, 100_000), 25),
+    # What the web app's Authsignal client SDK needs: public settings, exported as stack outputs.
+    "authsignalTenantId": ("authsignal_tenant_id", _pattern(_TENANT_ID, "an Authsignal tenant id (letters, digits "
+                                                                        "and dashes, like a UUID)"), None),
+    "authsignalClientUrl": ("authsignal_client_url", _pattern(_HTTPS_URL, "an https:// URL like "
+                                                                          "https://api.authsignal.com/v1"),
+                            DEFAULT_AUTHSIGNAL_CLIENT_URL),
+    # Off unless turned on: whoever holds a magic link's track token (whoever started the sign-in)
+    # can poll for its validation token once the person clicks the link (docs/security.md).
+    "emailMagicLinkEnabled": ("email_magic_link_enabled", _boolean, False),
+    # Every signed-in user's share of the API (the stage's throttling is everyone's): on in every
+    # environment, 429 with Retry-After beyond it (docs/security.md).
+    "apiRequestsPerMinutePerUser": ("api_requests_per_minute_per_user", _integer(1, 10_000), 60),
+    # Lambda's CPU and cold starts (docs/performance.md): memory per function, SnapStart on the
+    # custom-auth and API functions, and provisioned concurrency for the custom-auth function.
+    "lambdaMemoryMb": ("lambda_memory_mb", _memory, LAMBDA_MEMORY_DEFAULTS_MB),
+    "snapStart": ("snap_start", _boolean, False),
+    "provisionedConcurrency": ("provisioned_concurrency", _integer(0, 1000), 0),
 }
 # With ``"localEmulator": true`` an environment deploys into a local emulator only (account
 # 000000000000, checked below), so its Lambdas may call a fake Authsignal over plain http on loopback.
 _LOCAL_AUTHSIGNAL_URL = _pattern(
     _LOCAL_URL, "an https:// URL, or http://127.0.0.1[:port] or http://localhost[:port] (localEmulator only)")
+_LOCAL_URL_KEYS = frozenset({"authsignalUrl", "authsignalClientUrl"})
 _LOCAL_APP_ORIGIN = _pattern(re.compile(r"^http://localhost(:\d+)?$"), "an origin like http://localhost:5173")
 
 # Defaults that differ in production: the API's JWT authorizer does not check revocation, so a
@@ -173,7 +222,7 @@ def parse_environment(name: str, raw: Any) -> EnvironmentConfig:
         raise ConfigError(f"{prefix}.{unknown[0]} is not a known setting; allowed: {', '.join(_FIELDS)}")
     values: dict[str, Any] = {"name": name}
     for key, (attribute, check, default) in _FIELDS.items():
-        if key == "authsignalUrl" and values["local_emulator"]:
+        if key in _LOCAL_URL_KEYS and values["local_emulator"]:
             check = _LOCAL_AUTHSIGNAL_URL
         if raw.get("production") is True:
             default = _PRODUCTION_DEFAULTS.get(key, default)
@@ -192,7 +241,20 @@ def parse_environment(name: str, raw: Any) -> EnvironmentConfig:
     if config.local_emulator and config.production:
         raise ConfigError(f"{prefix}.production must be false with localEmulator: true")
     _check_placement(prefix, config)
+    _check_cold_starts(prefix, config)
     return config
+
+
+def _check_cold_starts(prefix: str, config: EnvironmentConfig) -> None:
+    """Lambda refuses SnapStart and provisioned concurrency on one version, and provisioned
+    concurrency above the function's reserved concurrency."""
+    if config.snap_start and config.provisioned_concurrency:
+        raise ConfigError(f"{prefix}.provisionedConcurrency must be 0 when snapStart is true: Lambda does not "
+                          f"combine them on one version")
+    reserved = config.trigger_reserved_concurrency
+    if reserved is not None and config.provisioned_concurrency > reserved:
+        raise ConfigError(f"{prefix}.provisionedConcurrency must be at most triggerReservedConcurrency ({reserved}), "
+                          f"got {config.provisioned_concurrency}")
 
 
 def _check_placement(prefix: str, config: EnvironmentConfig) -> None:
@@ -244,7 +306,8 @@ def refuse_near_misses(context: Mapping[str, Any], also_known: tuple[str, ...] =
     ``-c Env=prod``): without this, synth would silently build the default environment.
     ``also_known``: the keys other parts of the app read (the CI roles stack's)."""
     for key, value in context.items():
-        if key in KNOWN_CONTEXT_KEYS or key in also_known or any(mark in key for mark in ":/@") or key.startswith("cdk-"):
+        cdk_own = any(mark in key for mark in ":/@") or key.startswith("cdk-")
+        if key in KNOWN_CONTEXT_KEYS or key in also_known or cdk_own:
             continue
         lowered = key.lower()
         near_env = difflib.SequenceMatcher(None, lowered, SELECTOR_KEY).ratio() >= 0.6

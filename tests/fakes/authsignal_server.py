@@ -70,7 +70,7 @@ RULE_STATES = frozenset({"ALLOW", "CHALLENGE_REQUIRED", "BLOCK"})
 FAULT_KINDS = frozenset({"status", "delay", "bad_json", "content_type", "close", "reset"})
 TRANSIENT_KINDS = ("status", "reset", "delay")  # what an unwell Authsignal does, by default
 CONTROLS = frozenset(
-    {"reset", "set_rule", "complete", "passkey_sign_in", "forge", "add_authenticator", "enrol_passkey",
+    {"reset", "set_rule", "complete", "passkey_sign_in", "forge", "add_authenticator", "list_as_is", "enrol_passkey",
      "enroll_with_token", "fail",
      "set_fault_rate", "outage", "fault_counts", "set_origins"}
 )
@@ -178,7 +178,7 @@ class FakeAuthsignal:
     def base_url(self) -> str:
         """Scheme, host and port; the SDK's ``api_url`` is this plus ``/v1``."""
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> FakeAuthsignal:
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -423,6 +423,12 @@ class FakeAuthsignal:
             return [action.idempotency_key or "" for action in (*self._state.tracked.values(),
                                                                  *self._state.validated.values())]
 
+    def list_as_is(self, user_id: str, item: dict[str, Any]) -> None:
+        """List ``item`` among the user's authenticators exactly as given (without an id, say), to
+        test answers the real service should never give."""
+        with self._lock:
+            self._state.authenticators.setdefault(user_id, {})[f"as-is-{uuid.uuid4().hex}"] = item
+
     def authenticator_ids(self, user_id: str) -> set[str]:
         with self._lock:
             return set(self._state.authenticators.get(user_id, {}))
@@ -495,7 +501,7 @@ class FakeAuthsignal:
         for item in self._state.authenticators.get(user_id, {}).values():
             if (item["verificationMethod"], item.get("email"), item.get("phoneNumber")) == (method, email, phone):
                 return 200, {"authenticator": item}
-        return 200, {"authenticator": self._add_authenticator(user_id, method, email=email, phone_number=phone)}
+        return 200, {"authenticator": self._add_authenticator(user_id, str(method), email=email, phone_number=phone)}
 
     def _tracked(self, token: str, tracked: _Action) -> dict[str, Any]:
         """What ``track`` answers for an action."""

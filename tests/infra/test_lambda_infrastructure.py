@@ -48,7 +48,7 @@ def test_every_call_of_create_and_verify_ends_before_the_trigger_even_when_every
     aws = importlib.import_module("lambdas.shared.aws")
     retry = importlib.import_module("lambdas.shared.retry")
     every_try = _aws_call_worst(attempts=aws.ATTEMPTS)
-    assert aws.WORST_CALL_SECONDS == every_try  # what single_use keeps and contact_verification checks
+    assert every_try == aws.WORST_CALL_SECONDS  # what single_use keeps and contact_verification checks
     deadline = properties["Timeout"] - retry.MARGIN_SECONDS  # no Authsignal attempt starts past it
     # create, cold: the secret read (its one try, not deadline-bound), then a first track attempt
     assert every_try + authsignal <= deadline
@@ -71,6 +71,16 @@ def test_only_the_sdk_functions_get_the_secret_arn_and_url(templates, configs):
 def test_define_trigger_gets_the_configured_attempt_limit(templates, configs):
     _, properties = functions(templates["prod"])["triggers.custom_auth.handler"]
     assert properties["Environment"]["Variables"]["ATTEMPT_LIMIT"] == str(configs["prod"].attempt_limit)
+
+
+def test_verify_accepts_email_magic_links_only_where_the_config_turns_them_on(templates, configs):
+    seen = set()
+    for name, config in configs.items():
+        _, properties = functions(templates[name])["triggers.custom_auth.handler"]
+        setting = properties["Environment"]["Variables"]["EMAIL_MAGIC_LINK_ENABLED"]
+        assert setting == ("true" if config.email_magic_link_enabled else "false")
+        seen.add(setting)
+    assert seen == {"true", "false"}  # the synth holds an environment of each kind
 
 
 def test_secret_read_is_granted_to_the_sdk_functions_alone_and_on_that_secret_alone(templates):
