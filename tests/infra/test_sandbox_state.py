@@ -79,7 +79,7 @@ def test_a_stopping_sandbox_leaves_another_sandboxs_state_file_alone(tmp_path: P
 
 
 @pytest.mark.parametrize(("content", "says"), [
-    (None, "no sandbox state at .*: start one with scripts/sandbox"),
+    (None, r"no sandbox state at .*: start one with scripts/sandbox"),
     ("not json", "is not a sandbox state file"),
     (json.dumps({"version": 2}), "is not a version 1 sandbox state file"),
     (json.dumps({"version": 1, "stack": "s"}), "lacks region"),
@@ -101,7 +101,7 @@ def test_a_second_sandbox_may_not_take_the_state_file_of_one_that_runs(tmp_path:
         gone = probe.getsockname()[1]
     write_state(stale, a_state(f"http://{HOST}:{gone}"))
 
-    with pytest.raises(SandboxStateError, match="a sandbox is running with the state file .* --state OTHER_PATH"):
+    with pytest.raises(SandboxStateError, match=r"a sandbox is running with the state file .* --state OTHER_PATH"):
         refuse_a_running_sandbox(running)
     refuse_a_running_sandbox(stale)  # its emulator is gone: the file may be replaced
     refuse_a_running_sandbox(tmp_path / "none.json")
