@@ -19,12 +19,13 @@ from e2e.emulator import HOST
 from e2e.sandbox import SandboxError, SandboxPorts
 from e2e.sandbox_state import (SandboxStateError, read_state, refuse_a_running_sandbox, remove_state, sandbox_state,
                                write_state)
+from ops.web_config import config_from_state
 
 
 def a_state(endpoint: str = "http://127.0.0.1:1") -> dict[str, Any]:
     return sandbox_state(stack="local-Passwordless", region="us-east-1", endpoint=endpoint,
                          fake_url="http://127.0.0.1:2", tenant_id="tenant-1",
-                         outputs={"UserPoolClientId": "client-1", "ApiUrl": "http://api/"},
+                         outputs={"UserPoolClientId": "client-1", "ApiUrl": "http://api/", "AttemptLimit": "3"},
                          app_url="http://localhost:3/")
 
 
@@ -126,9 +127,9 @@ def test_the_app_server_serves_the_build_and_this_sandboxs_config(app_dir: Path)
         server.stop()
 
     assert server.url.startswith("http://localhost:")
-    assert config.json() == {"region": "us-east-1", "userPoolClientId": "client-1", "apiUrl": "http://api/",
-                             "authsignalTenantId": "tenant-1", "authsignalClientUrl": "http://127.0.0.1:2/v1",
-                             "cognitoEndpoint": "http://127.0.0.1:1"}
+    assert config.json() == config_from_state(state)
+    assert config.json()["authsignalClientUrl"] == "http://127.0.0.1:2/v1"
+    assert config.json()["cognitoEndpoint"] == "http://127.0.0.1:1"
     assert config.headers["Cache-Control"] == "no-store"
     assert script.text == "console.log(1)"
     assert "<title>app</title>" in route.text
@@ -143,6 +144,17 @@ def test_the_app_server_says_when_there_is_no_build_or_no_sandbox_yet(tmp_path: 
 
     assert page.status_code == 404 and "npm run build" in page.text
     assert config.status_code == 503
+
+
+def test_the_app_server_says_which_output_the_stack_lacks(app_dir: Path) -> None:
+    state = {**a_state(), "outputs": {"UserPoolClientId": "client-1"}}
+    server = AppServer(app_dir, lambda: state).start()
+    try:
+        config = requests.get(server.url + "config.json", timeout=5)
+    finally:
+        server.stop()
+
+    assert config.status_code == 503 and "the stack has no ApiUrl" in config.json()["error"]
 
 
 def test_deploy_local_points_a_synth_of_the_local_environment_at_the_sandboxs_fake_and_app() -> None:
