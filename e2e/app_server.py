@@ -81,7 +81,7 @@ class _Handler(SimpleHTTPRequestHandler):
             return
         try:
             config = config_from_state(state)
-        except WebConfigError as problem:  # the app shows it as a sentence
+        except WebConfigError as problem:  # a stack without the outputs the app needs
             self._answer(503, "application/json", json.dumps({"error": str(problem)}).encode())
             return
         self._answer(200, "application/json", json.dumps(config).encode())

@@ -255,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
 def _welcome(sandbox: LocalSandbox, state_path: Path, app_dir: Path) -> str:
     deployment, endpoint = sandbox.deployment, sandbox.emulator.endpoint_url
     state_option = "" if state_path == DEFAULT_STATE_PATH else f" --state {state_path}"
-    built = "" if (app_dir / "index.html").exists() else f"  (no build in {app_dir} yet: npm ci && npm run build in web/)"
+    built = "" if (app_dir / "index.html").exists() else f"  (no build in {app_dir} yet: npm run build in web/)"
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in sandbox.timings.items())
     return f"""
 Local sandbox of {deployment.stack_name} is up (done after: {timings}).
