@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_STATE = ROOT / ".sandbox" / "state.json"
 DEFAULT_OUT = ROOT / "docs" / "images"
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-VIEWPORT = {"width": 520, "height": 640}
+WIDTH, HEIGHT = 520, 640
 VIRTUAL_AUTHENTICATOR = {"protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
                          "hasUserVerification": True, "isUserVerified": True, "automaticPresenceSimulation": True}
 TIMEOUT_MS = 20_000
@@ -52,7 +52,7 @@ def take(app_url: str, outbox_url: str, out: Path) -> list[Path]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
                                              args=["--no-sandbox"] if os.geteuid() == 0 else [])
-        context = browser.new_context(viewport=VIEWPORT, device_scale_factor=2)
+        context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, device_scale_factor=2)
         # No autofill here: the virtual authenticator would sign in by itself once it has a passkey.
         context.add_init_script("PublicKeyCredential.isConditionalMediationAvailable = async () => false;")
         context.set_default_timeout(TIMEOUT_MS)
