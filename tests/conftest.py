@@ -105,17 +105,12 @@ def synthesized(request: pytest.FixtureRequest, local_authsignal_url: str, local
                                select_environment)
 
     configs = {name: parse_environment(name, raw) for name, raw in CONTEXT["environments"].items()}
-    configs["local"] = select_environment({**CONTEXT, "env": "local",
-                                           AUTHSIGNAL_URL_OVERRIDE_KEY: local_authsignal_url}.get)
+    configs["local"] = select_environment({**CONTEXT, "env": "local", AUTHSIGNAL_URL_OVERRIDE_KEY: local_authsignal_url,
+                                           APP_ORIGIN_OVERRIDE_KEY: local_app_origin}.get)
     # A team's own settings, made outside cdk.json: its existing secret and its tenant id; and
     # what is off by default turned on (magic links).
     configs["byosecret"] = replace(configs["dev"], name="byosecret", authsignal_secret_arn=EXISTING_SECRET_ARN,
                                    authsignal_tenant_id=EXAMPLE_TENANT_ID, email_magic_link_enabled=True)
-    configs["local"] = select_environment({**CONTEXT, "env": "local", AUTHSIGNAL_URL_OVERRIDE_KEY: local_authsignal_url,
-                                           APP_ORIGIN_OVERRIDE_KEY: local_app_origin}.get)
-    # A variant that brings its own secret and turns on what is off by default (magic links).
-    configs["byosecret"] = replace(configs["dev"], name="byosecret", authsignal_secret_arn=EXISTING_SECRET_ARN,
-                                   email_magic_link_enabled=True)
     configs["snapstart"] = replace(configs["dev"], name="snapstart", snap_start=True,
                                    lambda_memory_mb=SNAPSTART_MEMORY_MB)
     directory = made_once(request, "cdk.out", lambda outdir: _synthesize(configs, outdir))

@@ -70,8 +70,14 @@ def challenge_answer(event: VerifyAuthChallengeEvent) -> str:
     return _value(_request(event), "challengeAnswer", str, "request.challengeAnswer")
 
 
-def private_challenge_parameter(event: VerifyAuthChallengeEvent, name: str) -> str | None:
-    """What the create step kept under ``name`` for this sign-in, if it is a non-empty string."""
+def private_parameter(event: VerifyAuthChallengeEvent, name: str) -> str:
+    """What the create step kept under ``name`` for this sign-in: required."""
+    parameters = _value(_request(event), "privateChallengeParameters", dict, "request.privateChallengeParameters")
+    return _value(parameters, name, str, f"request.privateChallengeParameters.{name}")
+
+
+def optional_private_parameter(event: VerifyAuthChallengeEvent, name: str) -> str | None:
+    """What the create step kept under ``name``, if it is a non-empty string."""
     return _optional_text(event, "request", "privateChallengeParameters", name)
 
 

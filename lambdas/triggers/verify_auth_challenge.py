@@ -52,10 +52,8 @@ def handler(event: VerifyAuthChallengeEvent, context: object = None) -> VerifyAu
     try:
         user_id = read.user_id(event)
         token = read.challenge_answer(event)
-        session_key = read.private_challenge_parameter(event, "idempotencyKey")
-        kept_digest = read.private_challenge_parameter(event, session_binding.DIGEST_PARAMETER)
-        if kept_digest is None:
-            raise MalformedEvent(f"request.privateChallengeParameters.{session_binding.DIGEST_PARAMETER} is missing")
+        session_key = read.optional_private_parameter(event, "idempotencyKey")
+        kept_digest = read.private_parameter(event, session_binding.DIGEST_PARAMETER)
         if session_binding.is_track_token(token, kept_digest):
             raise _TrackToken()
         result = authsignal().validate_challenge({"action": SIGN_IN_ACTION, "userId": user_id, "token": token})

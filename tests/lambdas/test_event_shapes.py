@@ -123,7 +123,7 @@ BUILT: list[tuple[str, str, Any]] = [
     ("create", "first", events.create_event(EMAIL_USER)),
     ("create", "after_a_wrong_answer", events.create_event(PHONE_USER, [events.entry(False)])),
     ("create", "user_not_found", events.create_event(EMAIL_USER, user_not_found=True)),
-    ("verify", "bound", events.verify_event(EMAIL_USER, "validation-token", "idempotency-key")),
+    ("verify", "bound", events.verify_event(EMAIL_USER, "validation-token", events.session_private("key", "token"))),
     ("verify", "unbound", events.verify_event(PHONE_USER, "validation-token")),
     ("http_api", "post", events.api_event("POST /authenticators", ACCESS_CLAIMS)),
     ("http_api", "id_token", events.api_event("GET /authenticators", events.id_claims(EMAIL_USER))),
@@ -143,7 +143,7 @@ def test_built_event_has_the_documented_shape(kind: str, event: Any) -> None:
 
 
 def test_shape_check_finds_an_undocumented_key_a_missing_one_a_wrong_type_and_a_null() -> None:
-    event = events.verify_event(EMAIL_USER, "validation-token", "idempotency-key")
+    event = events.verify_event(EMAIL_USER, "validation-token", events.session_private("idempotency-key"))
     event["request"]["challengeAnswer"] = {"ANSWER": "validation-token"}
     event["request"]["userAttributes"]["email_verified"] = True
     event["request"]["privateChallengeParameters"] = None
@@ -244,7 +244,8 @@ def test_readers_accept_every_documented_event() -> None:
     assert [read.user_not_found(event) for event in (define, create, verify)] == [False] * 3
     assert [entry["challengeResult"] for entry in read.session(create)] == [False]
     assert read.challenge_answer(verify) == "the answer the app sent"
-    assert read.private_challenge_parameter(verify, "answer") == "value only verify sees"
+    assert read.private_parameter(verify, "answer") == "value only verify sees"
+    assert read.optional_private_parameter(verify, "answer") == "value only verify sees"
     assert read.user_attributes(PRE_SIGN_UP.example()) == {"email": "user@example.com"}
     assert read.route_key(http_api) == "GET /items/{itemId}"
     assert read.jwt_claims(http_api)["token_use"] == "access"
@@ -259,7 +260,8 @@ def test_no_function_loads_the_event_types_at_run_time() -> None:
             "print(sorted(name for name in sys.modules if name.startswith(('shared', 'triggers', 'api'))))")
     result = subprocess.run([sys.executable, "-c", code, BUNDLE_ROOT], capture_output=True, text=True, check=True,
                             env={"PATH": os.environ.get("PATH", ""), "AWS_DEFAULT_REGION": "eu-west-1"})
-    loaded = json.loads(result.stdout.replace("'", '"'))
+    # Importing runs Lambda's init (shared/init_phase), whose log lines come first: the list is the last line.
+    loaded = json.loads(result.stdout.splitlines()[-1].replace("'", '"'))
 
     assert "api.authenticators" in loaded
     assert "shared.event_types" not in loaded
