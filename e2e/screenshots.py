@@ -11,17 +11,16 @@ real WebAuthn ceremony runs. Needs a running sandbox (``scripts/sandbox``) and C
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import uuid
 from pathlib import Path
 from typing import Any
 
+from e2e.chromium import MISSING, find_chromium, launch
 from e2e.sandbox_state import SandboxStateError, read_state
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "docs" / "images"
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 WIDTH, HEIGHT = 520, 640
 VIRTUAL_AUTHENTICATOR = {"protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
                          "hasUserVerification": True, "isUserVerified": True, "automaticPresenceSimulation": True}
@@ -43,7 +42,7 @@ def app_and_outbox(path: Path | None) -> tuple[str, str]:
     return str(state["appUrl"]), str(state["outboxUrl"])
 
 
-def take(app_url: str, outbox_url: str, out: Path) -> list[Path]:
+def take(app_url: str, outbox_url: str, out: Path, executable: Path) -> list[Path]:
     """The three screenshots, in the order a person meets the screens."""
     from playwright.sync_api import sync_playwright
 
@@ -51,8 +50,7 @@ def take(app_url: str, outbox_url: str, out: Path) -> list[Path]:
     email = f"ada.{uuid.uuid4().hex[:6]}@example.com"
     written = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                             args=["--no-sandbox"] if os.geteuid() == 0 else [])
+        browser = launch(playwright, executable)
         context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, device_scale_factor=2)
         # No autofill here: the virtual authenticator would sign in by itself once it has a passkey.
         context.add_init_script("PublicKeyCredential.isConditionalMediationAvailable = async () => false;")
@@ -99,9 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where the images go (default: %(default)s)")
     options = parser.parse_args(argv)
     try:
-        if not CHROMIUM.exists():
-            raise ScreenshotError(f"no Chromium at {CHROMIUM}: run scripts/setup (as root it installs it)")
-        for path in take(*app_and_outbox(options.state), options.out):
+        executable = find_chromium()
+        if executable is None:
+            raise ScreenshotError(MISSING)
+        for path in take(*app_and_outbox(options.state), options.out, executable):
             print(f"wrote {path}")
     except ScreenshotError as error:
         print(error, file=sys.stderr)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,9 +21,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from e2e.chromium import MISSING, find_chromium, launch
 from tests.conftest import ROOT
 
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 SCREENSHOTS = ROOT / ".artifacts" / "screenshots"
 VIRTUAL_AUTHENTICATOR = {"protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
                          "hasUserVerification": True, "isUserVerified": True, "automaticPresenceSimulation": True}
@@ -38,19 +38,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item,
+                               call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Under ``CI=true`` a browser test that would be skipped (no Chromium, no emulator) fails."""
+    report = yield
+    if report.skipped and os.environ.get("CI") == "true" and item.get_closest_marker("browser"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true, where the browser tests must run: {reason}"
+    return report
+
+
 @pytest.fixture(scope="package")
 def chromium() -> Iterator[Any]:
     """One headless Chromium for all the browser tests."""
-    if not CHROMIUM.exists():
-        message = f"Chromium is missing at {CHROMIUM}: run scripts/setup (as root it installs it)"
+    executable = find_chromium()
+    if executable is None:
         if os.environ.get("CI") == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+            pytest.fail(MISSING, pytrace=False)
+        pytest.skip(MISSING)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        arguments = ["--no-sandbox"] if os.geteuid() == 0 else []  # Chromium's sandbox refuses root
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=arguments)
+        browser = launch(playwright, executable)
         yield browser
         browser.close()
 
