@@ -26,3 +26,19 @@ def launch(playwright: Any, executable: Path) -> Any:
     """Headless Chromium; as root without its own sandbox, which refuses to run as root."""
     return playwright.chromium.launch(executable_path=str(executable),
                                       args=["--no-sandbox"] if os.geteuid() == 0 else [])
+
+
+# A platform authenticator as the browser tests and the screenshots use it, through the Chrome
+# DevTools Protocol: CTAP2, built in, resident keys (passkeys), user verification done.
+VIRTUAL_AUTHENTICATOR = {"protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
+                         "hasUserVerification": True, "isUserVerified": True, "automaticPresenceSimulation": True}
+# Makes a page a browser without passkey autofill (conditional mediation).
+NO_AUTOFILL = "PublicKeyCredential.isConditionalMediationAvailable = async () => false;"
+
+
+def add_virtual_authenticator(context: Any, page: Any) -> tuple[Any, str]:
+    """A virtual authenticator for ``page``: its CDP session and the authenticator's id."""
+    cdp = context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    added = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": VIRTUAL_AUTHENTICATOR})
+    return cdp, str(added["authenticatorId"])

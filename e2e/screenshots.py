@@ -16,14 +16,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from e2e.chromium import MISSING, find_chromium, launch
+from e2e.chromium import MISSING, NO_AUTOFILL, add_virtual_authenticator, find_chromium, launch
 from e2e.sandbox_state import SandboxStateError, read_state
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "docs" / "images"
 WIDTH, HEIGHT = 520, 640
-VIRTUAL_AUTHENTICATOR = {"protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
-                         "hasUserVerification": True, "isUserVerified": True, "automaticPresenceSimulation": True}
 TIMEOUT_MS = 20_000
 
 
@@ -53,12 +51,10 @@ def take(app_url: str, outbox_url: str, out: Path, executable: Path) -> list[Pat
         browser = launch(playwright, executable)
         context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, device_scale_factor=2)
         # No autofill here: the virtual authenticator would sign in by itself once it has a passkey.
-        context.add_init_script("PublicKeyCredential.isConditionalMediationAvailable = async () => false;")
+        context.add_init_script(NO_AUTOFILL)
         context.set_default_timeout(TIMEOUT_MS)
         page = context.new_page()
-        cdp = context.new_cdp_session(page)
-        cdp.send("WebAuthn.enable")
-        cdp.send("WebAuthn.addVirtualAuthenticator", {"options": VIRTUAL_AUTHENTICATOR})
+        add_virtual_authenticator(context, page)
 
         page.goto(app_url)
         page.locator("#view-start").wait_for(state="visible")

@@ -21,12 +21,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from e2e.chromium import MISSING, find_chromium, launch
+from e2e.chromium import MISSING, NO_AUTOFILL, add_virtual_authenticator, find_chromium, launch
 from tests.conftest import ROOT
 
 SCREENSHOTS = ROOT / ".artifacts" / "screenshots"
-VIRTUAL_AUTHENTICATOR = {"protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
-                         "hasUserVerification": True, "isUserVerified": True, "automaticPresenceSimulation": True}
 # How long the app may take for one step (a sign-in runs three Lambdas in the emulator).
 STEP_TIMEOUT_MS = 15_000
 
@@ -143,14 +141,12 @@ def open_app(chromium: Any, web_app_url: str, request: pytest.FixtureRequest) ->
         context = chromium.new_context(viewport={"width": 520, "height": 720})
         contexts.append(context)
         if not autofill:
-            context.add_init_script("PublicKeyCredential.isConditionalMediationAvailable = async () => false;")
+            context.add_init_script(NO_AUTOFILL)
         page = context.new_page()
         page.set_default_timeout(STEP_TIMEOUT_MS)
-        cdp = context.new_cdp_session(page)
-        cdp.send("WebAuthn.enable")
-        added = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": VIRTUAL_AUTHENTICATOR})
+        cdp, authenticator_id = add_virtual_authenticator(context, page)
         suffix = f"-{len(contexts)}" if len(contexts) > 1 else ""
-        app = AppPage(page, web_app_url, SCREENSHOTS / f"{name}{suffix}", cdp, added["authenticatorId"])
+        app = AppPage(page, web_app_url, SCREENSHOTS / f"{name}{suffix}", cdp, authenticator_id)
         page.on("request", lambda request: app.requests.append(sent(request)))
         app.open()
         return app
