@@ -22,7 +22,7 @@ from e2e.sandbox_state import (SandboxStateError, read_state, refuse_a_running_s
 def a_state(endpoint: str = "http://127.0.0.1:1") -> dict[str, Any]:
     return sandbox_state(stack="local-Passwordless", region="us-east-1", endpoint=endpoint,
                          fake_url="http://127.0.0.1:2", tenant_id="tenant-1",
-                         outputs={"UserPoolClientId": "client-1", "ApiUrl": "http://api/"},
+                         outputs={"UserPoolClientId": "client-1", "ApiUrl": "http://api/", "AttemptLimit": "3"},
                          app_url="http://localhost:3/")
 
 
@@ -126,10 +126,24 @@ def test_the_app_server_serves_the_build_and_this_sandboxs_config(app_dir: Path)
     assert server.url.startswith("http://localhost:")
     assert config.json() == {"region": "us-east-1", "userPoolClientId": "client-1", "apiUrl": "http://api/",
                              "authsignalTenantId": "tenant-1", "authsignalClientUrl": "http://127.0.0.1:2/v1",
-                             "cognitoEndpoint": "http://127.0.0.1:1"}
+                             "attemptLimit": 3, "cognitoEndpoint": "http://127.0.0.1:1"}
     assert config.headers["Cache-Control"] == "no-store"
     assert script.text == "console.log(1)"
     assert "<title>app</title>" in route.text
+
+
+def test_the_app_server_names_an_output_the_stack_lacks(app_dir: Path) -> None:
+    state = a_state()
+    del state["outputs"]["AttemptLimit"]
+    server = AppServer(app_dir, lambda: state).start()
+    try:
+        config = requests.get(server.url + "config.json", timeout=5)
+    finally:
+        server.stop()
+
+    assert config.status_code == 503
+    assert config.json() == {"error": "the stack has no AttemptLimit output (deploy the stack with this version "
+                                      "first)"}
 
 
 def test_the_app_server_says_when_there_is_no_build_or_no_sandbox_yet(tmp_path: Path) -> None:
