@@ -81,7 +81,7 @@ class _Handler(SimpleHTTPRequestHandler):
             return
         try:
             config = config_from_state(state)
-        except WebConfigError as problem:  # a stack without the outputs the app needs
+        except WebConfigError as problem:  # a stack without an output the app needs: say which
             self._answer(503, "application/json", json.dumps({"error": str(problem)}).encode())
             return
         self._answer(200, "application/json", json.dumps(config).encode())

@@ -127,12 +127,26 @@ def test_the_app_server_serves_the_build_and_this_sandboxs_config(app_dir: Path)
         server.stop()
 
     assert server.url.startswith("http://localhost:")
-    assert config.json() == config_from_state(state)
-    assert config.json()["authsignalClientUrl"] == "http://127.0.0.1:2/v1"
-    assert config.json()["cognitoEndpoint"] == "http://127.0.0.1:1"
+    assert config.json() == {"region": "us-east-1", "userPoolClientId": "client-1", "apiUrl": "http://api/",
+                             "authsignalTenantId": "tenant-1", "authsignalClientUrl": "http://127.0.0.1:2/v1",
+                             "attemptLimit": 3, "cognitoEndpoint": "http://127.0.0.1:1"}
     assert config.headers["Cache-Control"] == "no-store"
     assert script.text == "console.log(1)"
     assert "<title>app</title>" in route.text
+
+
+def test_the_app_server_names_an_output_the_stack_lacks(app_dir: Path) -> None:
+    state = a_state()
+    del state["outputs"]["AttemptLimit"]
+    server = AppServer(app_dir, lambda: state).start()
+    try:
+        config = requests.get(server.url + "config.json", timeout=5)
+    finally:
+        server.stop()
+
+    assert config.status_code == 503
+    assert config.json() == {"error": "the stack has no AttemptLimit output (deploy the stack with this version "
+                                      "first)"}
 
 
 def test_the_app_server_says_when_there_is_no_build_or_no_sandbox_yet(tmp_path: Path) -> None:
