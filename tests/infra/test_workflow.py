@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.conftest import CONTEXT
+
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = Path(__file__).resolve().parents[2] / ".github/workflows"
 ACTIONLINT = Path(sys.executable).parent / "actionlint"  # from the pinned wheel in requirements-dev.txt
@@ -160,4 +162,5 @@ def test_diff_job_skips_the_local_emulator_environment():
     (run,) = [step["run"] for step in WORKFLOW["jobs"]["diff"]["steps"] if "npx cdk diff" in step.get("run", "")]
     (program,) = re.findall(r'\.venv/bin/python -c "([^"]+)"', run)
     listed = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert listed.stdout.split() == ["dev", "staging", "prod"]
+    assert listed.stdout.split() == [name for name, settings in CONTEXT["environments"].items()
+                                     if not settings.get("localEmulator")]

@@ -143,36 +143,43 @@ def test_two_whole_sign_ins_read_the_secret_once_and_make_each_client_once(
     assert all(aws.client(service) is client for service, client in made.items())
 
 
-def _modules_after(*events: dict[str, Any]) -> set[str]:
+def _modules_after(*events: dict[str, Any]) -> tuple[set[str], list[str]]:
     """The top-level packages a fresh interpreter holds after serving ``events`` with the one
-    function, as a new container would: the bundle root first on sys.path, then the packages
-    the runtime ships (botocore). AWS answers nothing here (a closed port), once."""
+    function, as a new container would (the bundle root first on sys.path, then the packages
+    the runtime ships: botocore), and how each event ended: ``answered``, or the exception's
+    class. AWS answers nothing here (a closed port), once."""
     path = [os.path.abspath(LAMBDAS), sysconfig.get_paths()["purelib"]]
     code = (f"import sys, json; sys.path[0:0] = {path!r}\n"
             "from triggers import custom_auth\n"
+            "ended = []\n"
             f"for event in json.loads({json.dumps(json.dumps(events))}):\n"
-            "    try: custom_auth.handler(event)\n"
-            "    except Exception: pass\n"
-            "print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})), file=sys.stderr)")
+            "    try: custom_auth.handler(event); ended.append('answered')\n"
+            "    except Exception as error: ended.append(type(error).__name__)\n"
+            "modules = sorted({name.split('.')[0] for name in sys.modules})\n"
+            "print(json.dumps([modules, ended]), file=sys.stderr)")
     result = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, check=True,
                             env={"PATH": os.environ.get("PATH", ""), "AUTHSIGNAL_URL": "http://127.0.0.1:9/v1",
+                                 "ATTEMPT_LIMIT": "3", "AUTHSIGNAL_TIMEOUT_SECONDS": "0.5",
                                  "AUTHSIGNAL_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x",
                                  "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "1",
                                  "AWS_DEFAULT_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "testing",
                                  "AWS_SECRET_ACCESS_KEY": "testing"})
-    return set(json.loads(result.stderr.strip().splitlines()[-1]))
+    modules, ended = json.loads(result.stderr.strip().splitlines()[-1])
+    return set(modules), ended
 
 
 def test_define_path_imports_neither_the_sdk_nor_the_aws_sdk(email_user: User) -> None:
-    loaded = _modules_after(define_event(email_user, []), define_event(email_user, [entry(True)]))
+    loaded, ended = _modules_after(define_event(email_user, []), define_event(email_user, [entry(True)]))
 
+    assert ended == ["answered", "answered"]
     assert loaded.isdisjoint(HEAVY)
     assert "typing" not in loaded
 
 
 def test_create_path_loads_the_sdk_and_the_aws_sdk_but_not_boto3(email_user: User) -> None:
     # the secret cannot be read here: the create is refused, after loading what it needs
-    loaded = _modules_after(create_event(email_user))
+    loaded, ended = _modules_after(create_event(email_user))
 
     assert {"authsignal", "requests", "botocore"} <= loaded
     assert "boto3" not in loaded and "s3transfer" not in loaded
+    assert ended == ["ChallengeRefused"]

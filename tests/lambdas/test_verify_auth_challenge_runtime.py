@@ -343,6 +343,15 @@ def test_verify_reads_the_passkey_age_limit_from_the_environment(
     assert rejected_because(logs) == "passkey_too_old"
 
 
+def test_verify_refuses_a_fresh_passkey_token_when_the_age_limit_is_not_set(
+    fake: FakeAuthsignal, email_user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PASSKEY_TOKEN_MAX_AGE_SECONDS")
+    token = passkey_token(fake, email_user, age_seconds=5)
+
+    assert answer_correct(email_user, token, start(email_user).key) is False
+
+
 def test_verify_rejects_a_passkey_token_from_the_future(fake: FakeAuthsignal, email_user: User, logs: Logs) -> None:
     token = passkey_token(fake, email_user, age_seconds=-120)
 
