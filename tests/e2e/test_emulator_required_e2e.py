@@ -12,14 +12,16 @@ from tests.e2e.support import require_emulator
 
 def test_a_missing_emulator_fails_the_run_under_ci(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CI", "true")
-    with pytest.raises(pytest.fail.Exception, match=r"\.venv-emulator is missing: run scripts/setup"):
+    with pytest.raises(BaseException, match=r"\.venv-emulator is missing: run scripts/setup") as outcome:
         require_emulator(tmp_path / ".venv-emulator" / "bin" / "python")
+    assert outcome.type is pytest.fail.Exception  # not a skip, which would pass the run
 
 
 def test_a_missing_emulator_skips_them_elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CI", raising=False)
-    with pytest.raises(pytest.skip.Exception, match=r"\.venv-emulator is missing"):
+    with pytest.raises(BaseException, match=r"\.venv-emulator is missing") as outcome:
         require_emulator(tmp_path / ".venv-emulator" / "bin" / "python")
+    assert outcome.type is pytest.skip.Exception
 
 
 def test_a_present_emulator_is_required_quietly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
