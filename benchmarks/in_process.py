@@ -123,7 +123,7 @@ class Harness:
                 return bool(decision["issueTokens"])
             created = create(create_event(user, session))["response"]
             correct = verify(verify_event(user, answer(created["publicChallengeParameters"]),
-                                          created["privateChallengeParameters"]["idempotencyKey"]))["response"]["answerCorrect"]
+                                          created["privateChallengeParameters"]))["response"]["answerCorrect"]
             session.append({"challengeName": "CUSTOM_CHALLENGE", "challengeResult": correct,
                             "challengeMetadata": "AUTHSIGNAL"})
         return False
@@ -139,7 +139,7 @@ def harness() -> Iterator[Harness]:
     from moto import mock_aws
 
     from tests.fakes.authsignal_server import FakeAuthsignal
-    from tests.lambdas.support import SINGLE_USE_TABLE, create_single_use_table
+    from tests.lambdas.support import RATE_LIMIT_TABLE, SINGLE_USE_TABLE, create_tables
 
     fake = FakeAuthsignal(SECRET_KEY).start()
     saved = dict(os.environ)
@@ -149,6 +149,8 @@ def harness() -> Iterator[Harness]:
         "AUTHSIGNAL_TIMEOUT_SECONDS": TIMEOUT_SECONDS, "ATTEMPT_LIMIT": "3", "RECENT_AUTH_MINUTES": "10",
         "ENVIRONMENT_NAME": "benchmark",
         "SINGLE_USE_TABLE_NAME": SINGLE_USE_TABLE, "PASSKEY_TOKEN_MAX_AGE_SECONDS": "300",
+        # the benchmark's one user makes many API calls a minute: its limit must never answer 429
+        "RATE_LIMIT_TABLE_NAME": RATE_LIMIT_TABLE, "API_REQUESTS_PER_MINUTE_PER_USER": "10000",
     })
     os.environ.pop("AWS_PROFILE", None)
     sys.path.insert(0, str(SOURCE))
@@ -161,7 +163,7 @@ def harness() -> Iterator[Harness]:
             admin = boto3.session.Session(region_name=REGION)
             os.environ["AUTHSIGNAL_SECRET_ARN"] = admin.client("secretsmanager").create_secret(
                 Name="authsignal", SecretString=SECRET_KEY)["ARN"]
-            create_single_use_table(admin.client("dynamodb"))
+            create_tables(admin.client("dynamodb"))
             from shared import aws as functions_aws  # the session every function's client comes from
 
             for service, operation in (("secrets-manager", "GetSecretValue"), ("dynamodb", "PutItem")):
@@ -282,7 +284,7 @@ def _prepared(h: Harness, name: str) -> tuple[Handler, Callable[[], dict[str, An
         _enrolled(h, user)
         created = h.handlers["create_auth_challenge"](create_event(user, []))["response"]
         token = h.otp(created["publicChallengeParameters"])
-        key = created["privateChallengeParameters"]["idempotencyKey"]
+        key = created["privateChallengeParameters"]
         return handler, lambda: verify_event(user, token, key)
     if name == "authenticators":
         return handler, lambda: add_passkey_event(user)

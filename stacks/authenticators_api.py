@@ -15,10 +15,13 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from stacks.config import EnvironmentConfig
+from stacks.expiring_table import ExpiringTable
 from stacks.lambda_function import PythonLambda, retained_log_group
 
 AUTHSIGNAL_TIMEOUT_SECONDS = "3"
 FUNCTION_TIMEOUT = Duration.seconds(10)
+# Must match lambdas/api/rate_limit.py (runtime code and CDK code do not import each other).
+RATE_LIMIT_KEY_ATTRIBUTE = "key"
 
 # One JSON object per request, without the Authorization header or any body.
 ACCESS_LOG_FORMAT = apigateway.AccessLogFormat.custom(
@@ -45,6 +48,8 @@ class AuthenticatorsApi(Construct):
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, id_)
+        # Requests per user and minute window (lambdas/api/rate_limit.py): one UpdateItem a request.
+        self.rate_limit = ExpiringTable(self, "RateLimit", key_attribute=RATE_LIMIT_KEY_ATTRIBUTE)
         self.handler = PythonLambda(
             self, "Handler", handler="api.authenticators.handler",
             description="Adds, lists and removes the signed-in user's Authsignal authenticators",
@@ -52,10 +57,14 @@ class AuthenticatorsApi(Construct):
             environment={**runtime_environment, "AUTHSIGNAL_SECRET_ARN": secret.secret_arn,
                          "AUTHSIGNAL_URL": config.authsignal_url,
                          "AUTHSIGNAL_TIMEOUT_SECONDS": AUTHSIGNAL_TIMEOUT_SECONDS,
-                         "RECENT_AUTH_MINUTES": str(config.recent_auth_minutes)},
+                         "RECENT_AUTH_MINUTES": str(config.recent_auth_minutes),
+                         "RATE_LIMIT_TABLE_NAME": self.rate_limit.table.table_name,
+                         "API_REQUESTS_PER_MINUTE_PER_USER": str(config.api_requests_per_minute_per_user)},
             log_retention_days=config.log_retention_days, removal_policy=removal_policy,
+            memory_size=config.lambda_memory_mb["api"], snap_start=config.snap_start,
         )
         self.handler.allow_reading(secret)
+        self.rate_limit.allow(self.handler.role, "dynamodb:UpdateItem")
 
         self.authorizer = authorizers.HttpUserPoolAuthorizer(
             "CognitoAuthorizer", user_pool, user_pool_clients=[client],
@@ -72,8 +81,9 @@ class AuthenticatorsApi(Construct):
                 allow_methods=[apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST,
                                apigwv2.CorsHttpMethod.DELETE],
                 allow_headers=["Authorization", "Content-Type"],
-                # the step-up answer (RFC 9470) of a stale sign-in carries max_age in this header
-                expose_headers=["WWW-Authenticate"],
+                # the step-up answer (RFC 9470) of a stale sign-in carries max_age in this header, and
+                # a 429 of the per-user limit says when to come back in Retry-After
+                expose_headers=["WWW-Authenticate", "Retry-After"],
                 max_age=Duration.hours(1),
             ),
         )
@@ -88,7 +98,7 @@ class AuthenticatorsApi(Construct):
             access_log_settings=_AccessLogs(self.access_logs),
         )
         integration = integrations.HttpLambdaIntegration(
-            "AuthenticatorsIntegration", self.handler.function,
+            "AuthenticatorsIntegration", self.handler.target,
             payload_format_version=apigwv2.PayloadFormatVersion.VERSION_2_0,
         )
         self.http_api.add_routes(path="/authenticators", methods=[apigwv2.HttpMethod.GET, apigwv2.HttpMethod.POST],

@@ -18,6 +18,9 @@ DEFAULT_ENVIRONMENT = "dev"
 # ``-c authsignalUrl=URL`` replaces a local emulator environment's URL, checked by the same rules:
 # the end-to-end tests point it at a fake on a free port without a second synth.
 AUTHSIGNAL_URL_OVERRIDE_KEY = "authsignalUrl"
+# ``-c appOrigin=http://localhost:PORT`` adds the local sandbox's web app (served on a port chosen
+# at start) to a local emulator environment's CORS origins: no port is pinned in cdk.json.
+APP_ORIGIN_OVERRIDE_KEY = "appOrigin"
 
 # The values CloudWatch Logs accepts for a log group's retention.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
@@ -32,6 +35,10 @@ EMULATOR_ACCOUNT = "000000000000"
 _ORIGIN = re.compile(r"^(\*|https://[A-Za-z0-9.-]+(:\d+)?|http://localhost(:\d+)?)$")
 _SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Authsignal's tenant ids are UUIDs; any id of letters, digits and dashes is accepted.
+_TENANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
+# The client API @authsignal/browser calls when given no baseUrl (its DEFAULT_BASE_URL).
+DEFAULT_AUTHSIGNAL_CLIENT_URL = "https://api.authsignal.com/v1"
 
 
 def stack_name(environment: str) -> str:
@@ -72,6 +79,14 @@ class EnvironmentConfig:
     cognito_user_authentication_rps: int
     cognito_user_creation_rps: int
     cognito_user_update_rps: int
+    authsignal_tenant_id: str | None
+    authsignal_client_url: str
+    email_magic_link_enabled: bool
+    api_requests_per_minute_per_user: int
+    # Lambda's CPU and cold starts (docs/performance.md)
+    lambda_memory_mb: dict[str, int]
+    snap_start: bool
+    provisioned_concurrency: int
 
     @property
     def cognito_quotas_rps(self) -> dict[str, int]:
@@ -119,6 +134,24 @@ def _origins(key: str, value: Any) -> tuple[str, ...]:
     return tuple(check(f"{key}[{index}]", origin) for index, origin in enumerate(value))
 
 
+# Memory (MB) per function: the defaults are the sizes docs/performance.md's model chose; Lambda
+# allows 128 to 10,240 MB.
+LAMBDA_MEMORY_DEFAULTS_MB = {"customAuth": 1024, "api": 1024, "preSignUp": 512}
+LAMBDA_MEMORY_RANGE_MB = (128, 10_240)
+
+
+def _memory(key: str, value: Any) -> dict[str, int]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{key} must be an object of memory sizes in MB by function "
+                          f"({', '.join(LAMBDA_MEMORY_DEFAULTS_MB)}), got {value!r}")
+    unknown = sorted(set(value) - set(LAMBDA_MEMORY_DEFAULTS_MB))
+    if unknown:
+        raise ConfigError(f"{key}.{unknown[0]} is not a function; allowed: {', '.join(LAMBDA_MEMORY_DEFAULTS_MB)}")
+    check = _integer(*LAMBDA_MEMORY_RANGE_MB)
+    return {function: check(f"{key}.{function}", value[function]) if function in value else default
+            for function, default in LAMBDA_MEMORY_DEFAULTS_MB.items()}
+
+
 # key in cdk.json -> (field name, check, default; a default of ... means required)
 _FIELDS: dict[str, tuple[str, Callable[[str, Any], Any], Any]] = {
     "account": ("account", _pattern(_ACCOUNT, "a 12-digit AWS account id"), None),
@@ -149,6 +182,23 @@ _FIELDS: dict[str, tuple[str, Callable[[str, Any], Any], Any]] = {
     "cognitoUserAuthenticationRps": ("cognito_user_authentication_rps", _integer(1, 100_000), 120),
     "cognitoUserCreationRps": ("cognito_user_creation_rps", _integer(1, 100_000), 50),
     "cognitoUserUpdateRps": ("cognito_user_update_rps", _integer(1, 100_000), 25),
+    # What the web app's Authsignal client SDK needs: public settings, exported as stack outputs.
+    "authsignalTenantId": ("authsignal_tenant_id", _pattern(_TENANT_ID, "an Authsignal tenant id (letters, digits "
+                                                                        "and dashes, like a UUID)"), None),
+    "authsignalClientUrl": ("authsignal_client_url", _pattern(_HTTPS_URL, "an https:// URL like "
+                                                                          "https://api.authsignal.com/v1"),
+                            DEFAULT_AUTHSIGNAL_CLIENT_URL),
+    # Off unless turned on: whoever holds a magic link's track token (whoever started the sign-in)
+    # can poll for its validation token once the person clicks the link (docs/security.md).
+    "emailMagicLinkEnabled": ("email_magic_link_enabled", _boolean, False),
+    # Every signed-in user's share of the API (the stage's throttling is everyone's): on in every
+    # environment, 429 with Retry-After beyond it (docs/security.md).
+    "apiRequestsPerMinutePerUser": ("api_requests_per_minute_per_user", _integer(1, 10_000), 60),
+    # Lambda's CPU and cold starts (docs/performance.md): memory per function, SnapStart on the
+    # custom-auth and API functions, and provisioned concurrency for the custom-auth function.
+    "lambdaMemoryMb": ("lambda_memory_mb", _memory, LAMBDA_MEMORY_DEFAULTS_MB),
+    "snapStart": ("snap_start", _boolean, False),
+    "provisionedConcurrency": ("provisioned_concurrency", _integer(0, 1000), 0),
 }
 # The settings an environment may have, and those it must: what the README's configuration table lists.
 SETTINGS = tuple(_FIELDS)
@@ -157,6 +207,8 @@ REQUIRED_SETTINGS = tuple(key for key, (_, _, default) in _FIELDS.items() if def
 # 000000000000, checked below), so its Lambdas may call a fake Authsignal over plain http on loopback.
 _LOCAL_AUTHSIGNAL_URL = _pattern(
     _LOCAL_URL, "an https:// URL, or http://127.0.0.1[:port] or http://localhost[:port] (localEmulator only)")
+_LOCAL_URL_KEYS = frozenset({"authsignalUrl", "authsignalClientUrl"})
+_LOCAL_APP_ORIGIN = _pattern(re.compile(r"^http://localhost(:\d+)?$"), "an origin like http://localhost:5173")
 
 # A promise of the product, which synth enforces whatever cdk.json says: the API's JWT authorizer
 # does not check revocation, so a token taken from a production user stays usable until it
@@ -176,7 +228,7 @@ def parse_environment(name: str, raw: Any) -> EnvironmentConfig:
         raise ConfigError(f"{prefix}.{unknown[0]} is not a known setting; allowed: {', '.join(_FIELDS)}")
     values: dict[str, Any] = {"name": name}
     for key, (attribute, check, default) in _FIELDS.items():
-        if key == "authsignalUrl" and values["local_emulator"]:
+        if key in _LOCAL_URL_KEYS and values["local_emulator"]:
             check = _LOCAL_AUTHSIGNAL_URL
         if raw.get("production") is True:
             default = _PRODUCTION_DEFAULTS.get(key, default)
@@ -195,6 +247,7 @@ def parse_environment(name: str, raw: Any) -> EnvironmentConfig:
     if config.local_emulator and config.production:
         raise ConfigError(f"{prefix}.production must be false with localEmulator: true")
     _check_placement(prefix, config)
+    _check_cold_starts(prefix, config)
     return config
 
 
@@ -209,6 +262,18 @@ def _check_production_promises(prefix: str, config: EnvironmentConfig) -> None:
         if value > PRODUCTION_TOKEN_VALIDITY_MAX_MINUTES:
             raise ConfigError(f"{prefix}.{key} must be at most {PRODUCTION_TOKEN_VALIDITY_MAX_MINUTES} in production "
                               f"(a token cannot be revoked before it expires), got {value}")
+
+
+def _check_cold_starts(prefix: str, config: EnvironmentConfig) -> None:
+    """Lambda refuses SnapStart and provisioned concurrency on one version, and provisioned
+    concurrency above the function's reserved concurrency."""
+    if config.snap_start and config.provisioned_concurrency:
+        raise ConfigError(f"{prefix}.provisionedConcurrency must be 0 when snapStart is true: Lambda does not "
+                          f"combine them on one version")
+    reserved = config.trigger_reserved_concurrency
+    if reserved is not None and config.provisioned_concurrency > reserved:
+        raise ConfigError(f"{prefix}.provisionedConcurrency must be at most triggerReservedConcurrency ({reserved}), "
+                          f"got {config.provisioned_concurrency}")
 
 
 def _check_placement(prefix: str, config: EnvironmentConfig) -> None:
@@ -282,10 +347,19 @@ def select_environment(context: Callable[[str], Any]) -> EnvironmentConfig:
     if not re.fullmatch(r"[a-z][a-z0-9-]{0,20}", name):
         raise ConfigError(f"{SELECTOR_KEY} must be lower-case letters, digits and dashes, got {name!r}")
     config = parse_environment(name, environments[name])
-    override = context(AUTHSIGNAL_URL_OVERRIDE_KEY)
-    if override is None:
+    overrides = {key: value for key in (AUTHSIGNAL_URL_OVERRIDE_KEY, APP_ORIGIN_OVERRIDE_KEY)
+                 if (value := context(key)) is not None}
+    if not overrides:
         return config
     if not config.local_emulator:
-        raise ConfigError(f"{AUTHSIGNAL_URL_OVERRIDE_KEY} may be given with -c only for an environment with "
-                          f"localEmulator: true; set environments.{name}.authsignalUrl in cdk.json instead")
-    return parse_environment(name, {**environments[name], "authsignalUrl": override})
+        key = next(iter(overrides))
+        setting = "corsOrigins" if key == APP_ORIGIN_OVERRIDE_KEY else key
+        raise ConfigError(f"{key} may be given with -c only for an environment with "
+                          f"localEmulator: true; set environments.{name}.{setting} in cdk.json instead")
+    raw = dict(environments[name])
+    if AUTHSIGNAL_URL_OVERRIDE_KEY in overrides:
+        raw["authsignalUrl"] = overrides[AUTHSIGNAL_URL_OVERRIDE_KEY]
+    if APP_ORIGIN_OVERRIDE_KEY in overrides:
+        origin = _LOCAL_APP_ORIGIN(APP_ORIGIN_OVERRIDE_KEY, overrides[APP_ORIGIN_OVERRIDE_KEY])
+        raw["corsOrigins"] = [*(raw.get("corsOrigins") or []), origin]
+    return parse_environment(name, raw)

@@ -44,7 +44,8 @@ class PasswordlessUserPool(Construct):
         self.triggers: dict[str, PythonLambda] = {}
 
         def trigger(name: str, module: str, description: str, *, needs_authsignal: bool,
-                    extra: dict[str, str] | None = None, signs_in: bool = True) -> PythonLambda:
+                    memory_mb: int, extra: dict[str, str] | None = None, signs_in: bool = True,
+                    snap_start: bool = False, provisioned_concurrency: int = 0) -> PythonLambda:
             environment = {**runtime_environment, **(extra or {})}
             if needs_authsignal:
                 environment |= {"AUTHSIGNAL_SECRET_ARN": secret.secret_arn, "AUTHSIGNAL_URL": config.authsignal_url,
@@ -55,23 +56,28 @@ class PasswordlessUserPool(Construct):
                 log_retention_days=config.log_retention_days, removal_policy=removal_policy,
                 # Concurrency set aside for sign-in, so a flood elsewhere in the account cannot starve it.
                 reserved_concurrency=config.trigger_reserved_concurrency if signs_in else None,
+                memory_size=memory_mb, snap_start=snap_start, provisioned_concurrency=provisioned_concurrency,
             )
             if needs_authsignal:
                 function.allow_reading(secret)
             self.triggers[name] = function
             return function
 
+        # No SnapStart for pre sign-up: its init is the interpreter and a few modules, less than a restore.
         pre_sign_up = trigger("PreSignUp", "pre_sign_up",
                               "Confirms a sign-up whose one contact is its username; verifies nothing",
-                              needs_authsignal=False, signs_in=False)
+                              needs_authsignal=False, signs_in=False,
+                              memory_mb=config.lambda_memory_mb["preSignUp"])
         self.single_use = SingleUseTable(self, "SingleUse")
         custom_auth = trigger("CustomAuth", "custom_auth",
                               "Define, create and verify auth challenge: one Authsignal challenge per sign-in, "
                               "tokens only after it succeeded, each answer once",
-                              needs_authsignal=True,
+                              needs_authsignal=True, memory_mb=config.lambda_memory_mb["customAuth"],
+                              snap_start=config.snap_start, provisioned_concurrency=config.provisioned_concurrency,
                               extra={"ATTEMPT_LIMIT": str(config.attempt_limit),
                                      "SINGLE_USE_TABLE_NAME": self.single_use.table.table_name,
-                                     "PASSKEY_TOKEN_MAX_AGE_SECONDS": str(config.passkey_token_max_age_seconds)})
+                                     "PASSKEY_TOKEN_MAX_AGE_SECONDS": str(config.passkey_token_max_age_seconds),
+                                     "EMAIL_MAGIC_LINK_ENABLED": str(config.email_magic_link_enabled).lower()})
         self.single_use.allow_claiming(custom_auth.role)
 
         self.user_pool = cognito.UserPool(
@@ -83,7 +89,7 @@ class PasswordlessUserPool(Construct):
             sign_in_case_sensitive=False,
             auto_verify=cognito.AutoVerifiedAttrs(email=False, phone=False),
             # Set at sign-up, never changed after: the contact a person proved is the one every
-            # later OTP goes to (README, "Security model"). Immutable rather than left out of the
+            # later OTP goes to (docs/security.md). Immutable rather than left out of the
             # client's write attributes, which would refuse SignUp itself.
             standard_attributes=cognito.StandardAttributes(
                 email=cognito.StandardAttribute(required=False, mutable=False),
@@ -101,10 +107,10 @@ class PasswordlessUserPool(Construct):
             deletion_protection=config.production,
             removal_policy=removal_policy,
             lambda_triggers=cognito.UserPoolTriggers(
-                pre_sign_up=pre_sign_up.function,
-                define_auth_challenge=custom_auth.function,
-                create_auth_challenge=custom_auth.function,
-                verify_auth_challenge_response=custom_auth.function,
+                pre_sign_up=pre_sign_up.target,
+                define_auth_challenge=custom_auth.target,
+                create_auth_challenge=custom_auth.target,
+                verify_auth_challenge_response=custom_auth.target,
             ),
         )
         # Verification follows proof: verify sets email_verified / phone_number_verified. A policy
@@ -126,4 +132,8 @@ class PasswordlessUserPool(Construct):
             access_token_validity=Duration.minutes(config.access_token_validity_minutes),
             id_token_validity=Duration.minutes(config.id_token_validity_minutes),
             refresh_token_validity=Duration.days(config.refresh_token_validity_days),
+            # The contact attributes alone (the username's): a sign-up of someone else's address
+            # cannot seed a name, nickname, website or *_verified into the profile they sign into.
+            # The pre sign-up trigger refuses any other attribute as well.
+            write_attributes=cognito.ClientAttributes().with_standard_attributes(email=True, phone_number=True),
         )

@@ -1,8 +1,10 @@
 """The events Cognito and API Gateway send the functions, built as they send them: shared by
-the runtime tests (tests/lambdas) and the benchmark (benchmarks/in_process.py)."""
+the runtime tests (tests/lambdas) and the benchmark (benchmarks/in_process.py). Each is checked
+against the shape AWS documents (tests/fixtures/events) by tests/lambdas/test_event_shapes.py."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from dataclasses import dataclass
@@ -62,10 +64,11 @@ def _trigger(source: str, user_name: str, request: dict[str, Any], response: dic
 
 
 def pre_sign_up_event(*, email: str | None = None, phone: str | None = None,
-                      user_name: str | None = None) -> dict[str, Any]:
+                      user_name: str | None = None, other: dict[str, str] | None = None) -> dict[str, Any]:
     """``SignUp`` with the email or phone as username: no ``sub`` yet, a generated UUID userName
-    (``user_name``: what an emulator sends instead, the name as typed)."""
-    attributes = {key: value for key, value in (("email", email), ("phone_number", phone)) if value}
+    (``user_name``: what an emulator sends instead, the name as typed); ``other``: any further
+    attributes the caller sent."""
+    attributes = {key: value for key, value in (("email", email), ("phone_number", phone)) if value} | (other or {})
     return _trigger("PreSignUp_SignUp", user_name or str(uuid.uuid4()),
                     {"userAttributes": attributes, "validationData": None},
                     {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False})
@@ -93,10 +96,18 @@ def create_event(user: User, session: list[Any] | None = None, *, user_not_found
                      "challengeMetadata": None})
 
 
-def verify_event(user: User, answer: Any, idempotency_key: str | None = None, *,
+def session_private(idempotency_key: str | None = None, track_token: str | None = None) -> dict[str, str]:
+    """The private challenge parameters a create step keeps: the tracked ``idempotency_key`` and
+    the digest of the ``track_token`` it handed out (default: a token nobody here knows)."""
+    digest = hashlib.sha256((track_token or f"token-{uuid.uuid4().hex}").encode()).hexdigest()
+    return {"action": "cognitoAuth", "trackTokenDigest": digest} | (
+        {"idempotencyKey": idempotency_key} if idempotency_key else {})
+
+
+def verify_event(user: User, answer: Any, private: dict[str, str] | None = None, *,
                  user_pool_id: str = USER_POOL_ID, user_name: str | None = None) -> dict[str, Any]:
-    """``idempotency_key``: what this session's create step kept in its private parameters."""
-    private = {"action": "cognitoAuth"} | ({"idempotencyKey": idempotency_key} if idempotency_key else {})
+    """``private``: what this session's create step kept (default: a session without a key)."""
+    private = dict(private) if private is not None else session_private()
     event = _trigger("VerifyAuthChallengeResponse_Authentication", user_name or user.sub,
                      {"userAttributes": user.attributes(), "privateChallengeParameters": private,
                       "challengeAnswer": answer, "userNotFound": False},

@@ -74,7 +74,8 @@ def test_three_wrong_answers_fail_the_sign_in(
     # The define trigger ended it (not the emulator's own cap, "Max authentication attempts exceeded").
     assert refused.value.message.startswith("Incorrect username or password")
     validations = [body for method, path, body in calls_for(authsignal, sub) if path == "/v1/validate"]
-    assert [body["token"] for body in validations] == answers
+    # The track token is refused before any call to Authsignal: only the made-up ones were asked about.
+    assert [body["token"] for body in validations] == answers[1:]
 
 
 def test_a_blocking_rule_refuses_the_sign_in_without_a_challenge(

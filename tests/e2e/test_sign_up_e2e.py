@@ -56,6 +56,21 @@ def test_the_pre_hijack_fails_at_sign_up_and_the_victim_signs_up_later(
     assert client.sign_up(victim).confirmed  # nobody took the address
 
 
+def test_a_sign_up_that_seeds_profile_attributes_is_refused_and_the_victim_signs_up_later(
+        client: PasswordlessClient) -> None:
+    victim = new_email()
+
+    with pytest.raises(ClientError) as refused:
+        raw_sign_up(client, victim, email=victim, name="IT Support", preferred_username="admin")
+
+    # AWS refuses the attributes at the app client (its write attributes); the pre sign-up trigger
+    # refuses them wherever a client would let them through.
+    error = refused.value.response["Error"]
+    assert (error["Code"], "no attribute but" in error["Message"]) == (SIGN_UP_REFUSED_CODE, True) \
+        or error["Code"] == "NotAuthorizedException"
+    assert client.sign_up(victim).confirmed  # nobody took the address
+
+
 def test_a_sign_up_whose_contact_is_not_the_username_is_refused(client: PasswordlessClient) -> None:
     victim, attackers_phone = new_email(), new_phone()
 

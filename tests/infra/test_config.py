@@ -10,6 +10,7 @@ import pytest
 from aws_cdk.cx_api import SynthesisMessageLevel
 
 from stacks.config import (
+    DEFAULT_AUTHSIGNAL_CLIENT_URL,
     EXAMPLE_ACCOUNT,
     PRODUCTION_TOKEN_VALIDITY_MAX_MINUTES,
     ConfigError,
@@ -70,6 +71,16 @@ def with_setting(key, value):
     ("cognitoUserAuthenticationRps", 0, "a whole number from 1 to 100000"),
     ("cognitoUserCreationRps", 50.5, "a whole number from 1 to 100000"),
     ("cognitoUserUpdateRps", "25", "a whole number from 1 to 100000"),
+    ("authsignalTenantId", "tenant id", "an Authsignal tenant id (letters, digits and dashes"),
+    ("authsignalTenantId", "-leading-dash", "an Authsignal tenant id (letters, digits and dashes"),
+    ("authsignalTenantId", 42, "an Authsignal tenant id (letters, digits and dashes"),
+    ("authsignalClientUrl", "http://api.authsignal.com/v1", "an https:// URL"),
+    ("authsignalClientUrl", "http://127.0.0.1:28461/v1", "an https:// URL"),
+    ("emailMagicLinkEnabled", "true", "true or false"),
+    ("emailMagicLinkEnabled", 1, "true or false"),
+    ("apiRequestsPerMinutePerUser", 0, "a whole number from 1 to 10000"),
+    ("apiRequestsPerMinutePerUser", "60", "a whole number from 1 to 10000"),
+    ("apiRequestsPerMinutePerUser", 60.5, "a whole number from 1 to 10000"),
 ])
 def test_a_bad_value_names_the_key_and_what_is_allowed(key, value, allowed):
     with pytest.raises(ConfigError) as error:
@@ -81,6 +92,20 @@ def test_a_bad_value_names_the_key_and_what_is_allowed(key, value, allowed):
 def test_the_passkey_token_age_limit_defaults_to_five_minutes():
     assert parse_environment("dev", VALID).passkey_token_max_age_seconds == 300
     assert parse_environment("dev", with_setting("passkeyTokenMaxAgeSeconds", 120)).passkey_token_max_age_seconds == 120
+
+
+def test_email_magic_links_are_off_unless_an_environment_turns_them_on():
+    assert parse_environment("dev", {key: value for key, value in VALID.items()
+                                     if key != "emailMagicLinkEnabled"}).email_magic_link_enabled is False
+    assert parse_environment("dev", with_setting("emailMagicLinkEnabled", True)).email_magic_link_enabled is True
+
+
+def test_the_per_user_api_limit_is_on_without_a_setting_and_takes_the_configured_value():
+    default = parse_environment("dev", {key: value for key, value in VALID.items()
+                                         if key != "apiRequestsPerMinutePerUser"}).api_requests_per_minute_per_user
+    assert default >= 1
+    configured = parse_environment("dev", with_setting("apiRequestsPerMinutePerUser", 7))
+    assert configured.api_requests_per_minute_per_user == 7
 
 
 def test_the_cognito_quotas_default_to_aws_defaults_per_category():
@@ -148,6 +173,24 @@ def test_a_local_emulator_environment_may_call_authsignal_over_http_on_loopback(
     assert parse_environment("local", {**LOCAL, "authsignalUrl": url}).authsignal_url == url
 
 
+@pytest.mark.parametrize("url", ["http://127.0.0.1:28461/v1", "https://eu.api.authsignal.com/v1"])
+def test_a_local_emulator_environment_may_point_the_app_at_a_client_api_on_loopback(url):
+    assert parse_environment("local", {**LOCAL, "authsignalClientUrl": url}).authsignal_client_url == url
+
+
+def test_a_local_emulator_environment_refuses_a_plain_http_client_api_beyond_loopback():
+    with pytest.raises(ConfigError, match=r"environments.local.authsignalClientUrl must be an https:// URL, or "
+                                          r"http://127.0.0.1\[:port\]"):
+        parse_environment("local", {**LOCAL, "authsignalClientUrl": "http://10.0.0.8/v1"})
+
+
+def test_the_web_app_settings_default_to_no_tenant_and_the_client_sdk_default_url():
+    config = parse_environment("dev", {key: value for key, value in VALID.items()
+                                       if key not in ("authsignalTenantId", "authsignalClientUrl")})
+    assert config.authsignal_tenant_id is None
+    assert config.authsignal_client_url == DEFAULT_AUTHSIGNAL_CLIENT_URL
+
+
 @pytest.mark.parametrize("url", ["http://10.0.0.8:28461/v1", "http://api.authsignal.com/v1",
                                  "http://127.0.0.1.example.com/v1", "http://localhost.example.com/v1",
                                  "http://127.0.0.1@example.com/v1", "http://[::1]:28461/v1", "ftp://127.0.0.1/v1"])
@@ -185,6 +228,27 @@ def test_the_authsignal_url_given_with_c_is_refused_for_a_real_environment(envir
                "authsignalUrl": "https://api.authsignal.com/v1"}
     with pytest.raises(ConfigError, match=r"authsignalUrl may be given with -c only for an environment with "
                                           r"localEmulator: true"):
+        select_environment(context.get)
+
+
+def test_the_app_origin_given_with_c_adds_the_sandbox_app_to_a_local_environments_cors_origins():
+    environments = {"emulated": {**LOCAL, "corsOrigins": ["http://localhost:3000"]}}
+    context = {"environments": environments, "env": "emulated", "appOrigin": "http://localhost:41234"}
+    assert select_environment(context.get).cors_origins == ("http://localhost:3000", "http://localhost:41234")
+
+
+@pytest.mark.parametrize("origin", ["http://127.0.0.1:41234", "https://localhost:41234", "http://localhost:41234/",
+                                    "*", "http://evil.example"])
+def test_the_app_origin_given_with_c_is_a_localhost_origin(origin):
+    context = {"environments": {"emulated": LOCAL}, "env": "emulated", "appOrigin": origin}
+    with pytest.raises(ConfigError, match=r"^appOrigin must be an origin like http://localhost:5173, got"):
+        select_environment(context.get)
+
+
+def test_the_app_origin_given_with_c_is_refused_for_a_real_environment():
+    context = {"environments": {"real": VALID}, "env": "real", "appOrigin": "http://localhost:41234"}
+    with pytest.raises(ConfigError, match=r"^appOrigin may be given with -c only for an environment with "
+                                          r"localEmulator: true; set environments.real.corsOrigins in cdk.json"):
         select_environment(context.get)
 
 

@@ -80,6 +80,16 @@ def test_define_trigger_gets_the_configured_attempt_limit(templates, configs):
     assert properties["Environment"]["Variables"]["ATTEMPT_LIMIT"] == str(configs["prod"].attempt_limit)
 
 
+def test_verify_accepts_email_magic_links_only_where_the_config_turns_them_on(templates, configs):
+    seen = set()
+    for name, config in configs.items():
+        _, properties = functions(templates[name])["triggers.custom_auth.handler"]
+        setting = properties["Environment"]["Variables"]["EMAIL_MAGIC_LINK_ENABLED"]
+        assert setting == ("true" if config.email_magic_link_enabled else "false")
+        seen.add(setting)
+    assert seen == {"true", "false"}  # the synth holds an environment of each kind
+
+
 def test_secret_read_is_granted_to_the_sdk_functions_alone_and_on_that_secret_alone(templates):
     template = templates["dev"]
     secret_ref = {"Ref": next(iter(resources(template, "AWS::SecretsManager::Secret")))}

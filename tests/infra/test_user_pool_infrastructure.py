@@ -55,6 +55,21 @@ def test_app_client_allows_only_custom_auth_and_refresh_without_secret(template)
     })
 
 
+PROFILE_ATTRIBUTES = {"name", "nickname", "preferred_username", "website", "picture", "profile", "given_name",
+                      "family_name", "middle_name", "gender", "birthdate", "zoneinfo", "locale", "address"}
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_app_client_writes_only_the_contact_attributes_the_pool_signs_in_with(templates, environment):
+    (pool,) = resources(templates[environment], "AWS::Cognito::UserPool").values()
+    (client,) = resources(templates[environment], "AWS::Cognito::UserPoolClient").values()
+
+    written = set(client["Properties"]["WriteAttributes"])  # absent: every attribute is writable
+    assert written == set(pool["Properties"]["UsernameAttributes"])
+    assert not written & PROFILE_ATTRIBUTES
+    assert not any(name.endswith("_verified") for name in written)
+
+
 @pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
 def test_app_client_does_not_rotate_refresh_tokens_so_a_refresh_never_renews_auth_time(templates, environment):
     # With refresh-token rotation, Cognito has re-issued auth_time on refresh: a stolen refresh
@@ -91,7 +106,22 @@ def test_development_deletes_the_user_pool_and_secret_on_teardown(template):
 
 def test_stack_outputs_name_what_a_client_needs(templates):
     assert set(templates["dev"]["Outputs"]) >= {"UserPoolId", "UserPoolClientId", "Region", "AuthsignalSecretArn",
-                                                "ApiUrl"}
+                                                "ApiUrl", "AttemptLimit", "AuthsignalClientUrl"}
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod", "byosecret"])
+def test_the_web_app_outputs_carry_the_environment_settings(templates, configs, environment):
+    outputs, config = templates[environment]["Outputs"], configs[environment]
+    assert outputs["AttemptLimit"]["Value"] == str(config.attempt_limit)
+    assert outputs["AuthsignalClientUrl"]["Value"] == config.authsignal_client_url
+    if config.authsignal_tenant_id:
+        assert outputs["AuthsignalTenantId"]["Value"] == config.authsignal_tenant_id
+    else:
+        assert "AuthsignalTenantId" not in outputs
+
+
+def test_an_environment_with_a_tenant_id_exports_it(templates, configs):
+    assert templates["byosecret"]["Outputs"]["AuthsignalTenantId"]["Value"] == configs["byosecret"].authsignal_tenant_id
 
 
 

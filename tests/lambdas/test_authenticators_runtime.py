@@ -294,6 +294,31 @@ def test_the_last_of_two_authenticators_cannot_be_deleted_after_the_first(
     assert fake.authenticator_ids(email_user.sub) == {second}
 
 
+@pytest.mark.parametrize("malformed", [
+    {"verificationMethod": "PASSKEY"},
+    {"userAuthenticatorId": "", "verificationMethod": "PASSKEY"},
+    {"userAuthenticatorId": None, "verificationMethod": "EMAIL_OTP"},
+    {"userAuthenticatorId": 7, "verificationMethod": "SMS"},
+], ids=["no_id", "empty_id", "null_id", "number_id"])
+def test_an_item_without_an_id_does_not_make_the_only_authenticator_deletable(
+    fake: FakeAuthsignal, email_user: User, malformed: dict[str, Any]
+) -> None:
+    """The last check counts distinct authenticator ids, not the items Authsignal lists."""
+    only = fake.add_authenticator(email_user.sub)
+    fake.list_as_is(email_user.sub, malformed)
+
+    assert call(delete(email_user, only))[0] == 409
+    assert only in fake.authenticator_ids(email_user.sub)
+
+
+def test_the_same_authenticator_listed_twice_is_still_the_only_one(fake: FakeAuthsignal, email_user: User) -> None:
+    only = fake.add_authenticator(email_user.sub)
+    [item] = fake.authenticators(email_user.sub)
+    fake.list_as_is(email_user.sub, dict(item))
+
+    assert call(delete(email_user, only))[0] == 409
+
+
 def test_delete_of_another_users_only_authenticator_still_answers_404(
     fake: FakeAuthsignal, email_user: User, other_user: User
 ) -> None:

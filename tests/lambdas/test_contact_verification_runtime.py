@@ -56,7 +56,7 @@ def answer_event(fake: FakeAuthsignal, pool: Pool, user: User, user_name: str, *
     token = answer or fake.complete(created["publicChallengeParameters"]["token"])
     if method:
         fake.forge(token, verification_method=method)
-    return verify_event(user, token, created["privateChallengeParameters"]["idempotencyKey"],
+    return verify_event(user, token, created["privateChallengeParameters"],
                         user_pool_id=pool.id, user_name=user_name)
 
 
@@ -87,6 +87,7 @@ def test_an_sms_otp_makes_the_phone_number_verified(fake: FakeAuthsignal, pool: 
 
 
 @pytest.mark.parametrize("method", ["EMAIL_MAGIC_LINK", "EMAIL_OTP"])
+@pytest.mark.usefixtures("magic_links_on")
 def test_an_email_method_verifies_the_email(fake: FakeAuthsignal, pool: Pool, method: str) -> None:
     user = new_user(email="grace@example.com", verified=False)
     user_name = pool.sign_up(user)

@@ -50,6 +50,28 @@ def test_pre_sign_up_refuses_the_victims_email_next_to_the_attackers_phone(logs:
     assert event["response"]["autoConfirmUser"] is False
 
 
+@pytest.mark.parametrize("name", ["name", "nickname", "preferred_username", "website", "picture", "profile",
+                                  "email_verified", "phone_number_verified", "given_name", "custom:role", ""])
+def test_pre_sign_up_refuses_any_attribute_besides_the_contact(name: str, logs: Logs) -> None:
+    """``SignUp(victim@corp.com, name="IT Support", ...)`` must not seed the profile, and so the
+    ID token, of the account the victim later signs into."""
+    event = pre_sign_up_event(email=EMAIL, other={name: "IT Support"})
+
+    message, reason = refused(event, logs)
+
+    assert message == "sign-up may carry no attribute but the email or phone_number used as the username"
+    assert reason == "unexpected_attribute"
+    assert event["response"]["autoConfirmUser"] is False
+    logs.assert_free_of("IT Support")
+
+
+def test_pre_sign_up_lets_through_what_cognito_adds_itself() -> None:
+    event = pre_sign_up_event(phone=PHONE, other={"sub": "7d8e9f00-1a2b-4c3d-8e4f-5a6b7c8d9e0f",
+                                                  "cognito:user_status": "UNCONFIRMED"})
+
+    assert pre_sign_up.handler(event)["response"] == NOTHING_VERIFIED
+
+
 def test_pre_sign_up_refuses_both_contacts_whatever_the_user_name(logs: Logs) -> None:
     assert refused(pre_sign_up_event(email=EMAIL, phone=PHONE), logs)[1] == "not_one_contact"
 

@@ -44,14 +44,14 @@ class Answer:
     """What the app answers in one sign-in, and what that sign-in's create step kept private."""
 
     token: str  # the validation token completing the challenge gave the app
-    key: str  # the idempotency key create sent with track and keeps for verify
+    private: dict[str, str]  # what create kept for verify: the tracked key, the track token's digest
 
 
 def answered(fake: FakeAuthsignal, created: dict[str, Any]) -> Answer:
     """The user completes the challenge create handed out; the app answers the validation token."""
     response = created["response"]
     return Answer(fake.complete(response["publicChallengeParameters"]["token"]),
-                  response["privateChallengeParameters"]["idempotencyKey"])
+                  response["privateChallengeParameters"])
 
 
 def completed(fake: FakeAuthsignal, user: User) -> Answer:
@@ -59,7 +59,7 @@ def completed(fake: FakeAuthsignal, user: User) -> Answer:
 
 
 def verify(user: User, answer: Answer, context: object = None) -> bool:
-    event = verify_event(user, answer.token, answer.key)
+    event = verify_event(user, answer.token, answer.private)
     return verify_auth_challenge.handler(event, context)["response"]["answerCorrect"]
 
 
@@ -128,7 +128,7 @@ def test_a_track_whose_answer_was_lost_is_retried_as_the_same_action(fake: FakeA
     assert first.body["idempotencyKey"] and first.body == second.body
     assert fake.issued_tokens() == [event["response"]["publicChallengeParameters"]["token"]]  # one action
     answer = answered(fake, event)
-    assert answer.key == first.body["idempotencyKey"]  # the key sent is the key the session keeps
+    assert answer.private["idempotencyKey"] == first.body["idempotencyKey"]  # the key sent is the key the session keeps
     assert verify(email_user, answer) is True
 
 
