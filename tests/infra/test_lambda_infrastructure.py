@@ -115,14 +115,15 @@ def runtime_variables() -> dict[str, set[str]]:
                                        for name in ("authsignal_client", "log", "secret", "single_use"))
     define, verify = (importlib.import_module(f"triggers.{name}")
                       for name in ("define_auth_challenge", "verify_auth_challenge"))
-    api = importlib.import_module("api.authenticators")
+    api, rate_limit = (importlib.import_module(f"api.{name}") for name in ("authenticators", "rate_limit"))
     labels = {log.ENVIRONMENT_VARIABLE, log.NAMESPACE_VARIABLE}
     authsignal = {secret.SECRET_ARN_VARIABLE, client.URL_VARIABLE, client.TIMEOUT_VARIABLE}
     return {
         "triggers.pre_sign_up.handler": labels,
         "triggers.custom_auth.handler": labels | authsignal | {define.ATTEMPT_LIMIT_VARIABLE, single_use.TABLE_VARIABLE,
-                                                               verify.MAX_AGE_VARIABLE},
-        "api.authenticators.handler": labels | authsignal | {api.RECENT_AUTH_VARIABLE},
+                                                               verify.MAX_AGE_VARIABLE, verify.MAGIC_LINK_VARIABLE},
+        "api.authenticators.handler": labels | authsignal | {api.RECENT_AUTH_VARIABLE, rate_limit.TABLE_VARIABLE,
+                                                             rate_limit.LIMIT_VARIABLE},
     }
 
 

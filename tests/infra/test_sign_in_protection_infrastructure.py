@@ -1,7 +1,6 @@
 """Sign-in protection: the AWS WAF web ACL on the user pool (per-IP rate limit, IP reputation
 list, metrics, alarm) where config asks for it, and reserved concurrency for the sign-in triggers."""
 
-from dataclasses import replace
 
 import aws_cdk as cdk
 import pytest
@@ -29,8 +28,12 @@ def reserved_template(configs):
     environment in cdk.json sets it)."""
     stack = cdk.Stack(cdk.App(analytics_reporting=False), "Reserved")
     secret = secretsmanager.Secret.from_secret_complete_arn(stack, "Secret", EXISTING_SECRET_ARN)
-    PasswordlessUserPool(stack, "Auth", config=replace(configs["dev"], trigger_reserved_concurrency=20),
-                         secret=secret, runtime_environment={}, removal_policy=cdk.RemovalPolicy.DESTROY)
+    dev = configs["dev"]
+    PasswordlessUserPool(stack, "Auth", secret=secret, authsignal_url=dev.authsignal_url, runtime_environment={},
+                         removal_policy=cdk.RemovalPolicy.DESTROY, log_retention_days=1, memory_mb=dev.lambda_memory_mb,
+                         attempt_limit=3, passkey_token_max_age_seconds=300, email_magic_link_enabled=False,
+                         access_token_validity_minutes=60, id_token_validity_minutes=60, refresh_token_validity_days=1,
+                         deletion_protection=False, trigger_reserved_concurrency=20)
     return Template.from_stack(stack).to_json()
 
 

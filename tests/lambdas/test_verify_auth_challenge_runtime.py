@@ -282,7 +282,7 @@ def test_verify_rejects_a_valid_token_that_was_allowed_without_a_challenge(
     assert rejected_because(logs) == "wrong_state"
 
 
-# --- bound to this sign-in (finding 2) ---------------------------------------------------------
+# --- bound to this sign-in, used once -----------------------------------------------------------
 
 
 def test_verify_rejects_a_token_completed_in_another_session_of_the_same_user(
@@ -337,7 +337,7 @@ def test_verify_rejects_an_answer_without_a_usable_key_or_time(
     assert rejected_because(logs) == "incomplete_answer"
 
 
-# --- passkey sign-in (finding 3) -----------------------------------------------------------------
+# --- passkey sign-in ------------------------------------------------------------------------------------
 
 
 def test_verify_accepts_a_fresh_passkey_sign_in_in_any_session_of_the_user_once(
