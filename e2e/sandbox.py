@@ -230,7 +230,9 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
-    say: Say = lambda line: print(line, flush=True)  # noqa: E731
+    def say(line: str) -> None:
+        print(line, flush=True)
+
     try:
         ports = SandboxPorts.choose(emulator=options.port, authsignal=options.authsignal_port, app=options.app_port)
         with tempfile.TemporaryDirectory(prefix="passwordless-sandbox-") as scratch, \
