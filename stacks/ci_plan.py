@@ -23,8 +23,8 @@ import argparse
 import json
 import os
 import sys
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from stacks.cdk_json import CDK_JSON, CdkJsonError, load

@@ -11,10 +11,10 @@ No ``from __future__ import annotations`` here: the test reads which keys are ``
 at run time, and postponed annotations would hide it.
 """
 
-from typing import NotRequired, TypeAlias, TypedDict
+from typing import NotRequired, TypedDict
 
 # Cognito's name-value maps: user attributes, client metadata, challenge parameters.
-StringMap: TypeAlias = dict[str, str]
+type StringMap = dict[str, str]
 
 
 class CallerContext(TypedDict):
@@ -117,9 +117,9 @@ class VerifyAuthChallengeEvent(TriggerEvent):
 
 
 # The three events of a custom-auth sign-in (one function serves them: triggers/custom_auth.py).
-SignInEvent: TypeAlias = DefineAuthChallengeEvent | CreateAuthChallengeEvent | VerifyAuthChallengeEvent
+type SignInEvent = DefineAuthChallengeEvent | CreateAuthChallengeEvent | VerifyAuthChallengeEvent
 # Every event that carries a user's attributes.
-CognitoEvent: TypeAlias = PreSignUpEvent | SignInEvent
+type CognitoEvent = PreSignUpEvent | SignInEvent
 
 
 class Http(TypedDict):

@@ -65,7 +65,9 @@ def after_restore() -> None:
 
 def _make_clients_and_read_key() -> None:
     for service in _services:
-        _attempt("aws_client", lambda service=service: aws.client(service))
+        def make_client(service: str = service) -> object:
+            return aws.client(service)
+        _attempt("aws_client", make_client)
     _attempt("authsignal_client", authsignal_client.authsignal)
 
 

@@ -56,4 +56,5 @@ def handler(event: SignInEvent, context: object = None) -> SignInEvent:
         raise UnknownTrigger("sign-in refused")
     name, trigger = route
     serving(name)
-    return trigger(event, context)
+    answered: SignInEvent = trigger(event, context)
+    return answered

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = Path(__file__).resolve().parents[2] / ".github/workflows"
 ACTIONLINT = Path(sys.executable).parent / "actionlint"  # from the pinned wheel in requirements-dev.txt
@@ -116,8 +117,8 @@ def test_diff_job_runs_only_for_pull_requests_with_an_oidc_role_configured():
     diff = WORKFLOW["jobs"]["diff"]
     assert diff["if"].startswith("github.event_name == 'pull_request' && vars.AWS_DIFF_ROLE_ARN != ''")
     assert diff["permissions"] == {"contents": "read", "id-token": "write"}
-    credentials = uses(diff, "aws-actions/configure-aws-credentials")
-    assert credentials["with"]["role-to-assume"] == "${{ vars.AWS_DIFF_ROLE_ARN }}"
+    credentials = uses(diff, "aws-actions/configure-aws-credentials")["with"]
+    assert credentials["role-to-assume"] == "${{ vars.AWS_DIFF_ROLE_ARN }}"
 
 
 def test_diff_job_compares_the_test_jobs_assemblies_so_the_read_only_diff_role_suffices():
@@ -125,10 +126,10 @@ def test_diff_job_compares_the_test_jobs_assemblies_so_the_read_only_diff_role_s
     diff, test = WORKFLOW["jobs"]["diff"], WORKFLOW["jobs"]["test"]
     assert diff["needs"] == "test"
     assert diff["strategy"]["matrix"]["include"] == "${{ fromJSON(needs.test.outputs.matrix) }}"
-    command = 'npx cdk diff --app "assemblies/$ENVIRONMENT" --method=template "$ENVIRONMENT-Passwordless"'
-    assert runs(diff)[-1] == command
-    uploaded = uses(test, "actions/upload-artifact")["with"]["name"]
-    assert uploaded == uses(diff, "actions/download-artifact")["with"]["name"]
+    assert runs(diff)[-1] == ('npx cdk diff --app "assemblies/$ENVIRONMENT" --method=template '
+                              '"$ENVIRONMENT-Passwordless"')
+    assert uses(test, "actions/upload-artifact")["with"]["name"] == uses(diff, "actions/download-artifact")["with"][
+        "name"]
     assert "stacks.ci_plan pull_request" in " ".join(runs(test))
 
 

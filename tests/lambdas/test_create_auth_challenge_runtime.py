@@ -89,7 +89,7 @@ def test_create_keeps_a_digest_of_the_track_token_it_hands_out_never_the_token(
 
 
 def test_create_makes_exactly_one_authsignal_call_and_looks_up_nothing(fake: FakeAuthsignal, email_user: User) -> None:
-    """Finding 3: no pending-challenge lookup, so nobody's passkey ceremony is attributed here."""
+    """Passkey capture: no pending-challenge lookup, so nobody's passkey ceremony is attributed here."""
     enrol_own_contact(fake, email_user)
     create_auth_challenge.handler(create_event(email_user))
 

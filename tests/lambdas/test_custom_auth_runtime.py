@@ -59,7 +59,7 @@ def test_any_other_trigger_source_is_refused_with_one_log_line(
 @pytest.mark.parametrize("user_not_found", [False, True], ids=["known", "unknown"])
 def test_a_refused_source_is_logged_by_the_sub_never_the_typed_user_name(
         email_user: User, logs: Logs, user_not_found: bool) -> None:
-    # for a user Cognito did not find, userName is the address as typed (DESIGN.md: logs)
+    # for a user Cognito did not find, userName is the address as typed (docs/design.md: logging)
     event = define_event(email_user, [], user_not_found=user_not_found)
     event["triggerSource"] = "PreSignUp_SignUp"
 
@@ -73,7 +73,7 @@ def test_a_refused_source_is_logged_by_the_sub_never_the_typed_user_name(
 @pytest.mark.parametrize("event", [None, [], "DefineAuthChallenge_Authentication", {"request": {}}])
 def test_an_event_without_a_trigger_source_is_refused(logs: Logs, event: object) -> None:
     with pytest.raises(UnknownTrigger):
-        custom_auth.handler(event)  # type: ignore[arg-type]
+        custom_auth.handler(event)
 
     assert logs.one_problem()["reason"] == "unknown_trigger_source"
 

@@ -1,5 +1,5 @@
 """Pre sign-up: confirm the user and verify nothing; refuse a sign-up whose one contact attribute
-is not the username (the pre-hijack of issue 9: a victim's email next to the attacker's phone)."""
+is not the username (a pre-hijack: a victim's email next to the attacker's phone)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def test_pre_sign_up_confirms_a_phone_user_and_verifies_nothing() -> None:
 
 
 def test_pre_sign_up_refuses_the_victims_email_next_to_the_attackers_phone(logs: Logs) -> None:
-    """Finding 1: username and email the victim's, phone_number the attacker's."""
+    """Pre-hijack: username and email the victim's, phone_number the attacker's."""
     event = pre_sign_up_event(email=EMAIL, phone=PHONE, user_name=EMAIL)
 
     message, reason = refused(event, logs)
