@@ -30,7 +30,8 @@ invocation: Authsignal calls, DynamoDB writes, Secrets Manager reads, Cognito ad
 
 References in the same rounds: one SDK container (the ``split`` layout's create: init and its
 first invocation), and a process that only imports authsignal and makes the AWS clients the
-deployed custom-auth function made in a returning account's sign-in (its containers report them). And the parts of a first create
+deployed custom-auth function made in a returning account's sign-in (its containers report them).
+And the parts of a first create
 after import, each timed in its own fresh process, as ``shared/aws.py`` makes clients and as
 ``boto3.client`` did before.
 """
@@ -549,7 +550,8 @@ def _figures(results: dict[tuple[str, str | None], list[Any]], runs: int, servic
     sdk_container = [run.sdk_container_ms for run in results[("split", "otp")]]
     sdk_and_clients = [result["wall_ms"] for result in results[("sdk_and_clients", None)]]
     figures = [
-        Figure("cold_sign_in.sdk_container_ms", "cold: one SDK container (create as its own function: init + 1st invocation)",
+        Figure("cold_sign_in.sdk_container_ms",
+               "cold: one SDK container (create as its own function: init + 1st invocation)",
                round(statistics.median(sdk_container), 1), "ms", note=note + ", from the three-function replays"),
         Figure("cold_sign_in.sdk_and_clients_ms",
                f"cold: import authsignal + AWS clients ({', '.join(services) or 'none'})",

@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     figures = _grouped(figures)
 
     meta = {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "quick": options.quick,
         "cold_import_runs": runs,
         "warm_invocations": invocations,

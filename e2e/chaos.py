@@ -418,7 +418,8 @@ class Chaos:
         lambdas = self.aws("lambda")
         found = {}
         for _, name in self._resources("AWS::Lambda::Function"):
-            variables = lambdas.get_function_configuration(FunctionName=name).get("Environment", {}).get("Variables", {})
+            configuration = lambdas.get_function_configuration(FunctionName=name)
+            variables = configuration.get("Environment", {}).get("Variables", {})
             if any(table in value for value in variables.values()):
                 found[name] = variables
         return found
@@ -470,7 +471,8 @@ def table(results: list[Result]) -> str:
                      _seconds(result.p95_seconds), _seconds(result.max_initiate_seconds),
                      _seconds(result.max_trigger_seconds), "held" if result.held else "NOT HELD"])
     widths = [max(len(row[column]) for row in rows) for column in range(len(header) - 1)]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row[:-1], widths)) + "  " + row[-1] for row in rows]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)) + "  " + row[-1]
+             for row in rows]
     lines.insert(1, "-" * len(lines[0]))
     for result in results:
         lines.append(f"{result.scenario}: {result.requirement}"

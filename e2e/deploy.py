@@ -105,7 +105,8 @@ def finish_cdk(process: subprocess.Popen[str]) -> str:
 
 
 def _command(process: subprocess.Popen[str]) -> str:
-    return process.args[len(CDK)]  # type: ignore[index]
+    arguments = process.args
+    return str(arguments[len(CDK)]) if isinstance(arguments, list) else str(arguments)
 
 
 def _tail(output: str, lines: int = 25) -> str:

@@ -400,7 +400,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--username", required=True, help="an email address or an E.164 phone number")
     parser.add_argument("--sign-up", action="store_true", help="sign the user up first")
     parser.add_argument("--region", help="AWS region (default: your AWS configuration's)")
-    parser.add_argument("--endpoint-url", type=_url, help="a local emulator, e.g. http://127.0.0.1:4566 (dummy credentials)")
+    parser.add_argument("--endpoint-url", type=_url,
+                        help="a local emulator, e.g. http://127.0.0.1:4566 (dummy credentials)")
     parser.add_argument("--fake-authsignal", metavar="URL", type=_url, help="complete challenges with this local fake")
     parser.add_argument("--open", action="store_true", help="open the challenge URL in your browser")
     parser.add_argument("--call-api", action="store_true", help="then list the user's authenticators")

@@ -64,7 +64,7 @@ def secret_arn(cloudformation: Any, stack: str) -> str:
     outputs = {output["OutputKey"]: output["OutputValue"] for output in described.get("Outputs", [])}
     if not outputs.get(SECRET_OUTPUT):
         raise SetSecretError(f"{stack} has no {SECRET_OUTPUT} output: deploy it first")
-    return outputs[SECRET_OUTPUT]
+    return str(outputs[SECRET_OUTPUT])
 
 
 def set_secret(session: Any, environment: str, key: str) -> str:

@@ -61,6 +61,7 @@ class AuthenticatorsApi(Construct):
                          "RATE_LIMIT_TABLE_NAME": self.rate_limit.table.table_name,
                          "API_REQUESTS_PER_MINUTE_PER_USER": str(config.api_requests_per_minute_per_user)},
             log_retention_days=config.log_retention_days, removal_policy=removal_policy,
+            memory_size=config.lambda_memory_mb["api"], snap_start=config.snap_start,
         )
         self.handler.allow_reading(secret)
         self.rate_limit.allow(self.handler.role, "dynamodb:UpdateItem")
@@ -97,7 +98,7 @@ class AuthenticatorsApi(Construct):
             access_log_settings=_AccessLogs(self.access_logs),
         )
         integration = integrations.HttpLambdaIntegration(
-            "AuthenticatorsIntegration", self.handler.function,
+            "AuthenticatorsIntegration", self.handler.target,
             payload_format_version=apigwv2.PayloadFormatVersion.VERSION_2_0,
         )
         self.http_api.add_routes(path="/authenticators", methods=[apigwv2.HttpMethod.GET, apigwv2.HttpMethod.POST],

@@ -152,7 +152,7 @@ class _LocalBundling:
     def __init__(self, with_dependencies: bool) -> None:
         self.with_dependencies = with_dependencies
 
-    def try_bundle(self, output_dir: str, options: object = None) -> bool:
+    def try_bundle(self, output_dir: str, *, image: DockerImage, **options: object) -> bool:
         shutil.copytree(bundle_directory(self.with_dependencies), output_dir, dirs_exist_ok=True)
         return True
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
+from collections.abc import Callable, Mapping
 
 ENVIRONMENTS_KEY = "environments"
 SELECTOR_KEY = "env"
@@ -76,6 +77,10 @@ class EnvironmentConfig:
     cognito_user_update_rps: int
     email_magic_link_enabled: bool
     api_requests_per_minute_per_user: int
+    # Lambda's CPU and cold starts (docs/performance.md)
+    lambda_memory_mb: dict[str, int]
+    snap_start: bool
+    provisioned_concurrency: int
 
     @property
     def cognito_quotas_rps(self) -> dict[str, int]:
@@ -113,7 +118,7 @@ def _pattern(regex: re.Pattern[str], allowed: str) -> Callable[[str, Any], str]:
 def _retention(key: str, value: Any) -> int:
     if isinstance(value, bool) or value not in LOG_RETENTION_DAYS:
         raise ConfigError(f"{key} must be one of {', '.join(map(str, LOG_RETENTION_DAYS))}, got {value!r}")
-    return value
+    return int(value)
 
 
 def _origins(key: str, value: Any) -> tuple[str, ...]:
@@ -121,6 +126,24 @@ def _origins(key: str, value: Any) -> tuple[str, ...]:
         raise ConfigError(f"{key} must be a non-empty list of origins (https://host[:port] or *), got {value!r}")
     check = _pattern(_ORIGIN, "an origin like https://app.example.com (or * outside production)")
     return tuple(check(f"{key}[{index}]", origin) for index, origin in enumerate(value))
+
+
+# Memory (MB) per function: the defaults are the sizes docs/performance.md's model chose; Lambda
+# allows 128 to 10,240 MB.
+LAMBDA_MEMORY_DEFAULTS_MB = {"customAuth": 1024, "api": 1024, "preSignUp": 512}
+LAMBDA_MEMORY_RANGE_MB = (128, 10_240)
+
+
+def _memory(key: str, value: Any) -> dict[str, int]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{key} must be an object of memory sizes in MB by function "
+                          f"({', '.join(LAMBDA_MEMORY_DEFAULTS_MB)}), got {value!r}")
+    unknown = sorted(set(value) - set(LAMBDA_MEMORY_DEFAULTS_MB))
+    if unknown:
+        raise ConfigError(f"{key}.{unknown[0]} is not a function; allowed: {', '.join(LAMBDA_MEMORY_DEFAULTS_MB)}")
+    check = _integer(*LAMBDA_MEMORY_RANGE_MB)
+    return {function: check(f"{key}.{function}", value[function]) if function in value else default
+            for function, default in LAMBDA_MEMORY_DEFAULTS_MB.items()}
 
 
 # key in cdk.json -> (field name, check, default; a default of ... means required)
@@ -159,6 +182,11 @@ _FIELDS: dict[str, tuple[str, Callable[[str, Any], Any], Any]] = {
     # Every signed-in user's share of the API (the stage's throttling is everyone's): on in every
     # environment, 429 with Retry-After beyond it (docs/security.md).
     "apiRequestsPerMinutePerUser": ("api_requests_per_minute_per_user", _integer(1, 10_000), 60),
+    # Lambda's CPU and cold starts (docs/performance.md): memory per function, SnapStart on the
+    # custom-auth and API functions, and provisioned concurrency for the custom-auth function.
+    "lambdaMemoryMb": ("lambda_memory_mb", _memory, LAMBDA_MEMORY_DEFAULTS_MB),
+    "snapStart": ("snap_start", _boolean, False),
+    "provisionedConcurrency": ("provisioned_concurrency", _integer(0, 1000), 0),
 }
 # With ``"localEmulator": true`` an environment deploys into a local emulator only (account
 # 000000000000, checked below), so its Lambdas may call a fake Authsignal over plain http on loopback.
@@ -200,7 +228,20 @@ def parse_environment(name: str, raw: Any) -> EnvironmentConfig:
     if config.local_emulator and config.production:
         raise ConfigError(f"{prefix}.production must be false with localEmulator: true")
     _check_placement(prefix, config)
+    _check_cold_starts(prefix, config)
     return config
+
+
+def _check_cold_starts(prefix: str, config: EnvironmentConfig) -> None:
+    """Lambda refuses SnapStart and provisioned concurrency on one version, and provisioned
+    concurrency above the function's reserved concurrency."""
+    if config.snap_start and config.provisioned_concurrency:
+        raise ConfigError(f"{prefix}.provisionedConcurrency must be 0 when snapStart is true: Lambda does not "
+                          f"combine them on one version")
+    reserved = config.trigger_reserved_concurrency
+    if reserved is not None and config.provisioned_concurrency > reserved:
+        raise ConfigError(f"{prefix}.provisionedConcurrency must be at most triggerReservedConcurrency ({reserved}), "
+                          f"got {config.provisioned_concurrency}")
 
 
 def _check_placement(prefix: str, config: EnvironmentConfig) -> None:
@@ -252,7 +293,8 @@ def refuse_near_misses(context: Mapping[str, Any], also_known: tuple[str, ...] =
     ``-c Env=prod``): without this, synth would silently build the default environment.
     ``also_known``: the keys other parts of the app read (the CI roles stack's)."""
     for key, value in context.items():
-        if key in KNOWN_CONTEXT_KEYS or key in also_known or any(mark in key for mark in ":/@") or key.startswith("cdk-"):
+        cdk_own = any(mark in key for mark in ":/@") or key.startswith("cdk-")
+        if key in KNOWN_CONTEXT_KEYS or key in also_known or cdk_own:
             continue
         lowered = key.lower()
         near_env = difflib.SequenceMatcher(None, lowered, SELECTOR_KEY).ratio() >= 0.6

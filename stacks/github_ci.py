@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
+from collections.abc import Callable, Mapping
 
 from aws_cdk import Acknowledgment, Aws, CfnOutput, Stack, Validations
 from aws_cdk import aws_iam as iam
@@ -217,7 +218,8 @@ class GitHubCiStack(Stack):
             "CloudFormation appends a generated id to a stack's ARN and the stack may live in any region; "
             "the grant is read-only (DescribeStacks, GetTemplate) and names this app's stacks only."
         ))
-        CfnOutput(self, "DiffRoleArn", value=self.diff_role.role_arn, description="repository variable AWS_DIFF_ROLE_ARN")
+        CfnOutput(self, "DiffRoleArn", value=self.diff_role.role_arn,
+                  description="repository variable AWS_DIFF_ROLE_ARN")
 
 
 def _nag_resource(qualifier: str, role: str) -> str:

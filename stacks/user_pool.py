@@ -44,7 +44,8 @@ class PasswordlessUserPool(Construct):
         self.triggers: dict[str, PythonLambda] = {}
 
         def trigger(name: str, module: str, description: str, *, needs_authsignal: bool,
-                    extra: dict[str, str] | None = None, signs_in: bool = True) -> PythonLambda:
+                    memory_mb: int, extra: dict[str, str] | None = None, signs_in: bool = True,
+                    snap_start: bool = False, provisioned_concurrency: int = 0) -> PythonLambda:
             environment = {**runtime_environment, **(extra or {})}
             if needs_authsignal:
                 environment |= {"AUTHSIGNAL_SECRET_ARN": secret.secret_arn, "AUTHSIGNAL_URL": config.authsignal_url,
@@ -55,20 +56,24 @@ class PasswordlessUserPool(Construct):
                 log_retention_days=config.log_retention_days, removal_policy=removal_policy,
                 # Concurrency set aside for sign-in, so a flood elsewhere in the account cannot starve it.
                 reserved_concurrency=config.trigger_reserved_concurrency if signs_in else None,
+                memory_size=memory_mb, snap_start=snap_start, provisioned_concurrency=provisioned_concurrency,
             )
             if needs_authsignal:
                 function.allow_reading(secret)
             self.triggers[name] = function
             return function
 
+        # No SnapStart for pre sign-up: its init is the interpreter and a few modules, less than a restore.
         pre_sign_up = trigger("PreSignUp", "pre_sign_up",
                               "Confirms a sign-up whose one contact is its username; verifies nothing",
-                              needs_authsignal=False, signs_in=False)
+                              needs_authsignal=False, signs_in=False,
+                              memory_mb=config.lambda_memory_mb["preSignUp"])
         self.single_use = SingleUseTable(self, "SingleUse")
         custom_auth = trigger("CustomAuth", "custom_auth",
                               "Define, create and verify auth challenge: one Authsignal challenge per sign-in, "
                               "tokens only after it succeeded, each answer once",
-                              needs_authsignal=True,
+                              needs_authsignal=True, memory_mb=config.lambda_memory_mb["customAuth"],
+                              snap_start=config.snap_start, provisioned_concurrency=config.provisioned_concurrency,
                               extra={"ATTEMPT_LIMIT": str(config.attempt_limit),
                                      "SINGLE_USE_TABLE_NAME": self.single_use.table.table_name,
                                      "PASSKEY_TOKEN_MAX_AGE_SECONDS": str(config.passkey_token_max_age_seconds),
@@ -102,10 +107,10 @@ class PasswordlessUserPool(Construct):
             deletion_protection=config.production,
             removal_policy=removal_policy,
             lambda_triggers=cognito.UserPoolTriggers(
-                pre_sign_up=pre_sign_up.function,
-                define_auth_challenge=custom_auth.function,
-                create_auth_challenge=custom_auth.function,
-                verify_auth_challenge_response=custom_auth.function,
+                pre_sign_up=pre_sign_up.target,
+                define_auth_challenge=custom_auth.target,
+                create_auth_challenge=custom_auth.target,
+                verify_auth_challenge_response=custom_auth.target,
             ),
         )
         # Verification follows proof: verify sets email_verified / phone_number_verified. A policy

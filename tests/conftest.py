@@ -32,6 +32,8 @@ from stacks.config import stack_name  # noqa: E402
 
 CONTEXT = load_cdk_json(ROOT / "cdk.json")["context"]
 EXISTING_SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:authsignal/prod-AbCdEf"
+# A variant of dev with SnapStart, and memory sizes no environment ships.
+SNAPSTART_MEMORY_MB = {"customAuth": 1536, "api": 1792, "preSignUp": 256}
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ def synthesized(request: pytest.FixtureRequest, local_authsignal_url: str, local
     # A variant that brings its own secret and turns on what is off by default (magic links).
     configs["byosecret"] = replace(configs["dev"], name="byosecret", authsignal_secret_arn=EXISTING_SECRET_ARN,
                                    email_magic_link_enabled=True)
+    configs["snapstart"] = replace(configs["dev"], name="snapstart", snap_start=True, lambda_memory_mb=SNAPSTART_MEMORY_MB)
     directory = made_once(request, "cdk.out", lambda outdir: _synthesize(configs, outdir))
     artifacts = json.loads((directory / "manifest.json").read_text())["artifacts"]
     templates = {name: json.loads((directory / artifacts[stack_name(name)]["properties"]["templateFile"]).read_text())

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from api import rate_limit
 from shared import event as read
-from shared import retry
+from shared import init_phase, retry
 from shared.authsignal_client import authsignal
 from shared.event import MalformedEvent
 from shared.log import decision, error_summary
@@ -45,6 +45,8 @@ STEP_UP_ROUTES = frozenset({"POST /authenticators", "DELETE /authenticators/{aut
 # "recent", it is wrong.
 CLOCK_SKEW_SECONDS = 60
 _EPOCH_SECONDS = re.compile(r"^[0-9]{1,12}$")
+# What every request asks of AWS: the key, and its count against the user's limit.
+init_phase.prepare(("secretsmanager", "dynamodb"))
 
 
 class AuthsignalFailure(Exception):
@@ -121,7 +123,7 @@ def _access_claims(event: HttpApiEvent) -> tuple[str, dict[str, object]]:
     return sub, claims
 
 
-def _count(user_id: str, route: object) -> None:
+def _count(user_id: str, route: str | None) -> None:
     """Count this request against the user's limit: 429 beyond it, 503 if it cannot be counted."""
     try:
         rate_limit.count_request(user_id)

@@ -82,10 +82,11 @@ class _Transport(HTTPAdapter):
         while True:
             if not retry.fits(self._timeout):
                 raise Timeout("no time left in this invocation for an Authsignal attempt")
+            response: Response | None = None
             try:
                 response = super().send(request, timeout=timeout, **kwargs)
             except (ConnectionError, Timeout) as problem:
-                response, failure = None, problem
+                failure = problem
                 reason: str | None = "timeout" if isinstance(problem, Timeout) else "connection"
             else:
                 reason = retry.transient_status(response.status_code)

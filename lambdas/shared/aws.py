@@ -1,5 +1,6 @@
 """AWS clients for the functions: one botocore session per container, one client per service,
-each made on its first use and kept for every later invocation.
+each made on its first use (in Lambda's init for those every sign-in needs: shared/init_phase.py)
+and kept for every later invocation.
 
 Why botocore and not boto3: ``import boto3`` also imports s3transfer (and with it
 ``multiprocessing.managers``) and the resource layer, which nothing here uses (15-20 ms of a
@@ -38,7 +39,7 @@ def session() -> Session:
     """The container's botocore session, made (and botocore imported) on first use."""
     global _session
     if _session is None:
-        import botocore.session  # deferred: define and pre sign-up never pay for it
+        import botocore.session  # deferred: pre sign-up never pays for it
 
         _session = botocore.session.get_session()
     return _session
@@ -62,6 +63,7 @@ def services() -> list[str]:
 
 
 def reset_clients() -> None:
-    """Forget the clients (tests simulate a new cold start with it). The session stays: tests
-    count calls with hooks on it, and making one again would only slow every test down."""
+    """Forget the clients, and with them their connections (before a SnapStart snapshot; tests
+    simulate a new cold start with it). The session stays: it holds no connection, tests count
+    calls with hooks on it, and making one again would only slow every test down."""
     _clients.clear()

@@ -1,10 +1,10 @@
 """The Authsignal secret key, read from Secrets Manager once per cold start, and again when
 Authsignal refuses it (the key was rotated: ``reread_authsignal_secret_key``).
 
-The Secrets Manager client (``shared/aws.py``: botocore, which the runtime ships) is made on
-first use, not at module import, so only the first invocation of a container pays for it. Only
-a usable value is cached, so a secret set after a failed read is picked up on the next
-invocation.
+The functions read it in Lambda's init (``shared/init_phase.py``), with the Secrets Manager
+client (``shared/aws.py``: botocore, which the runtime ships). Only a usable value is cached, so
+a read that failed there, or a secret set after a failed read, is tried again by the next
+invocation, which fails closed if it still has no key.
 """
 
 from __future__ import annotations

@@ -6,30 +6,39 @@ botocore and a secret read; as one, it pays one, and the verify lands on the con
 create warmed. Each trigger keeps its own module; this one only routes by ``triggerSource``
 and names the trigger in every log line and metric (``shared/log.py``).
 
-Define's route imports nothing heavy: the SDK, botocore and the secret are loaded by the first
-create or verify (their modules import the SDK) and kept by the container. A ``triggerSource``
-that is not one of the three is refused: Cognito ends the sign-in.
+Every route is loaded at import, in Lambda's init (``shared/init_phase.py``): the three trigger
+modules with the Authsignal SDK, botocore, the clients of every sign-in (Secrets Manager, and
+DynamoDB for the single use of an answer) and the key. A sign-in's first invocation is always
+define, and the create and verify that follow land on the same container, so leaving the SDK to
+the first create would only move its cost into an invocation, where it runs at a fraction of a
+vCPU. The Cognito client is made only by an account's first OTP sign-in, which needs it. A
+``triggerSource`` that is not one of the three is refused: Cognito ends the sign-in.
 """
 
 from __future__ import annotations
 
-import importlib
-
 from shared import event as read
+from shared import init_phase
 from shared.log import decision, serving
+from triggers import create_auth_challenge, define_auth_challenge, verify_auth_challenge
 
 TYPE_CHECKING = False  # no typing import at run time: see shared/event.py
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import Any
 
     from shared.event_types import SignInEvent
 
-# triggerSource -> (the trigger's name in logs and metrics, its module)
-ROUTES: dict[str, tuple[str, str]] = {
-    "DefineAuthChallenge_Authentication": ("DefineAuthChallenge", "triggers.define_auth_challenge"),
-    "CreateAuthChallenge_Authentication": ("CreateAuthChallenge", "triggers.create_auth_challenge"),
-    "VerifyAuthChallengeResponse_Authentication": ("VerifyAuthChallenge", "triggers.verify_auth_challenge"),
+    Handler = Callable[[Any, object], Any]
+
+# triggerSource -> (the trigger's name in logs and metrics, its handler)
+ROUTES: dict[str, tuple[str, Handler]] = {
+    "DefineAuthChallenge_Authentication": ("DefineAuthChallenge", define_auth_challenge.handler),
+    "CreateAuthChallenge_Authentication": ("CreateAuthChallenge", create_auth_challenge.handler),
+    "VerifyAuthChallengeResponse_Authentication": ("VerifyAuthChallenge", verify_auth_challenge.handler),
 }
+# What every sign-in asks of AWS: the key, and the single use of its answer.
+init_phase.prepare(("secretsmanager", "dynamodb"))
 
 
 class UnknownTrigger(Exception):
@@ -45,7 +54,6 @@ def handler(event: SignInEvent, context: object = None) -> SignInEvent:
                  correlation_id=read.user_attribute(event, "sub"),  # never the typed name
                  reason="unknown_trigger_source")
         raise UnknownTrigger("sign-in refused")
-    name, module = route
+    name, trigger = route
     serving(name)
-    trigger: Callable[[SignInEvent, object], SignInEvent] = importlib.import_module(module).handler
     return trigger(event, context)

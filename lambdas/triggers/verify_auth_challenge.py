@@ -21,7 +21,7 @@ errors included, is a wrong answer with one log line saying why.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from shared import contact_verification, retry, session_binding, single_use
@@ -61,7 +61,7 @@ def handler(event: VerifyAuthChallengeEvent, context: object = None) -> VerifyAu
             idempotency_key = result["idempotency_key"]
         contacts = {name for name in set(contact_verification.PROVES.values())
                     if read.user_attribute(event, name)}
-        reason = rejection(result, user_id, session_key, datetime.now(timezone.utc), contacts)
+        reason = rejection(result, user_id, session_key, datetime.now(UTC), contacts)
         if reason is None:
             method = result["verification_method"]  # a str: rejection() checked it
             single_use.claim(result["idempotency_key"])

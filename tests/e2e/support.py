@@ -72,7 +72,7 @@ def create_probe_stack(endpoint: str, name: str, template: dict[str, Any]) -> di
     return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
 
 
-def raw_sign_up(client: PasswordlessClient, username: str, **attributes: str) -> dict:
+def raw_sign_up(client: PasswordlessClient, username: str, **attributes: str) -> dict[str, Any]:
     """``SignUp`` as an attacker would call it: any username, any attributes."""
     return client.cognito.sign_up(ClientId=client.deployment.client_id, Username=username, Password="Aa1!" + "x" * 20,
                                   UserAttributes=[{"Name": name, "Value": value} for name, value in attributes.items()])

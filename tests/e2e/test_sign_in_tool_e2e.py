@@ -5,6 +5,8 @@ by botocore's Stubber: no sandbox needed)."""
 
 from __future__ import annotations
 
+import random
+
 import boto3
 import pytest
 from botocore.stub import Stubber
@@ -67,10 +69,11 @@ CHALLENGE = {"ChallengeName": "CUSTOM_CHALLENGE", "Session": "a-session-of-twent
                                      "token": "track-token", "isEnrolled": "true"}}
 
 
-class HighestDraw:
+class HighestDraw(random.Random):
     """A random source that always draws the top of its range, and records each range asked."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.ranges: list[tuple[float, float]] = []
 
     def uniform(self, low: float, high: float) -> float:
@@ -97,7 +100,8 @@ def test_a_throttled_call_is_tried_again_after_waits_drawn_up_to_a_doubling_ceil
     client, stubbed = cognito
     throttle(stubbed, 2)
     stubbed.add_response("initiate_auth", CHALLENGE)
-    pauses, draws = [], HighestDraw()
+    pauses: list[float] = []
+    draws = HighestDraw()
     app = PasswordlessClient(DEPLOYMENT, client, backoff=Backoff(attempts=5, base_seconds=0.25, cap_seconds=4),
                              sleep=pauses.append, rng=draws)
 

@@ -178,7 +178,7 @@ class FakeAuthsignal:
     def base_url(self) -> str:
         """Scheme, host and port; the SDK's ``api_url`` is this plus ``/v1``."""
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> FakeAuthsignal:
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -501,7 +501,7 @@ class FakeAuthsignal:
         for item in self._state.authenticators.get(user_id, {}).values():
             if (item["verificationMethod"], item.get("email"), item.get("phoneNumber")) == (method, email, phone):
                 return 200, {"authenticator": item}
-        return 200, {"authenticator": self._add_authenticator(user_id, method, email=email, phone_number=phone)}
+        return 200, {"authenticator": self._add_authenticator(user_id, str(method), email=email, phone_number=phone)}
 
     def _tracked(self, token: str, tracked: _Action) -> dict[str, Any]:
         """What ``track`` answers for an action."""

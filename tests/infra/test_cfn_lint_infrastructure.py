@@ -11,7 +11,7 @@ from cfnlint.api import ManualArgs, lint
 CONFIG = ManualArgs(regions=["us-east-1", "eu-west-1"], ignore_checks=["W3005"])
 
 
-@pytest.mark.parametrize("environment", ["dev", "staging", "prod", "byosecret"])
+@pytest.mark.parametrize("environment", ["dev", "staging", "prod", "byosecret", "snapstart"])
 def test_template_passes_cfn_lint(templates, environment):
     matches = lint(json.dumps(templates[environment]), config=CONFIG)
     assert [f"{match.rule.id} {match.message}" for match in matches] == []

@@ -100,7 +100,8 @@ def test_a_cognito_quota_set_in_config_is_the_one_its_category_gets():
 
 
 def test_an_unknown_key_is_refused_with_the_allowed_keys():
-    with pytest.raises(ConfigError, match=r"environments.dev.attemptLimt is not a known setting; allowed: .*attemptLimit"):
+    refused = r"environments.dev.attemptLimt is not a known setting; allowed: .*attemptLimit"
+    with pytest.raises(ConfigError, match=refused):
         parse_environment("dev", with_setting("attemptLimt", 3))
 
 

@@ -48,7 +48,7 @@ def test_every_call_of_create_and_verify_ends_before_the_trigger_even_when_every
     aws = importlib.import_module("lambdas.shared.aws")
     retry = importlib.import_module("lambdas.shared.retry")
     every_try = _aws_call_worst(attempts=aws.ATTEMPTS)
-    assert aws.WORST_CALL_SECONDS == every_try  # what single_use keeps and contact_verification checks
+    assert every_try == aws.WORST_CALL_SECONDS  # what single_use keeps and contact_verification checks
     deadline = properties["Timeout"] - retry.MARGIN_SECONDS  # no Authsignal attempt starts past it
     # create, cold: the secret read (its one try, not deadline-bound), then a first track attempt
     assert every_try + authsignal <= deadline

@@ -73,7 +73,8 @@ def test_prod_allows_100_sign_in_requests_per_ip_in_5_minutes(templates):
 @pytest.mark.parametrize("environment", PROTECTED)
 def test_the_web_acl_and_every_rule_publish_metrics(templates, environment):
     _, acl = only(templates[environment], "AWS::WAFv2::WebACL")
-    configs = [acl["Properties"]["VisibilityConfig"]] + [rule["VisibilityConfig"] for rule in acl["Properties"]["Rules"]]
+    rules = acl["Properties"]["Rules"]
+    configs = [acl["Properties"]["VisibilityConfig"], *(rule["VisibilityConfig"] for rule in rules)]
     assert all(config["CloudWatchMetricsEnabled"] and config["SampledRequestsEnabled"] for config in configs)
     assert len({config["MetricName"] for config in configs}) == 3
 

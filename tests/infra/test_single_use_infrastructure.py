@@ -84,7 +84,8 @@ def test_the_custom_auth_function_may_mark_contacts_verified_in_this_pool_only(t
 def test_every_trigger_statement_names_its_one_resource(templates):
     template = templates["dev"]
     trigger_roles = {props["Properties"]["Role"]["Fn::GetAtt"][0]
-                     for handler, (_, props) in functions_by_handler(template).items() if handler.startswith("triggers.")}
+                     for handler, (_, props) in functions_by_handler(template).items()
+                     if handler.startswith("triggers.")}
     statements = [statement for _, roles, statement in _statements(template) if set(roles) & trigger_roles]
     assert statements
     for statement in statements:

@@ -89,7 +89,8 @@ def test_deploy_runs_on_pushes_to_main_releases_and_manual_runs_for_a_chosen_env
 
 
 @pytest.mark.parametrize(("environment", "events"), [
-    ("dev", "(github.event_name == 'push' || (github.event_name == 'workflow_dispatch' && inputs.environment == 'dev'))"),
+    ("dev", "(github.event_name == 'push' || "
+            "(github.event_name == 'workflow_dispatch' && inputs.environment == 'dev'))"),
     ("staging", "(github.event_name == 'push' || "
                 "(github.event_name == 'workflow_dispatch' && inputs.environment == 'staging'))"),
     ("prod", "(github.event_name == 'release' || "

@@ -5,13 +5,6 @@ whole sign-in."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import sysconfig
-from typing import Any
-
 import pytest
 
 from shared import retry
@@ -33,9 +26,6 @@ from tests.lambdas.support import (
 from triggers import custom_auth
 from triggers.create_auth_challenge import ChallengeRefused
 from triggers.custom_auth import UnknownTrigger
-
-LAMBDAS = os.path.join(os.path.dirname(custom_auth.__file__), os.pardir)
-HEAVY = ("authsignal", "requests", "urllib3", "boto3", "botocore")
 
 
 def test_each_trigger_source_is_served_by_its_own_trigger(fake: FakeAuthsignal, email_user: User) -> None:
@@ -141,38 +131,3 @@ def test_two_whole_sign_ins_read_the_secret_once_and_make_each_client_once(
     # the secret, and the single-use put (both users' contacts are verified: no Cognito call)
     assert sorted(made) == aws.services() == ["dynamodb", "secretsmanager"]
     assert all(aws.client(service) is client for service, client in made.items())
-
-
-def _modules_after(*events: dict[str, Any]) -> set[str]:
-    """The top-level packages a fresh interpreter holds after serving ``events`` with the one
-    function, as a new container would: the bundle root first on sys.path, then the packages
-    the runtime ships (botocore). AWS answers nothing here (a closed port), once."""
-    path = [os.path.abspath(LAMBDAS), sysconfig.get_paths()["purelib"]]
-    code = (f"import sys, json; sys.path[0:0] = {path!r}\n"
-            "from triggers import custom_auth\n"
-            f"for event in json.loads({json.dumps(json.dumps(events))}):\n"
-            "    try: custom_auth.handler(event)\n"
-            "    except Exception: pass\n"
-            "print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})), file=sys.stderr)")
-    result = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, check=True,
-                            env={"PATH": os.environ.get("PATH", ""), "AUTHSIGNAL_URL": "http://127.0.0.1:9/v1",
-                                 "AUTHSIGNAL_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x",
-                                 "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "1",
-                                 "AWS_DEFAULT_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "testing",
-                                 "AWS_SECRET_ACCESS_KEY": "testing"})
-    return set(json.loads(result.stderr.strip().splitlines()[-1]))
-
-
-def test_define_path_imports_neither_the_sdk_nor_the_aws_sdk(email_user: User) -> None:
-    loaded = _modules_after(define_event(email_user, []), define_event(email_user, [entry(True)]))
-
-    assert loaded.isdisjoint(HEAVY)
-    assert "typing" not in loaded
-
-
-def test_create_path_loads_the_sdk_and_the_aws_sdk_but_not_boto3(email_user: User) -> None:
-    # the secret cannot be read here: the create is refused, after loading what it needs
-    loaded = _modules_after(create_event(email_user))
-
-    assert {"authsignal", "requests", "botocore"} <= loaded
-    assert "boto3" not in loaded and "s3transfer" not in loaded

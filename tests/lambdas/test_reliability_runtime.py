@@ -6,13 +6,13 @@ key is picked up on a 401 without a cold start."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from email.utils import format_datetime
 from typing import Any
 
 import pytest
 
-from shared import authsignal_client, retry, single_use
+from shared import retry, single_use
 from shared.authsignal_client import authsignal
 from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import (
@@ -76,7 +76,7 @@ def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The waits the transport asks for between attempts, recorded instead of slept: the tests
     check how long it was asked to wait, never how long anything took."""
     asked: list[float] = []
-    monkeypatch.setattr(authsignal_client.time, "sleep", asked.append)
+    monkeypatch.setattr("shared.authsignal_client.time.sleep", asked.append)
     return asked
 
 
@@ -204,7 +204,7 @@ def test_a_retry_after_given_as_an_http_date_is_honoured(
     fake: FakeAuthsignal, email_user: User, pauses: list[float]
 ) -> None:
     answer = completed(fake, email_user)
-    soon = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=2.5), usegmt=True)
+    soon = format_datetime(datetime.now(UTC) + timedelta(seconds=2.5), usegmt=True)
     fake.fail("status", status=429, retry_after=soon, on=VALIDATE)
 
     assert verify(email_user, answer, LambdaContext(5.0)) is True
@@ -265,8 +265,8 @@ def test_retry_after_in_seconds_is_read_as_seconds(value: str, seconds: float) -
 
 
 def test_retry_after_as_an_http_date_is_read_as_the_seconds_until_then() -> None:
-    later = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=60), usegmt=True)
-    earlier = format_datetime(datetime.now(timezone.utc) - timedelta(seconds=60), usegmt=True)
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=60), usegmt=True)
+    earlier = format_datetime(datetime.now(UTC) - timedelta(seconds=60), usegmt=True)
 
     assert 55 <= (retry.asked_to_wait(later) or 0) <= 60
     assert retry.asked_to_wait(earlier) == 0.0

@@ -351,7 +351,8 @@ def test_verify_accepts_a_fresh_passkey_sign_in_in_any_session_of_the_user_once(
     assert rejected_because(logs) == "already_used"
 
 
-def test_verify_rejects_a_passkey_token_older_than_the_limit(fake: FakeAuthsignal, email_user: User, logs: Logs) -> None:
+def test_verify_rejects_a_passkey_token_older_than_the_limit(
+        fake: FakeAuthsignal, email_user: User, logs: Logs) -> None:
     token = passkey_token(fake, email_user, age_seconds=PASSKEY_TOKEN_MAX_AGE_SECONDS + 5)
 
     assert answer_correct(email_user, token, start(email_user).private) is False
