@@ -24,21 +24,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.functions import FUNCTIONS, HANDLERS, LIGHT_HANDLERS, SDK_HANDLERS
+from benchmarks.functions import FUNCTIONS, HANDLERS, INIT_HANDLERS, LIGHT_HANDLERS, SDK_HANDLERS
 from benchmarks.report import Figure
-from stacks.bundling import bundle_directory, compile_bytecode
+from stacks.bundling import bundle_directory
 
-REFERENCE_MODULE = Path(__file__).with_name("reference_handler.py")
-SDK_BUDGET_MS = 25.0  # over the ``import authsignal`` floor
+SDK_BUDGET_MS = 25.0  # over the ``import authsignal`` floor, or over the init floor
 PLAIN_BUDGET_MS = 30.0  # over the bare interpreter
-# What an SDK function's first invocation adds to read the secret, no call made: as shared/aws.py
-# does it (botocore, one session), and as shared/secret.py did it before (boto3.client).
-AWS_CLIENT = ("import os; os.environ['AWS_DEFAULT_REGION'] = 'eu-west-1'\n"
-              "from shared import aws; aws.client('secretsmanager')")
-SECRET_CLIENT = "import boto3; boto3.client('secretsmanager', region_name='eu-west-1')"
-# What shared/log.py saves by not using Powertools.
-POWERTOOLS = ("from aws_lambda_powertools import Logger, Metrics; "
-              "Logger(service='x'); Metrics(namespace='x', service='x')")
+# What botocore and a client add (shared/aws.py), no call made.
+AWS_CLIENT = "from shared import aws; aws.client('secretsmanager')"
+# The floor of a function's init: the SDK, botocore, its session and every client a sign-in needs.
+INIT_FLOOR = "import authsignal.client\nfrom shared import aws; aws.client('secretsmanager'); aws.client('dynamodb')"
 
 
 @dataclass(frozen=True)
@@ -52,19 +47,17 @@ class Variant:
         return [python, "-S", "-B", "-c", code]
 
 
-def measure(python: str, runs: int, *, bytecode: bool) -> list[Figure]:
+def measure(python: str, runs: int) -> list[Figure]:
     """Median cold-import figures of every function and the reference points."""
-    with _read_only_assets(python, bytecode=bytecode) as assets:
-        site_packages = sysconfig.get_paths()["purelib"]  # boto3 and Powertools, as the runtime ships boto3
+    with _read_only_assets() as assets:
+        site_packages = sysconfig.get_paths()["purelib"]  # botocore, as the runtime ships it
         variants = [
             Variant("bare", (assets["plain"],)),
             Variant("floor", (assets["sdk"],), "import authsignal"),
             Variant("floor_sources", (assets["sources"],), "import authsignal"),
-            Variant("reference", (assets["reference"], site_packages), "import reference_handler"),
-            Variant("secret_client", (site_packages,), SECRET_CLIENT),
             Variant("aws_client", (assets["sdk"], site_packages), AWS_CLIENT),  # shared/aws.py ships in the SDK bundle
-            Variant("powertools", (site_packages,), POWERTOOLS),
-            *(Variant(name, (assets["sdk" if FUNCTIONS[handler.function].sdk else "plain"],),
+            Variant("init_floor", (assets["sdk"], site_packages), INIT_FLOOR),
+            *(Variant(name, (assets["sdk" if FUNCTIONS[handler.function].sdk else "plain"], site_packages),
                       f"import {handler.module}") for name, handler in HANDLERS.items()),
         ]
         samples = _interleaved(python, variants, runs)
@@ -85,18 +78,18 @@ def measure(python: str, runs: int, *, bytecode: bool) -> list[Figure]:
         timed("floor", "cold: import authsignal (floor, with bytecode)"),
         timed("floor_sources", "cold: import authsignal without bytecode"),
         over("floor_sources", "floor", "cold: bytecode saves (floor without - with)"),
-        timed("reference", "cold: reference handler (boto3+powertools+authsignal)"),
-        over("reference", "floor", "cold: reference over floor"),
-        over("secret_client", "bare", "cold: boto3 + Secrets Manager client (before: boto3.client)"),
-        over("aws_client", "bare", "cold: botocore + Secrets Manager client (shared/aws.py, 1st invocation)"),
-        over("powertools", "bare", "cold: Powertools Logger + Metrics alone"),
+        over("aws_client", "bare", "cold: botocore + Secrets Manager client (shared/aws.py)"),
+        timed("init_floor", "cold: init floor (authsignal, botocore, Secrets Manager and DynamoDB clients)"),
     ]
     for name in SDK_HANDLERS:
         figures += [
             timed(name, f"cold: {name}"),
             over(name, "floor", f"cold: {name} over floor", SDK_BUDGET_MS),
-            Figure(f"cold_import.{name}.ratio_to_reference", f"cold: {name} / reference",
-                   round(median[name] / median["reference"], 2), "x", note="ratio of medians"),
+        ]
+    for name in INIT_HANDLERS:
+        figures += [
+            timed(name, f"cold: {name} (its function's init)"),
+            over(name, "init_floor", f"cold: {name} over the init floor", SDK_BUDGET_MS),
         ]
     for name in LIGHT_HANDLERS:
         figures += [
@@ -110,8 +103,9 @@ def _interleaved(python: str, variants: list[Variant], runs: int) -> dict[str, l
     """Milliseconds per variant; one untimed warm-up round first (page cache, stdlib), except for a
     single run, which only checks that every variant imports (the report's test: no figure of it
     is read as a measurement)."""
+    # A region, so the init's clients are made; no secret ARN, so the key is not read (no network).
     environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONDONTWRITEBYTECODE": "1",
-                   "LANG": "C.UTF-8"}
+                   "LANG": "C.UTF-8", "AWS_DEFAULT_REGION": "eu-west-1"}
     samples: dict[str, list[float]] = {variant.name: [] for variant in variants}
     order = random.Random(1)
     with tempfile.TemporaryDirectory() as cwd:
@@ -139,19 +133,14 @@ def _iqr(times: list[float]) -> float:
 
 
 @contextmanager
-def _read_only_assets(python: str, *, bytecode: bool) -> Iterator[dict[str, str]]:
-    """Read-only copies of the bundles as synth deploys them, plus the reference asset (the SDK
-    bundle with the reference handler) and the SDK bundle stripped of its bytecode."""
+def _read_only_assets() -> Iterator[dict[str, str]]:
+    """Read-only copies of the bundles as synth deploys them, and the SDK bundle stripped of its
+    bytecode."""
     with tempfile.TemporaryDirectory(prefix="benchmark-assets-") as work:
         root = Path(work)
-        assets = {"sdk": root / "sdk", "plain": root / "plain", "reference": root / "reference",
-                  "sources": root / "sources"}
+        assets = {"sdk": root / "sdk", "plain": root / "plain", "sources": root / "sources"}
         shutil.copytree(bundle_directory(True), assets["sdk"])
         shutil.copytree(bundle_directory(False), assets["plain"])
-        shutil.copytree(bundle_directory(True), assets["reference"])
-        shutil.copy2(REFERENCE_MODULE, assets["reference"] / REFERENCE_MODULE.name)
-        if bytecode:
-            compile_bytecode(python, assets["reference"])
         shutil.copytree(bundle_directory(True), assets["sources"], ignore=shutil.ignore_patterns("__pycache__"))
         for asset in assets.values():
             _set_writable(asset, False)

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import build, cold_sign_in, cold_start, in_process
+from benchmarks import build, cold_sign_in, cold_start, in_process, web_app
 from benchmarks.report import Figure, summary, table, write_json
 from stacks.bundling import PYTHON_VERSION, bytecode_python
 
@@ -36,8 +36,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sign-in-runs", type=int, help="cold sign-in rounds (default 11)")
     parser.add_argument("--cdk-out", type=Path,
                         help="a cloud assembly with the dev stack for the cold sign-in (default: synth one)")
-    parser.add_argument("--before-ref", help="also replay cold sign-ins with the Lambda code of this git commit, "
-                                             "as three functions (the layout before issue 11)")
+    parser.add_argument("--no-quota", action="store_true",
+                        help="do not replay cold sign-ins under CPU quotas (root and a cgroup CPU controller needed)")
     parser.add_argument("--output", type=Path, default=ROOT / "benchmark-results.json")
     return parser.parse_args(argv)
 
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     invocations = options.invocations or (50 if options.quick else 1000)
     bytecode = bytecode_python()
     python = bytecode or sys.executable
-    started = time.perf_counter()
+    started, load_at_start = time.perf_counter(), os.getloadavg()
     notes = []
     if not bytecode:
         notes.append(f"no Python {PYTHON_VERSION} on this machine: bundles carry sources only and cold imports "
@@ -56,15 +56,17 @@ def main(argv: list[str] | None = None) -> None:
 
     figures: list[Figure] = []
     _progress(f"cold imports: {runs} interleaved runs per variant with {python}")
-    figures += cold_start.measure(python, runs, bytecode=bool(bytecode))
+    figures += cold_start.measure(python, runs)
     sign_in_runs = options.sign_in_runs or (1 if options.quick else 11)
     _progress(f"cold sign-ins: {sign_in_runs} interleaved rounds of fresh containers")
-    figures += cold_sign_in.measure(python, sign_in_runs, options.cdk_out, options.before_ref)
+    figures += cold_sign_in.measure(python, sign_in_runs, options.cdk_out,
+                                    quota=not (options.quick or options.no_quota))
     _progress(f"round trips and {invocations} warm invocations per handler")
     with in_process.harness() as harness:
         figures += in_process.round_trips(harness, warm_invocations=100)
         figures += in_process.warm_overhead(harness, invocations)
     figures += build.asset_sizes()
+    figures += web_app.measure(quick=options.quick)
     synth, suite = not (options.quick or options.no_synth), not (options.quick or options.no_suite)
     if synth:
         _progress("cdk synth of every environment")
@@ -82,7 +84,8 @@ def main(argv: list[str] | None = None) -> None:
         "cold_import_runs": runs,
         "warm_invocations": invocations,
         "cold_sign_in_runs": sign_in_runs,
-        "cold_sign_in_before_ref": options.before_ref,
+        "load_average_1_5_15_min": {"start": [round(load, 2) for load in load_at_start],
+                                    "end": [round(load, 2) for load in os.getloadavg()]},
         "python": python,
         "python_version": _version(python),
         "bytecode_in_bundles": bool(bytecode),
@@ -105,7 +108,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def _grouped(figures: list[Figure]) -> list[Figure]:
     """Build figures after the others, in the order the issue lists them."""
-    order = ["cold_import", "cold_sign_in", "round_trips", "warm", "asset_size", "build"]
+    order = ["cold_import", "cold_sign_in", "model", "round_trips", "warm", "asset_size", "web_app", "build"]
     return sorted(figures, key=lambda figure: order.index(figure.key.split(".")[0]))
 
 

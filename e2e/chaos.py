@@ -409,8 +409,9 @@ class Chaos:
         return pool
 
     def single_use_table(self) -> str:
-        """The physical name of the stack's one DynamoDB table (the single-use table)."""
-        [table] = [physical_id for _, physical_id in self._resources("AWS::DynamoDB::Table")]
+        """The physical name of the single-use table (the API's rate-limit table is the other one)."""
+        [table] = [physical_id for logical_id, physical_id in self._resources("AWS::DynamoDB::Table")
+                   if "SingleUse" in logical_id]
         return table
 
     def _functions_using(self, table: str) -> dict[str, dict[str, str]]:

@@ -25,7 +25,11 @@ from urllib.parse import urlsplit
 from e2e.emulator import ROOT
 
 STATE_VERSION = 1
-DEFAULT_STATE_PATH = ROOT / ".sandbox" / "state.json"
+# Where scripts/sandbox writes, and scripts/sign-in --sandbox and scripts/deploy-local read, when
+# no --state is given: the variable lets a shell (or a test) pair them up with one sandbox of its
+# own, so that commands written for the default path run as written against it.
+STATE_PATH_VARIABLE = "PASSWORDLESS_SANDBOX_STATE"
+DEFAULT_STATE_PATH = Path(os.environ.get(STATE_PATH_VARIABLE) or ROOT / ".sandbox" / "state.json")
 REQUIRED_KEYS = ("stack", "region", "endpoint", "authsignalUrl", "authsignalClientUrl", "authsignalTenantId",
                  "outputs", "appUrl", "outboxUrl")
 

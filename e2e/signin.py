@@ -16,8 +16,9 @@ Authsignal challenge is otherwise completed by the local fake (``--fake-authsign
 entering the OTP would), or by you:
 open the challenge's URL (``--open`` opens it in your browser), complete it, and paste the
 validation token. Tokens are shown only as a short prefix; ``--print-access-token`` asks for the
-access token, whole and alone on standard output (for scripts and curl; the steps then go to
-standard error).
+access token, whole and alone on standard output, and ``--print-exports`` for shell ``export`` lines
+of the access token, the API's URL and the user's first authenticator, for
+``eval "$(scripts/sign-in ... --print-exports)"`` before curl (the steps then go to standard error).
 
 When Cognito throttles a call (``TooManyRequestsException``: the account's quota for its category
 is used up), the tool waits and tries again, as an app should: at most ``Backoff.attempts`` tries,
@@ -36,6 +37,7 @@ import json
 import os
 import random
 import secrets
+import shlex
 import sys
 import threading
 import time
@@ -376,6 +378,22 @@ def complete_with_fake(fake_url: str, say: Say) -> Callable[[Challenge], str]:
     return complete
 
 
+def shell_exports(tokens: Tokens, api_url: str, authenticator_id: str) -> str:
+    """The ``export`` lines ``--print-exports`` prints, quoted for any POSIX shell's ``eval``: what
+    the curl examples need, so that none of their variables is left unset."""
+    values = {"ACCESS_TOKEN": tokens.access_token, "API": api_url, "AUTHENTICATOR_ID": authenticator_id}
+    return "".join(f"export {name}={shlex.quote(value)}\n" for name, value in values.items())
+
+
+def first_authenticator_id(response: ApiResponse | None) -> str:
+    """The id of the first authenticator a ``GET /authenticators`` answer lists (the contact an
+    account's first sign-in enrolled); empty when it lists none."""
+    if response is None or response.status != 200 or not isinstance(response.body, dict):
+        return ""
+    listed = response.body.get("authenticators") or [{}]
+    return str(listed[0].get("id") or "")
+
+
 def _url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -405,8 +423,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fake-authsignal", metavar="URL", type=_url, help="complete challenges with this local fake")
     parser.add_argument("--open", action="store_true", help="open the challenge URL in your browser")
     parser.add_argument("--call-api", action="store_true", help="then list the user's authenticators")
-    parser.add_argument("--print-access-token", action="store_true",
-                        help="print the access token, whole, alone on standard output (the steps go to standard error)")
+    printed = parser.add_mutually_exclusive_group()
+    printed.add_argument("--print-access-token", action="store_true",
+                         help="print the access token, whole, alone on standard output (steps to standard error)")
+    printed.add_argument("--print-exports", action="store_true",
+                         help="print export lines of ACCESS_TOKEN, API, AUTHENTICATOR_ID for eval (steps to stderr)")
     options = parser.parse_args(argv)
     if options.sandbox:
         try:
@@ -419,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         outbox_fake = None
 
-    steps = sys.stderr if options.print_access_token else sys.stdout
+    steps = sys.stderr if options.print_access_token or options.print_exports else sys.stdout
     say: Say = lambda line: print(line, file=steps, flush=True)  # noqa: E731
     region = region_from(options.region, os.environ)
     if options.endpoint_url:
@@ -445,10 +466,12 @@ def main(argv: list[str] | None = None) -> int:
         tokens = client.sign_in(options.username, complete)
         claims = tokens.access_claims
         say(f"signed in: sub={claims.get('sub')} token_use={claims.get('token_use')}")
-        if options.call_api:
-            client.call_api("GET", "/authenticators", tokens.access_token)
+        listed = (client.call_api("GET", "/authenticators", tokens.access_token)
+                  if options.call_api or options.print_exports else None)
         if options.print_access_token:
             print(tokens.access_token, flush=True)
+        if options.print_exports:
+            print(shell_exports(tokens, deployment.api_url, first_authenticator_id(listed)), end="", flush=True)
     except SignInError as error:
         print(f"sign-in failed at {error.step}: {error.code}: {error.message}", file=sys.stderr)
         return 1

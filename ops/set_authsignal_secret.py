@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None) -> int:
         print(f"nothing changed: {error or type(error).__name__}", file=sys.stderr)
         return 1
     print(f"set the Authsignal secret of {stack}: new containers use it at once, warm ones "
-          "when Authsignal refuses the key they hold (README: Rotating the secret)")
+          "when Authsignal refuses the key they hold (docs/deploying.md: Rotating the secret)")
     return 0
 
 

@@ -3,7 +3,7 @@ platform (manylinux, aarch64, CPython 3.13) from the local wheelhouse, beside ou
 
 Synth needs no Docker and no network: ``scripts/setup`` fills ``.wheelhouse`` once. What the
 pins install but nothing imports at run time is left out (``UNUSED_DISTRIBUTIONS``,
-``UNUSED_FILES``). The asset hash is computed here from the sources, the pinned requirements and
+``UNUSED_FILES``). The asset hash is computed here from the sources, the locked requirements and
 this recipe, so it is the same from any checkout path and changes only when what is deployed
 changes. Bundles are cached under ``.build/bundles/<hash>``: a second synth copies instead of
 reinstalling.
@@ -33,7 +33,9 @@ from aws_cdk import aws_lambda as lambda_
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "lambdas"
-REQUIREMENTS = SOURCE / "requirements.txt"
+# lambdas/requirements.txt's pins with the sha256 of every file (scripts/lock): what bundles
+# install, hashes checked.
+LOCK = SOURCE / "requirements.lock"
 WHEELHOUSE = ROOT / ".wheelhouse"
 CACHE = ROOT / ".build" / "bundles"
 
@@ -143,7 +145,7 @@ def asset_hash(with_dependencies: bool) -> str:
     for path in _source_files(with_dependencies):
         digest.update(path.relative_to(SOURCE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     if with_dependencies:
-        digest.update(REQUIREMENTS.read_bytes())
+        digest.update(LOCK.read_bytes())
     return digest.hexdigest()
 
 
@@ -202,11 +204,11 @@ def _pip_install(out: Path) -> None:
         raise BundlingError(f"{WHEELHOUSE.name} is missing: run scripts/setup (it downloads the Lambda wheels once)")
     command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
                "--no-index", "--find-links", str(WHEELHOUSE), *pip_platform_arguments(),
-               "--target", str(out), "--requirement", str(REQUIREMENTS)]
+               "--require-hashes", "--target", str(out), "--requirement", str(LOCK)]
     environment = {**os.environ, "PIP_CONFIG_FILE": os.devnull}
     result = subprocess.run(command, capture_output=True, text=True, env=environment)
     if result.returncode != 0:
-        raise BundlingError(f"pip could not install lambdas/requirements.txt from {WHEELHOUSE.name} "
+        raise BundlingError(f"pip could not install lambdas/requirements.lock from {WHEELHOUSE.name} "
                             f"(run scripts/setup again): {result.stderr.strip().splitlines()[-1:]}")
     shutil.rmtree(out / "bin", ignore_errors=True)
     _remove_unused(out)

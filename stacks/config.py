@@ -35,6 +35,10 @@ EMULATOR_ACCOUNT = "000000000000"
 _ORIGIN = re.compile(r"^(\*|https://[A-Za-z0-9.-]+(:\d+)?|http://localhost(:\d+)?)$")
 _SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Authsignal's tenant ids are UUIDs; any id of letters, digits and dashes is accepted.
+_TENANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
+# The client API @authsignal/browser calls when given no baseUrl (its DEFAULT_BASE_URL).
+DEFAULT_AUTHSIGNAL_CLIENT_URL = "https://api.authsignal.com/v1"
 
 
 def stack_name(environment: str) -> str:
@@ -75,6 +79,8 @@ class EnvironmentConfig:
     cognito_user_authentication_rps: int
     cognito_user_creation_rps: int
     cognito_user_update_rps: int
+    authsignal_tenant_id: str | None
+    authsignal_client_url: str
     email_magic_link_enabled: bool
     api_requests_per_minute_per_user: int
     # Lambda's CPU and cold starts (docs/performance.md)
@@ -176,6 +182,12 @@ _FIELDS: dict[str, tuple[str, Callable[[str, Any], Any], Any]] = {
     "cognitoUserAuthenticationRps": ("cognito_user_authentication_rps", _integer(1, 100_000), 120),
     "cognitoUserCreationRps": ("cognito_user_creation_rps", _integer(1, 100_000), 50),
     "cognitoUserUpdateRps": ("cognito_user_update_rps", _integer(1, 100_000), 25),
+    # What the web app's Authsignal client SDK needs: public settings, exported as stack outputs.
+    "authsignalTenantId": ("authsignal_tenant_id", _pattern(_TENANT_ID, "an Authsignal tenant id (letters, digits "
+                                                                        "and dashes, like a UUID)"), None),
+    "authsignalClientUrl": ("authsignal_client_url", _pattern(_HTTPS_URL, "an https:// URL like "
+                                                                          "https://api.authsignal.com/v1"),
+                            DEFAULT_AUTHSIGNAL_CLIENT_URL),
     # Off unless turned on: whoever holds a magic link's track token (whoever started the sign-in)
     # can poll for its validation token once the person clicks the link (docs/security.md).
     "emailMagicLinkEnabled": ("email_magic_link_enabled", _boolean, False),
@@ -192,6 +204,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str, Any], Any], Any]] = {
 # 000000000000, checked below), so its Lambdas may call a fake Authsignal over plain http on loopback.
 _LOCAL_AUTHSIGNAL_URL = _pattern(
     _LOCAL_URL, "an https:// URL, or http://127.0.0.1[:port] or http://localhost[:port] (localEmulator only)")
+_LOCAL_URL_KEYS = frozenset({"authsignalUrl", "authsignalClientUrl"})
 _LOCAL_APP_ORIGIN = _pattern(re.compile(r"^http://localhost(:\d+)?$"), "an origin like http://localhost:5173")
 
 # Defaults that differ in production: the API's JWT authorizer does not check revocation, so a
@@ -209,7 +222,7 @@ def parse_environment(name: str, raw: Any) -> EnvironmentConfig:
         raise ConfigError(f"{prefix}.{unknown[0]} is not a known setting; allowed: {', '.join(_FIELDS)}")
     values: dict[str, Any] = {"name": name}
     for key, (attribute, check, default) in _FIELDS.items():
-        if key == "authsignalUrl" and values["local_emulator"]:
+        if key in _LOCAL_URL_KEYS and values["local_emulator"]:
             check = _LOCAL_AUTHSIGNAL_URL
         if raw.get("production") is True:
             default = _PRODUCTION_DEFAULTS.get(key, default)

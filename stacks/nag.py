@@ -12,7 +12,7 @@ from constructs import IConstruct
 ACKNOWLEDGEMENTS: dict[str, str] = {
     "AwsSolutions::AwsSolutions-SMG4": (
         "The Authsignal secret API key is issued in Authsignal's portal, which offers no API a rotation "
-        "Lambda could call; it is rotated by the documented procedure (README, 'Rotating the secret'): "
+        "Lambda could call; it is rotated by the documented procedure (docs/deploying.md, 'Rotating the secret'): "
         "create a second key in Authsignal, put it with scripts/set-authsignal-secret, revoke the old one."
     ),
     "AwsSolutions::AwsSolutions-L1": (

@@ -69,4 +69,13 @@ class PasswordlessStack(Stack):
         CfnOutput(self, "Region", value=self.region)
         CfnOutput(self, "AuthsignalSecretArn", value=self.secret.secret_arn)
         CfnOutput(self, "ApiUrl", value=self.api.url)
+        # What a client app needs besides the above (ops/web_config.py reads them): public
+        # settings only, never the secret.
+        CfnOutput(self, "AttemptLimit", value=str(config.attempt_limit),
+                  description="wrong answers after which a sign-in fails")
+        CfnOutput(self, "AuthsignalClientUrl", value=config.authsignal_client_url,
+                  description="the Authsignal client API base URL (@authsignal/browser baseUrl)")
+        if config.authsignal_tenant_id:
+            CfnOutput(self, "AuthsignalTenantId", value=config.authsignal_tenant_id,
+                      description="the Authsignal tenant id (public)")
         acknowledge_findings(self)

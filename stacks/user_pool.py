@@ -89,7 +89,7 @@ class PasswordlessUserPool(Construct):
             sign_in_case_sensitive=False,
             auto_verify=cognito.AutoVerifiedAttrs(email=False, phone=False),
             # Set at sign-up, never changed after: the contact a person proved is the one every
-            # later OTP goes to (README, "Security model"). Immutable rather than left out of the
+            # later OTP goes to (docs/security.md). Immutable rather than left out of the
             # client's write attributes, which would refuse SignUp itself.
             standard_attributes=cognito.StandardAttributes(
                 email=cognito.StandardAttribute(required=False, mutable=False),

@@ -1,13 +1,13 @@
 """Shared by every test: the repository root on sys.path, the session's one synth, and how
 pytest-xdist shares the work between its workers (scripts/test runs two).
 
-The synth builds every environment in cdk.json, plus one variant that brings its own secret
-(and turns email magic links on), in a single app with cdk-nag attached, exactly as app.py builds
-each: the infrastructure tests read its templates and the end-to-end tests deploy its local stack. That one's Authsignal URL and
-app origin are given as with ``-c authsignalUrl=... -c appOrigin=...``: free ports, so that test
-runs side by side never collide.
-Under scripts/test both are made once per run, by whichever worker asks first; the other reads
-what it wrote.
+The synth builds every environment in cdk.json, plus one variant that brings its own secret (and
+sets an Authsignal tenant id and turns email magic links on), in a single app with cdk-nag
+attached, exactly as app.py builds each: the infrastructure tests read its templates and the
+end-to-end tests deploy its local stack. That one's Authsignal URL and app origin are given as
+with ``-c authsignalUrl=... -c appOrigin=...``: free ports, so that test runs side by side never
+collide. Under scripts/test both are made once per run, by whichever worker asks first; the
+other reads what it wrote.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from stacks.config import stack_name  # noqa: E402
 
 CONTEXT = load_cdk_json(ROOT / "cdk.json")["context"]
 EXISTING_SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:authsignal/prod-AbCdEf"
+EXAMPLE_TENANT_ID = "3f2b8c1e-9a4d-4e7f-8b6a-1c2d3e4f5a6b"  # not a real tenant
 # A variant of dev with SnapStart, and memory sizes no environment ships.
 SNAPSTART_MEMORY_MB = {"customAuth": 1536, "api": 1792, "preSignUp": 256}
 
@@ -106,10 +107,12 @@ def synthesized(request: pytest.FixtureRequest, local_authsignal_url: str, local
     configs = {name: parse_environment(name, raw) for name, raw in CONTEXT["environments"].items()}
     configs["local"] = select_environment({**CONTEXT, "env": "local", AUTHSIGNAL_URL_OVERRIDE_KEY: local_authsignal_url,
                                            APP_ORIGIN_OVERRIDE_KEY: local_app_origin}.get)
-    # A variant that brings its own secret and turns on what is off by default (magic links).
+    # A team's own settings, made outside cdk.json: its existing secret and its tenant id; and
+    # what is off by default turned on (magic links).
     configs["byosecret"] = replace(configs["dev"], name="byosecret", authsignal_secret_arn=EXISTING_SECRET_ARN,
-                                   email_magic_link_enabled=True)
-    configs["snapstart"] = replace(configs["dev"], name="snapstart", snap_start=True, lambda_memory_mb=SNAPSTART_MEMORY_MB)
+                                   authsignal_tenant_id=EXAMPLE_TENANT_ID, email_magic_link_enabled=True)
+    configs["snapstart"] = replace(configs["dev"], name="snapstart", snap_start=True,
+                                   lambda_memory_mb=SNAPSTART_MEMORY_MB)
     directory = made_once(request, "cdk.out", lambda outdir: _synthesize(configs, outdir))
     artifacts = json.loads((directory / "manifest.json").read_text())["artifacts"]
     templates = {name: json.loads((directory / artifacts[stack_name(name)]["properties"]["templateFile"]).read_text())

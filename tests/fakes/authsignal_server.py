@@ -611,7 +611,8 @@ def _handler_for(fake: FakeAuthsignal) -> type[BaseHTTPRequestHandler]:
                 self._send(fault.status, _error("fault", f"injected {fault.status}"),
                            headers={"Retry-After": fault.retry_after} if fault.retry_after else None)
             elif not authorized:
-                self._send(401, _error("unauthorized", "invalid secret key"))
+                refusal = "invalid tenant id or token" if client else "invalid secret key"
+                self._send(401, _error("unauthorized", refusal))
             else:
                 with fake._lock:
                     if client:

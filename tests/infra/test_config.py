@@ -9,8 +9,8 @@ import sys
 import pytest
 from aws_cdk.cx_api import SynthesisMessageLevel
 
-from stacks.config import (EXAMPLE_ACCOUNT, ConfigError, config_warnings, parse_environment, refuse_near_misses,
-                           select_environment, stack_name)
+from stacks.config import (DEFAULT_AUTHSIGNAL_CLIENT_URL, EXAMPLE_ACCOUNT, ConfigError, config_warnings,
+                           parse_environment, refuse_near_misses, select_environment, stack_name)
 from tests.infra.conftest import CONTEXT, ROOT
 
 VALID = CONTEXT["environments"]["dev"]
@@ -56,6 +56,11 @@ def with_setting(key, value):
     ("cognitoUserAuthenticationRps", 0, "a whole number from 1 to 100000"),
     ("cognitoUserCreationRps", 50.5, "a whole number from 1 to 100000"),
     ("cognitoUserUpdateRps", "25", "a whole number from 1 to 100000"),
+    ("authsignalTenantId", "tenant id", "an Authsignal tenant id (letters, digits and dashes"),
+    ("authsignalTenantId", "-leading-dash", "an Authsignal tenant id (letters, digits and dashes"),
+    ("authsignalTenantId", 42, "an Authsignal tenant id (letters, digits and dashes"),
+    ("authsignalClientUrl", "http://api.authsignal.com/v1", "an https:// URL"),
+    ("authsignalClientUrl", "http://127.0.0.1:28461/v1", "an https:// URL"),
     ("emailMagicLinkEnabled", "true", "true or false"),
     ("emailMagicLinkEnabled", 1, "true or false"),
     ("apiRequestsPerMinutePerUser", 0, "a whole number from 1 to 10000"),
@@ -150,6 +155,24 @@ def test_synth_with_a_bad_setting_prints_one_line_and_no_stack_trace(tmp_path):
                                  "https://api.authsignal.com/v1"])
 def test_a_local_emulator_environment_may_call_authsignal_over_http_on_loopback(url):
     assert parse_environment("local", {**LOCAL, "authsignalUrl": url}).authsignal_url == url
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:28461/v1", "https://eu.api.authsignal.com/v1"])
+def test_a_local_emulator_environment_may_point_the_app_at_a_client_api_on_loopback(url):
+    assert parse_environment("local", {**LOCAL, "authsignalClientUrl": url}).authsignal_client_url == url
+
+
+def test_a_local_emulator_environment_refuses_a_plain_http_client_api_beyond_loopback():
+    with pytest.raises(ConfigError, match=r"environments.local.authsignalClientUrl must be an https:// URL, or "
+                                          r"http://127.0.0.1\[:port\]"):
+        parse_environment("local", {**LOCAL, "authsignalClientUrl": "http://10.0.0.8/v1"})
+
+
+def test_the_web_app_settings_default_to_no_tenant_and_the_client_sdk_default_url():
+    config = parse_environment("dev", {key: value for key, value in VALID.items()
+                                       if key not in ("authsignalTenantId", "authsignalClientUrl")})
+    assert config.authsignal_tenant_id is None
+    assert config.authsignal_client_url == DEFAULT_AUTHSIGNAL_CLIENT_URL
 
 
 @pytest.mark.parametrize("url", ["http://10.0.0.8:28461/v1", "http://api.authsignal.com/v1",

@@ -103,7 +103,22 @@ def test_development_deletes_the_user_pool_and_secret_on_teardown(template):
 
 def test_stack_outputs_name_what_a_client_needs(templates):
     assert set(templates["dev"]["Outputs"]) >= {"UserPoolId", "UserPoolClientId", "Region", "AuthsignalSecretArn",
-                                                "ApiUrl"}
+                                                "ApiUrl", "AttemptLimit", "AuthsignalClientUrl"}
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod", "byosecret"])
+def test_the_web_app_outputs_carry_the_environment_settings(templates, configs, environment):
+    outputs, config = templates[environment]["Outputs"], configs[environment]
+    assert outputs["AttemptLimit"]["Value"] == str(config.attempt_limit)
+    assert outputs["AuthsignalClientUrl"]["Value"] == config.authsignal_client_url
+    if config.authsignal_tenant_id:
+        assert outputs["AuthsignalTenantId"]["Value"] == config.authsignal_tenant_id
+    else:
+        assert "AuthsignalTenantId" not in outputs
+
+
+def test_an_environment_with_a_tenant_id_exports_it(templates, configs):
+    assert templates["byosecret"]["Outputs"]["AuthsignalTenantId"]["Value"] == configs["byosecret"].authsignal_tenant_id
 
 
 

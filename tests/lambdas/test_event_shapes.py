@@ -268,7 +268,8 @@ def test_no_function_loads_the_event_types_at_run_time() -> None:
             "print(json.dumps(sorted(name for name in sys.modules if name.startswith(('shared', 'triggers', 'api')))))")
     result = subprocess.run([sys.executable, "-c", code, BUNDLE_ROOT], capture_output=True, text=True, check=True,
                             env={"PATH": os.environ.get("PATH", ""), "AWS_DEFAULT_REGION": "eu-west-1"})
-    loaded = json.loads(result.stdout.splitlines()[-1])  # after the functions' own init log lines
+    # Importing runs Lambda's init (shared/init_phase), whose log lines come first: the list is the last line.
+    loaded = json.loads(result.stdout.splitlines()[-1])
 
     assert "api.authenticators" in loaded
     assert "shared.event_types" not in loaded

@@ -40,11 +40,13 @@ def test_init_makes_the_clients_and_reads_the_key_so_a_sign_in_reads_nothing_mor
     assert aws.services() == sorted(SERVICES)
 
 
-def test_init_freezes_what_it_made_out_of_the_collectors_reach(secrets: Secrets) -> None:
+def test_init_freezes_what_it_made_out_of_the_collectors_reach_and_then_collects_again(secrets: Secrets) -> None:
     gc.unfreeze()
+    gc.disable()  # as importing init_phase leaves it
     init_phase.prepare(SERVICES)
 
     assert gc.get_freeze_count() > 0
+    assert gc.isenabled()
 
 
 def test_a_failed_read_in_init_is_one_line_and_the_sign_in_then_fails_closed(
@@ -128,7 +130,7 @@ def _fresh_container(module: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(("module", "services"), [("triggers.custom_auth", ["dynamodb", "secretsmanager"]),
-                                                  ("api.authenticators", ["secretsmanager"])])
+                                                  ("api.authenticators", ["dynamodb", "secretsmanager"])])
 def test_init_loads_the_sdk_and_the_aws_sdk_but_not_boto3(module: str, services: list[str]) -> None:
     container = _fresh_container(module)
 
