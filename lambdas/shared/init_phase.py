@@ -22,7 +22,8 @@ import gc
 import random
 
 # The imports and clients below allocate objects that live as long as the container; collecting
-# while they are made spends init CPU (about a tenth of it, benchmarks/RESULTS.md) to find nothing. ``prepare`` freezes them and turns the collector back on.
+# while they are made spends init CPU (about a tenth of it, benchmarks/RESULTS.md) to find
+# nothing. ``prepare`` freezes them and turns the collector back on.
 gc.disable()
 
 from shared import authsignal_client, aws, secret  # noqa: E402 - after the collector is paused

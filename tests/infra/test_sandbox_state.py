@@ -19,7 +19,6 @@ from e2e.emulator import HOST
 from e2e.sandbox import SandboxError, SandboxPorts
 from e2e.sandbox_state import (SandboxStateError, read_state, refuse_a_running_sandbox, remove_state, sandbox_state,
                                write_state)
-from ops.web_config import config_from_state
 
 
 def a_state(endpoint: str = "http://127.0.0.1:1") -> dict[str, Any]:
