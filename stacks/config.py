@@ -137,7 +137,9 @@ def _origins(key: str, value: Any) -> tuple[str, ...]:
 # Memory (MB) per function: the defaults are the sizes docs/performance.md's model chose; Lambda
 # allows 128 to 10,240 MB.
 LAMBDA_MEMORY_DEFAULTS_MB = {"customAuth": 1024, "api": 1024, "preSignUp": 512}
-LAMBDA_MEMORY_RANGE_MB = (128, 10_240)
+# Lambda allows 128 MB and up; an invocation gets memory / 1,769 of a vCPU, and below 512 MB the
+# triggers' work no longer fits the timeouts they were given (docs/internals.md#timeouts).
+LAMBDA_MEMORY_RANGE_MB = (512, 10_240)
 
 
 def _memory(key: str, value: Any) -> dict[str, int]:
