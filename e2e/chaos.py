@@ -510,7 +510,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from e2e.sandbox import local_sandbox  # pulls in the CDK app and the CLI deployer: only when running
 
-    say: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+    def say(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
     try:
         results = _run_scenarios(options, local_sandbox, say)
     except Exception as error:  # noqa: BLE001 - the sandbox's or a scenario's failure, said in one line

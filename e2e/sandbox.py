@@ -230,7 +230,9 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
-    say: Say = lambda line: print(line, flush=True)  # noqa: E731
+    def say(line: str) -> None:
+        print(line, flush=True)
+
     try:
         ports = SandboxPorts.choose(emulator=options.port, authsignal=options.authsignal_port, app=options.app_port)
         with tempfile.TemporaryDirectory(prefix="passwordless-sandbox-") as scratch, \
@@ -255,7 +257,8 @@ def main(argv: list[str] | None = None) -> int:
 def _welcome(sandbox: LocalSandbox, state_path: Path, app_dir: Path) -> str:
     deployment, endpoint = sandbox.deployment, sandbox.emulator.endpoint_url
     state_option = "" if state_path == DEFAULT_STATE_PATH else f" --state {state_path}"
-    built = "" if (app_dir / "index.html").exists() else f"  (no build in {app_dir} yet: npm ci && npm run build in web/)"
+    no_build = f"  (no build in {app_dir} yet: npm ci && npm run build in web/)"
+    built = "" if (app_dir / "index.html").exists() else no_build
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in sandbox.timings.items())
     return f"""
 Local sandbox of {deployment.stack_name} is up (done after: {timings}).

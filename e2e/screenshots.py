@@ -14,14 +14,17 @@ import argparse
 import sys
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from e2e.chromium import MISSING, NO_AUTOFILL, add_virtual_authenticator, find_chromium, launch
 from e2e.sandbox_state import SandboxStateError, read_state
 
+if TYPE_CHECKING:
+    from playwright.sync_api import ViewportSize
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "docs" / "images"
-WIDTH, HEIGHT = 520, 640
+VIEWPORT: ViewportSize = {"width": 520, "height": 640}
 TIMEOUT_MS = 20_000
 
 
@@ -49,7 +52,7 @@ def take(app_url: str, outbox_url: str, out: Path, executable: Path) -> list[Pat
     written = []
     with sync_playwright() as playwright:
         browser = launch(playwright, executable)
-        context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, device_scale_factor=2)
+        context = browser.new_context(viewport=VIEWPORT, device_scale_factor=2)
         # No autofill here: the virtual authenticator would sign in by itself once it has a passkey.
         context.add_init_script(NO_AUTOFILL)
         context.set_default_timeout(TIMEOUT_MS)

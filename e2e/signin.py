@@ -441,7 +441,9 @@ def main(argv: list[str] | None = None) -> int:
         outbox_fake = None
 
     steps = sys.stderr if options.print_access_token or options.print_exports else sys.stdout
-    say: Say = lambda line: print(line, file=steps, flush=True)  # noqa: E731
+    def say(line: str) -> None:
+        print(line, file=steps, flush=True)
+
     region = region_from(options.region, os.environ)
     if options.endpoint_url:
         session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test",

@@ -200,6 +200,9 @@ _FIELDS: dict[str, tuple[str, Callable[[str, Any], Any], Any]] = {
     "snapStart": ("snap_start", _boolean, False),
     "provisionedConcurrency": ("provisioned_concurrency", _integer(0, 1000), 0),
 }
+# The settings an environment may have, and those it must: what the README's configuration table lists.
+SETTINGS = tuple(_FIELDS)
+REQUIRED_SETTINGS = tuple(key for key, (_, _, default) in _FIELDS.items() if default is ...)
 # With ``"localEmulator": true`` an environment deploys into a local emulator only (account
 # 000000000000, checked below), so its Lambdas may call a fake Authsignal over plain http on loopback.
 _LOCAL_AUTHSIGNAL_URL = _pattern(
@@ -207,9 +210,12 @@ _LOCAL_AUTHSIGNAL_URL = _pattern(
 _LOCAL_URL_KEYS = frozenset({"authsignalUrl", "authsignalClientUrl"})
 _LOCAL_APP_ORIGIN = _pattern(re.compile(r"^http://localhost(:\d+)?$"), "an origin like http://localhost:5173")
 
-# Defaults that differ in production: the API's JWT authorizer does not check revocation, so a
-# token taken from a production user stays usable until it expires; keep that short.
-_PRODUCTION_DEFAULTS: dict[str, Any] = {"accessTokenValidityMinutes": 15, "idTokenValidityMinutes": 15}
+# A promise of the product, which synth enforces whatever cdk.json says: the API's JWT authorizer
+# does not check revocation, so a token taken from a production user stays usable until it
+# expires; in production, access and ID tokens expire within 15 minutes (the default there too).
+PRODUCTION_TOKEN_VALIDITY_MAX_MINUTES = 15
+_PRODUCTION_TOKEN_KEYS = ("accessTokenValidityMinutes", "idTokenValidityMinutes")
+_PRODUCTION_DEFAULTS: dict[str, Any] = dict.fromkeys(_PRODUCTION_TOKEN_KEYS, PRODUCTION_TOKEN_VALIDITY_MAX_MINUTES)
 
 
 def parse_environment(name: str, raw: Any) -> EnvironmentConfig:
@@ -233,8 +239,8 @@ def parse_environment(name: str, raw: Any) -> EnvironmentConfig:
         else:
             values[attribute] = default
     config = EnvironmentConfig(**values)
-    if config.production and "*" in config.cors_origins:
-        raise ConfigError(f"{prefix}.corsOrigins must list exact origins in production, not *")
+    if config.production:
+        _check_production_promises(prefix, config)
     if config.local_emulator and config.account != EMULATOR_ACCOUNT:
         raise ConfigError(f"{prefix}.account must be {EMULATOR_ACCOUNT} (the emulator's) with localEmulator: true, "
                           f"so it can never deploy to a real account; got {config.account!r}")
@@ -243,6 +249,19 @@ def parse_environment(name: str, raw: Any) -> EnvironmentConfig:
     _check_placement(prefix, config)
     _check_cold_starts(prefix, config)
     return config
+
+
+def _check_production_promises(prefix: str, config: EnvironmentConfig) -> None:
+    """What every production environment guarantees, whatever else a team changes: exact CORS
+    origins, and tokens short-lived enough that one taken from a user is soon useless."""
+    if "*" in config.cors_origins:
+        raise ConfigError(f"{prefix}.corsOrigins must list exact origins in production, not *")
+    minutes = dict(zip(_PRODUCTION_TOKEN_KEYS, (config.access_token_validity_minutes,
+                                                config.id_token_validity_minutes), strict=True))
+    for key, value in minutes.items():
+        if value > PRODUCTION_TOKEN_VALIDITY_MAX_MINUTES:
+            raise ConfigError(f"{prefix}.{key} must be at most {PRODUCTION_TOKEN_VALIDITY_MAX_MINUTES} in production "
+                              f"(a token cannot be revoked before it expires), got {value}")
 
 
 def _check_cold_starts(prefix: str, config: EnvironmentConfig) -> None:

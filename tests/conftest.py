@@ -113,20 +113,21 @@ def synthesized(request: pytest.FixtureRequest, local_authsignal_url: str, local
                                    authsignal_tenant_id=EXAMPLE_TENANT_ID, email_magic_link_enabled=True)
     configs["snapstart"] = replace(configs["dev"], name="snapstart", snap_start=True,
                                    lambda_memory_mb=SNAPSTART_MEMORY_MB)
-    directory = made_once(request, "cdk.out", lambda outdir: _synthesize(configs, outdir))
+    directory = made_once(request, "cdk.out", lambda outdir: synthesize(configs, outdir))
     artifacts = json.loads((directory / "manifest.json").read_text())["artifacts"]
     templates = {name: json.loads((directory / artifacts[stack_name(name)]["properties"]["templateFile"]).read_text())
                  for name in configs}
     return Synthesized(directory=directory, configs=configs, templates=templates)
 
 
-def _synthesize(configs: dict[str, Any], outdir: Path) -> None:
+def synthesize(configs: dict[str, Any], outdir: Path, context: dict[str, Any] = CONTEXT) -> None:
+    """One app with a stack per config, cdk-nag attached, as app.py builds each, written to ``outdir``."""
     import aws_cdk as cdk
     from cdk_nag import AwsSolutionsChecks
 
     from stacks.passwordless_stack import PasswordlessStack
 
-    app = cdk.App(outdir=str(outdir), analytics_reporting=False, context=CONTEXT)
+    app = cdk.App(outdir=str(outdir), analytics_reporting=False, context=context)
     for config in configs.values():
         PasswordlessStack(app, config=config)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks())

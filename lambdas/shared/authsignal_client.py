@@ -37,7 +37,7 @@ def authsignal() -> AuthsignalClient:
     """Return the client, creating it (and reading the secret) on first use."""
     global _client
     if _client is None:
-        timeout = float(os.environ.get(TIMEOUT_VARIABLE, "1.5"))
+        timeout = float(os.environ[TIMEOUT_VARIABLE])  # set by the stack; missing, the sign-in fails
         client = AuthsignalClient(
             api_secret_key=authsignal_secret_key(), api_url=os.environ[URL_VARIABLE], timeout=timeout
         )

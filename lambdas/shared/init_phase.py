@@ -21,9 +21,9 @@ from __future__ import annotations
 import gc
 import random
 
-# The imports and clients below allocate hundreds of thousands of objects that live as long as
-# the container; collecting while they are made only spends init CPU (about a tenth of it) to
-# find nothing. ``prepare`` freezes them and turns the collector back on.
+# The imports and clients below allocate objects that live as long as the container; collecting
+# while they are made spends init CPU (about a tenth of it, benchmarks/RESULTS.md) to find
+# nothing. ``prepare`` freezes them and turns the collector back on.
 gc.disable()
 
 from shared import authsignal_client, aws, secret  # noqa: E402 - after the collector is paused
@@ -66,7 +66,9 @@ def after_restore() -> None:
 
 def _make_clients_and_read_key() -> None:
     for service in _services:
-        _attempt("aws_client", lambda service=service: aws.client(service))
+        def make_client(service: str = service) -> object:
+            return aws.client(service)
+        _attempt("aws_client", make_client)
     _attempt("authsignal_client", authsignal_client.authsignal)
 
 

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from shared.event_types import SignInEvent
 
-    Handler = Callable[[Any, object], Any]
+    Handler = Callable[[Any, object], SignInEvent]
 
 # triggerSource -> (the trigger's name in logs and metrics, its handler)
 ROUTES: dict[str, tuple[str, Handler]] = {
@@ -56,4 +56,5 @@ def handler(event: SignInEvent, context: object = None) -> SignInEvent:
         raise UnknownTrigger("sign-in refused")
     name, trigger = route
     serving(name)
-    return trigger(event, context)
+    answered: SignInEvent = trigger(event, context)
+    return answered

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
 CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"
 ATTEMPT_LIMIT_VARIABLE = "ATTEMPT_LIMIT"
-DEFAULT_ATTEMPT_LIMIT = 3
 
 
 def handler(event: DefineAuthChallengeEvent, context: object = None) -> DefineAuthChallengeEvent:
@@ -55,8 +54,9 @@ def handler(event: DefineAuthChallengeEvent, context: object = None) -> DefineAu
 
 
 def attempt_limit() -> int:
-    """The configured number of wrong answers after which a sign-in fails."""
-    value = int(os.environ.get(ATTEMPT_LIMIT_VARIABLE, DEFAULT_ATTEMPT_LIMIT))
+    """The configured number of wrong answers after which a sign-in fails. The stack always sets
+    it: missing, it is a deployment error, and the sign-in fails (no default stands in)."""
+    value = int(os.environ[ATTEMPT_LIMIT_VARIABLE])
     if value < 1:
         raise ValueError(f"{ATTEMPT_LIMIT_VARIABLE} must be positive")
     return value

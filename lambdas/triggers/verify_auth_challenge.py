@@ -39,7 +39,6 @@ PASSKEY = "PASSKEY"
 MAGIC_LINK = "EMAIL_MAGIC_LINK"
 MAGIC_LINK_VARIABLE = "EMAIL_MAGIC_LINK_ENABLED"
 MAX_AGE_VARIABLE = "PASSKEY_TOKEN_MAX_AGE_SECONDS"
-DEFAULT_MAX_AGE_SECONDS = 300
 CLOCK_SKEW_SECONDS = 30
 
 
@@ -140,8 +139,9 @@ def magic_link_enabled() -> bool:
 
 
 def passkey_token_max_age() -> int:
-    """How long after it succeeded a passkey sign-in may still sign someone in (seconds)."""
-    value = int(os.environ.get(MAX_AGE_VARIABLE, DEFAULT_MAX_AGE_SECONDS))
+    """How long after it succeeded a passkey sign-in may still sign someone in (seconds). The
+    stack always sets it: missing, the answer is refused (no default stands in)."""
+    value = int(os.environ[MAX_AGE_VARIABLE])
     if value < 1:
         raise ValueError(f"{MAX_AGE_VARIABLE} must be positive")
     return value

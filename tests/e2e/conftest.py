@@ -23,17 +23,16 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from e2e.emulator import EMULATOR_PYTHON, EMULATOR_VENV
+from e2e.emulator import EMULATOR_PYTHON
 from e2e.fake_authsignal import FakeAuthsignalControls
 from e2e.sandbox import APP_DIR, LocalSandbox, SandboxPorts, assembly_authsignal_port, local_sandbox
 from e2e.signin import PasswordlessClient
 from tests.conftest import SANDBOX_TIMINGS, shared_directory
-from tests.e2e.support import SignedIn, new_email, new_phone
+from tests.e2e.support import SignedIn, new_email, new_phone, require_emulator
 
 @pytest.fixture(scope="package")
 def sandbox(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSandbox]:
-    if not EMULATOR_PYTHON.exists():
-        pytest.skip(f"{EMULATOR_VENV.name} is missing: run scripts/setup to install the local AWS emulator")
+    require_emulator(EMULATOR_PYTHON)
     _claim_the_runs_only_sandbox(request.config, shared_directory(request.config, tmp_path_factory))
     given = os.environ.get("E2E_CDK_OUT")
     if given:

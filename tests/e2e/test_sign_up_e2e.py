@@ -1,5 +1,5 @@
 """Sign up with an email address or a phone number: the user is confirmed at once and nothing is
-verified; a sign-up whose one contact is not its username is refused (the pre-hijack of issue 9),
+verified; a sign-up whose one contact is not its username is refused (a pre-hijack),
 a contact becomes verified only when an OTP to it succeeds, and it cannot be changed after."""
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def test_sign_up_by_phone_confirms_the_user_and_verifies_nothing(
 
 def test_the_pre_hijack_fails_at_sign_up_and_the_victim_signs_up_later(
         client: PasswordlessClient, sandbox: LocalSandbox) -> None:
-    """Finding 1: the victim's address as username and email, the attacker's phone beside it."""
+    """Pre-hijack: the victim's address as username and email, the attacker's phone beside it."""
     victim, attackers_phone = new_email(), new_phone()
 
     with pytest.raises(ClientError) as refused:

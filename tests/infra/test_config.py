@@ -9,12 +9,27 @@ import sys
 import pytest
 from aws_cdk.cx_api import SynthesisMessageLevel
 
-from stacks.config import (DEFAULT_AUTHSIGNAL_CLIENT_URL, EXAMPLE_ACCOUNT, ConfigError, config_warnings,
-                           parse_environment, refuse_near_misses, select_environment, stack_name)
+from stacks.config import (
+    DEFAULT_AUTHSIGNAL_CLIENT_URL,
+    EXAMPLE_ACCOUNT,
+    PRODUCTION_TOKEN_VALIDITY_MAX_MINUTES,
+    ConfigError,
+    config_warnings,
+    parse_environment,
+    refuse_near_misses,
+    select_environment,
+    stack_name,
+)
 from tests.infra.conftest import CONTEXT, ROOT
 
-VALID = CONTEXT["environments"]["dev"]
-LOCAL = CONTEXT["environments"]["local"]
+# Environments built here, not read from cdk.json: a team's edits to cdk.json never change what
+# these tests mean (only test_every_environment_in_cdk_json_is_valid reads the file's).
+VALID = {"authsignalUrl": "https://api.authsignal.com/v1", "corsOrigins": ["http://localhost:3000"]}
+PROD = {**VALID, "production": True, "account": "210987654321", "region": "eu-west-1",
+        "corsOrigins": ["https://app.acme.io"], "alarmsEnabled": True}
+LOCAL = {**VALID, "localEmulator": True, "account": "000000000000", "region": "us-east-1",
+         "authsignalUrl": "http://127.0.0.1:4001/v1"}
+ENVIRONMENTS = {"dev": VALID, "staging": VALID, "prod": PROD, "local": LOCAL}
 
 
 def with_setting(key, value):
@@ -89,7 +104,8 @@ def test_the_per_user_api_limit_is_on_without_a_setting_and_takes_the_configured
     default = parse_environment("dev", {key: value for key, value in VALID.items()
                                          if key != "apiRequestsPerMinutePerUser"}).api_requests_per_minute_per_user
     assert default >= 1
-    assert parse_environment("dev", with_setting("apiRequestsPerMinutePerUser", 7)).api_requests_per_minute_per_user == 7
+    configured = parse_environment("dev", with_setting("apiRequestsPerMinutePerUser", 7))
+    assert configured.api_requests_per_minute_per_user == 7
 
 
 def test_the_cognito_quotas_default_to_aws_defaults_per_category():
@@ -119,17 +135,17 @@ def test_a_missing_required_key_is_named():
 
 def test_production_refuses_a_wildcard_cors_origin():
     with pytest.raises(ConfigError, match=r"environments.prod.corsOrigins .* not \*"):
-        parse_environment("prod", {**CONTEXT["environments"]["prod"], "corsOrigins": ["*"]})
+        parse_environment("prod", {**PROD, "corsOrigins": ["*"]})
 
 
 def test_an_unknown_environment_lists_the_known_ones():
-    context = {"environments": CONTEXT["environments"], "env": "qa"}
+    context = {"environments": ENVIRONMENTS, "env": "qa"}
     with pytest.raises(ConfigError, match=r"env must be one of dev, staging, prod, local, got 'qa'"):
         select_environment(context.get)
 
 
 def test_the_default_environment_is_dev_and_needs_no_account():
-    config = select_environment({"environments": CONTEXT["environments"]}.get)
+    config = select_environment({"environments": ENVIRONMENTS}.get)
     assert (config.name, config.account, config.region) == ("dev", None, None)
 
 
@@ -196,19 +212,19 @@ def test_a_local_emulator_environment_is_never_production():
 
 
 def test_the_authsignal_url_given_with_c_points_a_local_environment_elsewhere():
-    context = {"environments": CONTEXT["environments"], "env": "local", "authsignalUrl": "http://127.0.0.1:4001/v1"}
+    context = {"environments": ENVIRONMENTS, "env": "local", "authsignalUrl": "http://127.0.0.1:4001/v1"}
     assert select_environment(context.get).authsignal_url == "http://127.0.0.1:4001/v1"
 
 
 def test_the_authsignal_url_given_with_c_is_checked_like_cdk_json():
-    context = {"environments": CONTEXT["environments"], "env": "local", "authsignalUrl": "http://example.com/v1"}
+    context = {"environments": ENVIRONMENTS, "env": "local", "authsignalUrl": "http://example.com/v1"}
     with pytest.raises(ConfigError, match=r"environments.local.authsignalUrl must be an https:// URL, or"):
         select_environment(context.get)
 
 
 @pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
 def test_the_authsignal_url_given_with_c_is_refused_for_a_real_environment(environment):
-    context = {"environments": CONTEXT["environments"], "env": environment,
+    context = {"environments": ENVIRONMENTS, "env": environment,
                "authsignalUrl": "https://api.authsignal.com/v1"}
     with pytest.raises(ConfigError, match=r"authsignalUrl may be given with -c only for an environment with "
                                           r"localEmulator: true"):
@@ -246,7 +262,7 @@ def test_recent_auth_defaults_to_10_minutes_and_sign_in_protection_to_none():
 
 def test_production_tokens_default_to_15_minutes_and_other_environments_to_60():
     # The API's JWT authorizer does not check revocation: a production token must not outlive 15 minutes.
-    bare = {key: value for key, value in CONTEXT["environments"]["prod"].items()
+    bare = {key: value for key, value in PROD.items()
             if key not in {"accessTokenValidityMinutes", "idTokenValidityMinutes"}}
     production = parse_environment("prod", bare)
     other = parse_environment("staging", {**bare, "production": False})
@@ -255,15 +271,22 @@ def test_production_tokens_default_to_15_minutes_and_other_environments_to_60():
     assert production.refresh_token_validity_days == other.refresh_token_validity_days
 
 
+@pytest.mark.parametrize("key", ["accessTokenValidityMinutes", "idTokenValidityMinutes"])
+def test_production_refuses_tokens_that_outlive_the_promised_minutes(key):
+    limit = PRODUCTION_TOKEN_VALIDITY_MAX_MINUTES
+    assert parse_environment("prod", {**PROD, key: limit}).production
+    with pytest.raises(ConfigError, match=rf"^environments.prod.{key} must be at most {limit} in production "
+                                          rf"\(a token cannot be revoked before it expires\), got {limit + 1}$"):
+        parse_environment("prod", {**PROD, key: limit + 1})
+    assert not parse_environment("staging", {**VALID, key: limit + 1}).production
+
+
 def test_an_explicit_token_validity_wins_over_the_production_default():
-    config = parse_environment("prod", {**CONTEXT["environments"]["prod"], "accessTokenValidityMinutes": 5})
+    config = parse_environment("prod", {**PROD, "accessTokenValidityMinutes": 5})
     assert config.access_token_validity_minutes == 5
 
 
 # --- where an environment deploys -------------------------------------------------------------
-
-PROD = CONTEXT["environments"]["prod"]
-
 
 @pytest.mark.parametrize(("missing", "message"), [
     ("account", "environments.prod.account is required in production: the 12-digit AWS account id"),
@@ -282,13 +305,13 @@ def test_an_account_without_a_region_is_refused():
 
 
 def test_a_non_production_environment_without_account_and_region_is_environment_agnostic():
-    config = parse_environment("staging", CONTEXT["environments"]["staging"])
+    config = parse_environment("staging", VALID)
     assert (config.account, config.region) == (None, None)
 
 
-def test_prod_ships_the_example_account_so_it_synthesizes_until_yours_is_set():
-    config = parse_environment("prod", PROD)
-    assert (config.account, config.region) == (EXAMPLE_ACCOUNT, "eu-west-1")
+def test_production_with_the_example_account_synthesizes_until_yours_is_set():
+    config = parse_environment("prod", {**PROD, "account": EXAMPLE_ACCOUNT})
+    assert config.account == EXAMPLE_ACCOUNT
 
 
 # --- warnings: allowed, but surely not meant -----------------------------------------------------
@@ -301,27 +324,32 @@ def warnings_of(synthesized, name):
             for message in artifact.messages if message.level == SynthesisMessageLevel.WARNING}
 
 
-def test_example_values_left_in_production_are_synth_warnings_naming_the_key(synthesized):
-    warnings = warnings_of(synthesized, "prod")
+def test_example_values_left_in_production_are_warnings_naming_the_key():
+    config = parse_environment("prod", {**PROD, "account": EXAMPLE_ACCOUNT, "corsOrigins": ["https://app.example.com"],
+                                        "alarmEmail": "platform-alerts@example.com"})
+    assert config_warnings(config) == [
+        ("account", "environments.prod.account is the example account 123456789012: set your production account id"),
+        ("corsOrigins", "environments.prod.corsOrigins holds the example origin https://app.example.com: "
+                        "set your app's origins"),
+        ("alarmEmail", "environments.prod.alarmEmail is the example address platform-alerts@example.com: "
+                       "set an address someone reads"),
+    ]
 
-    assert warnings == {
-        "passwordless:config:account": "environments.prod.account is the example account 123456789012: "
-                                       "set your production account id",
-        "passwordless:config:corsOrigins": "environments.prod.corsOrigins holds the example origin "
-                                           "https://app.example.com: set your app's origins",
-        "passwordless:config:alarmEmail": "environments.prod.alarmEmail is the example address "
-                                          "platform-alerts@example.com: set an address someone reads",
-    }
+
+def test_example_values_outside_production_are_not_warned_about():
+    config = parse_environment("staging", {**PROD, "production": False, "account": EXAMPLE_ACCOUNT,
+                                           "corsOrigins": ["https://app.example.com"]})
+    assert config_warnings(config) == []
 
 
-def test_example_values_outside_production_are_not_warned_about(synthesized):
-    assert warnings_of(synthesized, "staging") == {}
-    assert warnings_of(synthesized, "dev") == {}
+def test_synth_attaches_each_environments_warnings_naming_the_key(synthesized):
+    for name, config in synthesized.configs.items():
+        expected = {f"passwordless:config:{key}": message for key, message in config_warnings(config)}
+        assert warnings_of(synthesized, name) == expected, name
 
 
 def test_real_values_in_production_give_no_warning():
-    config = parse_environment("prod", {**PROD, "account": "210987654321", "corsOrigins": ["https://app.acme.io"],
-                                        "alarmEmail": "oncall@acme.io"})
+    config = parse_environment("prod", {**PROD, "alarmEmail": "oncall@acme.io"})
     assert config_warnings(config) == []
 
 
@@ -350,7 +378,7 @@ def test_the_app_and_cdk_own_context_keys_pass(key):
 
 
 def test_synth_with_a_mistyped_env_key_stops_instead_of_building_dev(tmp_path):
-    context = {"environments": CONTEXT["environments"], "enviroment": "prod"}
+    context = {"environments": ENVIRONMENTS, "enviroment": "prod"}
     result = subprocess.run(
         [sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True, timeout=120,
         env={**os.environ, "CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": str(tmp_path),
@@ -371,9 +399,10 @@ def test_invalid_json_in_cdk_json_is_named_by_line_and_column_before_the_cdk_cli
     scripts/setup) stops first, at the mistake."""
     for copied in ("scripts", "stacks"):  # nothing installed: the check comes before any install
         shutil.copytree(ROOT / copied, tmp_path / copied, ignore=shutil.ignore_patterns("__pycache__"))
-    broken = (ROOT / "cdk.json").read_text().replace('"attemptLimit": 3,', '"attemptLimit": 3', 1)
+    text = (ROOT / "cdk.json").read_text()
+    broken = text.replace('"app":', '"app"', 1)  # every cdk.json has its app command
     (tmp_path / "cdk.json").write_text(broken)
-    line = broken[:broken.index('"attemptLimit": 3')].count("\n") + 2
+    line = text[:text.index('"app":')].count("\n") + 1
 
     result = subprocess.run([str(tmp_path / "scripts" / "synth")], cwd=tmp_path, capture_output=True, text=True,
                             stdin=subprocess.DEVNULL, timeout=120)

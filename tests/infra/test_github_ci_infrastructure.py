@@ -193,7 +193,7 @@ def test_without_ci_selected_no_ci_stack_is_configured():
     ({"githubRepository": "octo-org/octo-repo:environment:prod"}, "githubRepository must be OWNER/REPO"),
     ({"githubRepository": "octo-org/*"}, "githubRepository must be OWNER/REPO"),
     ({"githubEnvironments": None}, "githubEnvironments is required"),
-    ({"githubEnvironments": "dev,qa"}, "githubEnvironments must name environments of cdk.json"),
+    ({"githubEnvironments": "dev,no-such-environment"}, "githubEnvironments must name environments of cdk.json"),
     ({"githubEnvironments": "dev,dev"}, "githubEnvironments must name environments of cdk.json"),
     ({"githubOidcProviderArn": "arn:aws:iam::123456789012:oidc-provider/example.com"}, "githubOidcProviderArn must be"),
     ({"@aws-cdk/core:bootstrapQualifier": "Bad*"}, "@aws-cdk/core:bootstrapQualifier must be"),

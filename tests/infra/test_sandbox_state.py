@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 import requests
 
+from e2e import deploy, signin
 from e2e.app_server import AppServer
+from e2e.deploy import sandbox_context
 from e2e.emulator import HOST
 from e2e.sandbox import SandboxError, SandboxPorts
 from e2e.sandbox_state import (SandboxStateError, read_state, refuse_a_running_sandbox, remove_state, sandbox_state,
@@ -77,7 +79,7 @@ def test_a_stopping_sandbox_leaves_another_sandboxs_state_file_alone(tmp_path: P
 
 
 @pytest.mark.parametrize(("content", "says"), [
-    (None, "no sandbox state at .*: start one with scripts/sandbox"),
+    (None, r"no sandbox state at .*: start one with scripts/sandbox"),
     ("not json", "is not a sandbox state file"),
     (json.dumps({"version": 2}), "is not a version 1 sandbox state file"),
     (json.dumps({"version": 1, "stack": "s"}), "lacks region"),
@@ -99,7 +101,7 @@ def test_a_second_sandbox_may_not_take_the_state_file_of_one_that_runs(tmp_path:
         gone = probe.getsockname()[1]
     write_state(stale, a_state(f"http://{HOST}:{gone}"))
 
-    with pytest.raises(SandboxStateError, match="a sandbox is running with the state file .* --state OTHER_PATH"):
+    with pytest.raises(SandboxStateError, match=r"a sandbox is running with the state file .* --state OTHER_PATH"):
         refuse_a_running_sandbox(running)
     refuse_a_running_sandbox(stale)  # its emulator is gone: the file may be replaced
     refuse_a_running_sandbox(tmp_path / "none.json")
@@ -155,3 +157,34 @@ def test_the_app_server_says_when_there_is_no_build_or_no_sandbox_yet(tmp_path: 
 
     assert page.status_code == 404 and "npm run build" in page.text
     assert config.status_code == 503
+
+
+def test_the_app_server_says_which_output_the_stack_lacks(app_dir: Path) -> None:
+    state = {**a_state(), "outputs": {"UserPoolClientId": "client-1"}}
+    server = AppServer(app_dir, lambda: state).start()
+    try:
+        config = requests.get(server.url + "config.json", timeout=5)
+    finally:
+        server.stop()
+
+    assert config.status_code == 503 and "the stack has no ApiUrl" in config.json()["error"]
+
+
+def test_deploy_local_points_a_synth_of_the_local_environment_at_the_sandboxs_fake_and_app() -> None:
+    assert sandbox_context(a_state()) == {"authsignalUrl": "http://127.0.0.1:2/v1", "appOrigin": "http://localhost:3"}
+    assert sandbox_context({**a_state(), "appUrl": None}) == {"authsignalUrl": "http://127.0.0.1:2/v1"}
+
+
+@pytest.mark.parametrize(("tool", "arguments"), [
+    (deploy.main, []),
+    (signin.main, ["--sandbox", "--username", "ada@example.com"]),
+])
+def test_a_tool_aimed_at_the_sandbox_says_when_there_is_none(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                             tool: Any, arguments: list[str]) -> None:
+    status = tool([*arguments, "--state", str(tmp_path / "state.json")])
+
+    assert status == 1
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"{'deploy' if tool is deploy.main else 'sign-in'} failed: no sandbox state at {tmp_path / 'state.json'}: "
+        "start one with scripts/sandbox (or give the --state path it was started with)"
+        + ("; or give --endpoint-url" if tool is deploy.main else "")]

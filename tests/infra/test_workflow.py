@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
+
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = Path(__file__).resolve().parents[2] / ".github/workflows"
@@ -117,7 +117,8 @@ def test_diff_job_runs_only_for_pull_requests_with_an_oidc_role_configured():
     diff = WORKFLOW["jobs"]["diff"]
     assert diff["if"].startswith("github.event_name == 'pull_request' && vars.AWS_DIFF_ROLE_ARN != ''")
     assert diff["permissions"] == {"contents": "read", "id-token": "write"}
-    assert uses(diff, "aws-actions/configure-aws-credentials")["with"]["role-to-assume"] == "${{ vars.AWS_DIFF_ROLE_ARN }}"
+    credentials = uses(diff, "aws-actions/configure-aws-credentials")["with"]
+    assert credentials["role-to-assume"] == "${{ vars.AWS_DIFF_ROLE_ARN }}"
 
 
 def test_diff_job_compares_the_test_jobs_assemblies_so_the_read_only_diff_role_suffices():
@@ -125,7 +126,8 @@ def test_diff_job_compares_the_test_jobs_assemblies_so_the_read_only_diff_role_s
     diff, test = WORKFLOW["jobs"]["diff"], WORKFLOW["jobs"]["test"]
     assert diff["needs"] == "test"
     assert diff["strategy"]["matrix"]["include"] == "${{ fromJSON(needs.test.outputs.matrix) }}"
-    assert runs(diff)[-1] == 'npx cdk diff --app "assemblies/$ENVIRONMENT" --method=template "$ENVIRONMENT-Passwordless"'
+    assert runs(diff)[-1] == ('npx cdk diff --app "assemblies/$ENVIRONMENT" --method=template '
+                              '"$ENVIRONMENT-Passwordless"')
     assert uses(test, "actions/upload-artifact")["with"]["name"] == uses(diff, "actions/download-artifact")["with"][
         "name"]
     assert "stacks.ci_plan pull_request" in " ".join(runs(test))

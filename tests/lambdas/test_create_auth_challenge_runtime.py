@@ -14,6 +14,7 @@ from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import (
     ENROL,
     TRACK,
+    Json,
     Logs,
     Secrets,
     User,
@@ -27,7 +28,7 @@ from triggers import create_auth_challenge
 from triggers.create_auth_challenge import ChallengeRefused
 
 
-def refused(event: dict[str, Any]) -> None:
+def refused(event: Json) -> None:
     """Invoke the trigger and require it to raise, so Cognito ends the sign-in."""
     with pytest.raises(ChallengeRefused):
         create_auth_challenge.handler(event)
@@ -89,7 +90,7 @@ def test_create_keeps_a_digest_of_the_track_token_it_hands_out_never_the_token(
 
 
 def test_create_makes_exactly_one_authsignal_call_and_looks_up_nothing(fake: FakeAuthsignal, email_user: User) -> None:
-    """Finding 3: no pending-challenge lookup, so nobody's passkey ceremony is attributed here."""
+    """Passkey capture: no pending-challenge lookup, so nobody's passkey ceremony is attributed here."""
     enrol_own_contact(fake, email_user)
     create_auth_challenge.handler(create_event(email_user))
 

@@ -121,6 +121,7 @@ def _fresh_container(module: str) -> dict[str, Any]:
             " 'services': aws.services()}), file=sys.stderr)")
     result = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, check=True,
                             env={"PATH": os.environ.get("PATH", ""), "AUTHSIGNAL_URL": "http://127.0.0.1:9/v1",
+                                 "ATTEMPT_LIMIT": "3", "AUTHSIGNAL_TIMEOUT_SECONDS": "0.5",
                                  "AUTHSIGNAL_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x",
                                  "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "1",
                                  "AWS_DEFAULT_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "testing",

@@ -1,5 +1,5 @@
 """Pre sign-up: confirm the user and verify nothing; refuse a sign-up whose one contact attribute
-is not the username (the pre-hijack of issue 9: a victim's email next to the attacker's phone)."""
+is not the username (a pre-hijack: a victim's email next to the attacker's phone)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.fakes.authsignal_server import FakeAuthsignal
-from tests.lambdas.support import Logs, Secrets, pre_sign_up_event
+from tests.lambdas.support import Json, Logs, Secrets, pre_sign_up_event
 from triggers import pre_sign_up
 from triggers.pre_sign_up import SignUpRefused
 
@@ -17,7 +17,7 @@ PHONE = "+447700900123"
 NOTHING_VERIFIED = {"autoConfirmUser": True, "autoVerifyEmail": False, "autoVerifyPhone": False}
 
 
-def refused(event: dict[str, Any], logs: Logs) -> tuple[str, str]:
+def refused(event: Json, logs: Logs) -> tuple[str, str]:
     """Invoke the trigger, require a refusal; the message the caller sees and the logged reason."""
     with pytest.raises(SignUpRefused) as refusal:
         pre_sign_up.handler(event)
@@ -40,7 +40,7 @@ def test_pre_sign_up_confirms_a_phone_user_and_verifies_nothing() -> None:
 
 
 def test_pre_sign_up_refuses_the_victims_email_next_to_the_attackers_phone(logs: Logs) -> None:
-    """Finding 1: username and email the victim's, phone_number the attacker's."""
+    """Pre-hijack: username and email the victim's, phone_number the attacker's."""
     event = pre_sign_up_event(email=EMAIL, phone=PHONE, user_name=EMAIL)
 
     message, reason = refused(event, logs)

@@ -78,7 +78,7 @@ def test_an_attacker_who_signed_up_the_victims_address_cannot_enrol_their_own_me
 
     def enrols_her_own(public: dict[str, str]) -> str:
         try:
-            fake.enroll_with_token(public["token"], **theirs)  # type: ignore[arg-type]
+            fake.enroll_with_token(public["token"], **theirs)
         except KeyError as refused:
             refusals.append(str(refused))
             return public["token"]  # the OTP went to the victim: she has nothing else to answer
@@ -124,7 +124,7 @@ def test_a_passkey_sign_in_of_another_user_does_not_sign_this_user_in(
 def test_initiating_a_sign_in_for_another_user_captures_nothing_of_their_passkey_ceremony(
     fake: FakeAuthsignal, email_user: User
 ) -> None:
-    """Finding 3: Mallory starts a sign-in for Ada while Ada uses her passkey. Mallory's public
+    """Passkey capture: Mallory starts a sign-in for Ada while Ada uses her passkey. Mallory's public
     challenge parameters cannot complete Ada's passkey sign-in, and Ada still signs in."""
     fake.add_authenticator(email_user.sub)
     mallorys = create_auth_challenge.handler(create_event(email_user))["response"]

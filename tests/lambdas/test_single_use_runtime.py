@@ -39,7 +39,7 @@ def test_a_claim_stores_the_key_with_an_expiry_a_day_ahead_and_nothing_else() ->
 def test_of_verifies_racing_with_one_token_exactly_one_signs_in(
     fake: FakeAuthsignal, email_user: User, logs: Logs, same_session: bool
 ) -> None:
-    """Finding 2, in parallel: one validation token answered at the same moment, in one session
+    """Single use, in parallel: one validation token answered at the same moment, in one session
     or (as a passkey token may be) in several, signs in exactly once."""
     if same_session:
         created = create_auth_challenge.handler(create_event(email_user))["response"]

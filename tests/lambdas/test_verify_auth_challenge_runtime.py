@@ -282,7 +282,7 @@ def test_verify_rejects_a_valid_token_that_was_allowed_without_a_challenge(
     assert rejected_because(logs) == "wrong_state"
 
 
-# --- bound to this sign-in (finding 2) ---------------------------------------------------------
+# --- bound to this sign-in, used once -----------------------------------------------------------
 
 
 def test_verify_rejects_a_token_completed_in_another_session_of_the_same_user(
@@ -337,7 +337,7 @@ def test_verify_rejects_an_answer_without_a_usable_key_or_time(
     assert rejected_because(logs) == "incomplete_answer"
 
 
-# --- passkey sign-in (finding 3) -----------------------------------------------------------------
+# --- passkey sign-in ------------------------------------------------------------------------------------
 
 
 def test_verify_accepts_a_fresh_passkey_sign_in_in_any_session_of_the_user_once(
@@ -375,6 +375,15 @@ def test_verify_reads_the_passkey_age_limit_from_the_environment(
     assert answer_correct(email_user, token, start(email_user).private) is False
 
     assert rejected_because(logs) == "passkey_too_old"
+
+
+def test_verify_refuses_a_fresh_passkey_token_when_the_age_limit_is_not_set(
+    fake: FakeAuthsignal, email_user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PASSKEY_TOKEN_MAX_AGE_SECONDS")
+    token = passkey_token(fake, email_user, age_seconds=5)
+
+    assert answer_correct(email_user, token, start(email_user).private) is False
 
 
 def test_verify_rejects_a_passkey_token_from_the_future(fake: FakeAuthsignal, email_user: User, logs: Logs) -> None:

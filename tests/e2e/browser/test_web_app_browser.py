@@ -75,7 +75,7 @@ def test_a_stale_sign_in_is_asked_to_sign_in_again_and_then_the_passkey_is_added
     the second, after the new sign-in, goes to the real API."""
     app, email = open_app(), new_email()
     sign_in_with_code(app, authsignal, email)
-    answered: list[str] = []
+    answered: list[Any] = []
 
     def stale_once(route: Any) -> None:
         if route.request.method != "POST" or answered:
