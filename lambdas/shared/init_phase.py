@@ -18,11 +18,13 @@ random numbers, then read the key again after each restore.
 
 from __future__ import annotations
 
+import functools
 import gc
 import random
 
 # The imports and clients below allocate objects that live as long as the container; collecting
-# while they are made spends init CPU (about a tenth of it, benchmarks/RESULTS.md) to find nothing. ``prepare`` freezes them and turns the collector back on.
+# while they are made spends init CPU (about a tenth of it, benchmarks/RESULTS.md) to find
+# nothing. ``prepare`` freezes them and turns the collector back on.
 gc.disable()
 
 from shared import authsignal_client, aws, secret  # noqa: E402 - after the collector is paused
@@ -65,7 +67,7 @@ def after_restore() -> None:
 
 def _make_clients_and_read_key() -> None:
     for service in _services:
-        _attempt("aws_client", lambda service=service: aws.client(service))
+        _attempt("aws_client", functools.partial(aws.client, service))
     _attempt("authsignal_client", authsignal_client.authsignal)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from stacks.config import LAMBDA_MEMORY_DEFAULTS_MB, ConfigError, parse_environment
-from tests.infra.conftest import CONTEXT
+from tests.conftest import CONTEXT
 
 VALID = CONTEXT["environments"]["dev"]
 
