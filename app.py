@@ -29,7 +29,7 @@ def main(app: cdk.App | None = None) -> None:
         sys.exit(f"cdk.json: {error}")
     if ci:
         GitHubCiStack(app, config=ci)
-    else:
+    elif config:
         try:
             require_reproducible_bundles(config.name)
             PasswordlessStack(app, config=config)

@@ -699,7 +699,8 @@ def _model_table(ours: list[Run], node: list[Run], note: str) -> list[Figure]:
                    round(statistics.median(model.cost_per_million_usd(run.warm, memory) for run in ours), 2), "USD",
                    note=f"arm64 price; {model.AUTHSIGNAL_ROUND_TRIP_MS:g} ms assumed per Authsignal call"),
         ]
-    return figures + [
+    return [
+        *figures,
         Figure("model.node_cold_ms", f"model: Node reference, cold sign-in at {NODE_MEMORY_MB} MB",
                _median(model.cold_ms(run.cold) for run in node), "ms", note=note + ", email OTP"),
         Figure("model.node_warm_ms", f"model: Node reference, warm sign-in at {NODE_MEMORY_MB} MB",

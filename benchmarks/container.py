@@ -6,9 +6,9 @@ the runtime's init does, says ``{"ready": true, "cpu_ms": ..., "network_ms": ...
 of the whole init, interpreter start included, and the time its sockets blocked: the init's waits
 on AWS, apart from the wait for a core of this shared machine), then serves one invocation per
 line of stdin (an event as JSON) with one line of JSON out: ``{"response": ...}`` or
-``{"error": type}``, each with the invocation's ``cpu_ms`` and ``wall_ms``. An empty line ends
-it, with a last line naming the AWS services the container made clients of. The functions' own
-log lines go to /dev/null, as they would go to the runtime, not to this protocol.
+``{"error": type}``, each with the invocation's ``cpu_ms`` and ``wall_ms``. An empty line ends it,
+with a last line naming the AWS services the container made clients of. The functions' own log
+lines go to /dev/null, as they would go to the runtime, not to this protocol.
 ``node-reference/container.mjs`` speaks the same.
 
 Standard library only, and nothing of the benchmark but the socket timer: the container holds
@@ -40,7 +40,8 @@ def _timed(method):  # type: ignore[no-untyped-def]
 
 
 for _name in ("connect", "recv", "recv_into", "send", "sendall"):
-    setattr(socket.socket, _name, _timed(getattr(socket.socket, _name)))
+    # untyped on purpose: the container imports nothing (typing included) that a Lambda would not
+    setattr(socket.socket, _name, _timed(getattr(socket.socket, _name)))  # type: ignore[no-untyped-call]
 
 protocol = os.fdopen(os.dup(1), "w")
 sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the life of the container

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import build, cold_sign_in, cold_start, in_process
+from benchmarks import build, cold_sign_in, cold_start, in_process, web_app
 from benchmarks.report import Figure, summary, table, write_json
 from stacks.bundling import PYTHON_VERSION, bytecode_python
 
@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> None:
         figures += in_process.round_trips(harness, warm_invocations=100)
         figures += in_process.warm_overhead(harness, invocations)
     figures += build.asset_sizes()
+    figures += web_app.measure(quick=options.quick)
     synth, suite = not (options.quick or options.no_synth), not (options.quick or options.no_suite)
     if synth:
         _progress("cdk synth of every environment")
@@ -78,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     figures = _grouped(figures)
 
     meta = {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "quick": options.quick,
         "cold_import_runs": runs,
         "warm_invocations": invocations,
@@ -107,7 +108,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def _grouped(figures: list[Figure]) -> list[Figure]:
     """Build figures after the others, in the order the issue lists them."""
-    order = ["cold_import", "cold_sign_in", "model", "round_trips", "warm", "asset_size", "build"]
+    order = ["cold_import", "cold_sign_in", "model", "round_trips", "warm", "asset_size", "web_app", "build"]
     return sorted(figures, key=lambda figure: order.index(figure.key.split(".")[0]))
 
 

@@ -409,8 +409,9 @@ class Chaos:
         return pool
 
     def single_use_table(self) -> str:
-        """The physical name of the stack's one DynamoDB table (the single-use table)."""
-        [table] = [physical_id for _, physical_id in self._resources("AWS::DynamoDB::Table")]
+        """The physical name of the single-use table (the API's rate-limit table is the other one)."""
+        [table] = [physical_id for logical_id, physical_id in self._resources("AWS::DynamoDB::Table")
+                   if "SingleUse" in logical_id]
         return table
 
     def _functions_using(self, table: str) -> dict[str, dict[str, str]]:
@@ -418,7 +419,8 @@ class Chaos:
         lambdas = self.aws("lambda")
         found = {}
         for _, name in self._resources("AWS::Lambda::Function"):
-            variables = lambdas.get_function_configuration(FunctionName=name).get("Environment", {}).get("Variables", {})
+            configuration = lambdas.get_function_configuration(FunctionName=name)
+            variables = configuration.get("Environment", {}).get("Variables", {})
             if any(table in value for value in variables.values()):
                 found[name] = variables
         return found
@@ -470,7 +472,8 @@ def table(results: list[Result]) -> str:
                      _seconds(result.p95_seconds), _seconds(result.max_initiate_seconds),
                      _seconds(result.max_trigger_seconds), "held" if result.held else "NOT HELD"])
     widths = [max(len(row[column]) for row in rows) for column in range(len(header) - 1)]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row[:-1], widths)) + "  " + row[-1] for row in rows]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)) + "  " + row[-1]
+             for row in rows]
     lines.insert(1, "-" * len(lines[0]))
     for result in results:
         lines.append(f"{result.scenario}: {result.requirement}"
@@ -501,13 +504,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenario", action="append", choices=SCENARIOS, help="run only these (repeatable)")
     parser.add_argument("--json", type=Path, default=Path("chaos-results.json"), help="where to write the figures "
                                                                                        "(default %(default)s)")
-    parser.add_argument("--cdk-out", type=Path, help="deploy this cloud assembly (a synth of -c env=local) "
-                                                     "instead of synthesizing the local environment")
+    parser.add_argument("--cdk-out", type=Path, help="deploy this cloud assembly (a synth of -c env=local "
+                        "-c authsignalUrl=http://127.0.0.1:PORT/v1) instead of synthesizing the local environment")
     options = parser.parse_args(argv)
 
     from e2e.sandbox import local_sandbox  # pulls in the CDK app and the CLI deployer: only when running
 
-    say: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+    def say(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
     try:
         results = _run_scenarios(options, local_sandbox, say)
     except Exception as error:  # noqa: BLE001 - the sandbox's or a scenario's failure, said in one line
@@ -528,16 +533,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if all(result.held for result in results) else 1
 
 
-def _local_authsignal_url() -> str:
-    """Where the local environment's functions call Authsignal (cdk.json), so the fake listens there."""
-    from e2e.sandbox import local_authsignal_url
-    return local_authsignal_url()
+def _ports(cdk_out: Path | None) -> Any:
+    """Free ports, but the fake's where a given assembly's functions call Authsignal."""
+    from e2e.sandbox import SandboxPorts, assembly_authsignal_port
+    return SandboxPorts.choose(authsignal=assembly_authsignal_port(cdk_out) if cdk_out else None)
 
 
 def _run_scenarios(options: argparse.Namespace, local_sandbox: Any, say: Callable[[str], None]) -> list[Result]:
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="passwordless-chaos-") as scratch, \
-            local_sandbox(Path(scratch), authsignal_url=_local_authsignal_url(),
+            local_sandbox(Path(scratch), ports=_ports(options.cdk_out),
                           assembly=(lambda: options.cdk_out) if options.cdk_out else None, say=say) as sandbox:
         chaos = Chaos(sandbox.client(), sandbox.authsignal, sandbox.aws, sandbox.stack.resources)
         tenth = max(1, options.sign_ins // 10)

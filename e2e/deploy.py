@@ -2,7 +2,11 @@
 into AWS: ``cdk bootstrap`` once per emulator, then ``cdk deploy``. Only the endpoint
 (``AWS_ENDPOINT_URL``) and the credentials (``test``) differ.
 
-    scripts/deploy-local [--endpoint-url http://127.0.0.1:4566] [--env local] [--app cdk.out]
+    scripts/deploy-local [--state .sandbox/state.json] [--endpoint-url URL] [--env local] [--app cdk.out]
+
+Without ``--endpoint-url`` it deploys into the running sandbox its state file names
+(e2e/sandbox_state.py), and a synth of the local environment gets that sandbox's fake Authsignal
+URL and app origin with ``-c``, as the sandbox's own synth did (cdk.json pins no port).
 
 MiniStack 1.5.33 differs from AWS in ways a deploy meets; ``cover_emulator_gaps`` is the one
 post-deploy step, and each of its lines names the gap it covers.
@@ -26,7 +30,8 @@ from urllib.parse import urlsplit
 from botocore.exceptions import ClientError
 
 from e2e.emulator import ACCOUNT, REGION, ROOT, aws_client
-from stacks.config import stack_name
+from e2e.sandbox_state import DEFAULT_STATE_PATH, SandboxStateError, read_state
+from stacks.config import APP_ORIGIN_OVERRIDE_KEY, AUTHSIGNAL_URL_OVERRIDE_KEY, stack_name
 
 # The pinned CLI (package-lock.json), whatever the working directory; never one npx would download.
 CDK = ["npx", "--no-install", "--prefix", str(ROOT), "cdk"]
@@ -100,7 +105,8 @@ def finish_cdk(process: subprocess.Popen[str]) -> str:
 
 
 def _command(process: subprocess.Popen[str]) -> str:
-    return process.args[len(CDK)]  # type: ignore[index]
+    arguments = process.args
+    return str(arguments[len(CDK)]) if isinstance(arguments, list) else str(arguments)
 
 
 def _tail(output: str, lines: int = 25) -> str:
@@ -121,11 +127,15 @@ def bootstrapped(endpoint_url: str) -> bool:
     return True
 
 
-def deploy(endpoint_url: str, environment: str, *, app: Path | None = None) -> DeployedStack:
+def deploy(endpoint_url: str, environment: str, *, app: Path | None = None,
+           context: dict[str, str] | None = None) -> DeployedStack:
     """``cdk deploy`` of the environment's stack: from the cloud assembly ``app`` (no synth), or
-    synthesized from cdk.json's app with ``-c env=ENV``; then the emulator's gaps covered."""
+    synthesized from cdk.json's app with ``-c env=ENV`` and ``context`` as more ``-c`` options;
+    then the emulator's gaps covered."""
     name = stack_name(environment)
-    source = ["--app", str(app)] if app else ["-c", f"env={environment}"]
+    options = [f"{key}={value}" for key, value in (context or {}).items()]
+    source = ["--app", str(app)] if app else ["-c", f"env={environment}", *(part for option in options
+                                                                              for part in ("-c", option))]
     finish_cdk(start_cdk(["deploy", name, *source, "--require-approval", "never"], endpoint_url))
     stack = describe(endpoint_url, name)
     cover_emulator_gaps(endpoint_url, stack)
@@ -167,12 +177,32 @@ def set_authsignal_secret(endpoint_url: str, secret_id: str, secret_key: str) ->
     aws_client("secretsmanager", endpoint_url).put_secret_value(SecretId=secret_id, SecretString=secret_key)
 
 
+def sandbox_context(state: dict[str, Any]) -> dict[str, str]:
+    """The ``-c`` settings that point the local environment at a running sandbox's fake and app."""
+    context = {AUTHSIGNAL_URL_OVERRIDE_KEY: state["authsignalUrl"]}
+    if state.get("appUrl"):
+        context[APP_ORIGIN_OVERRIDE_KEY] = state["appUrl"].rstrip("/")
+    return context
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/deploy-local", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--endpoint-url", default="http://127.0.0.1:4566", help="the emulator (default %(default)s)")
+    parser.add_argument("--endpoint-url", help="the emulator (default: the running sandbox's, from its state file)")
+    parser.add_argument("--state", type=Path, default=DEFAULT_STATE_PATH,
+                        help="the sandbox's state file (default .sandbox/state.json)")
     parser.add_argument("--env", default="local", help="the environment to deploy (default %(default)s)")
     parser.add_argument("--app", type=Path, help="a cloud assembly to deploy (default: synthesize, as cdk deploy does)")
     options = parser.parse_args(argv)
+    context: dict[str, str] = {}
+    try:
+        if options.endpoint_url is None:
+            state = read_state(options.state)
+            options.endpoint_url = state["endpoint"]
+            if options.env == "local":
+                context = sandbox_context(state)
+    except SandboxStateError as error:
+        print(f"deploy failed: {error}; or give --endpoint-url", file=sys.stderr)
+        return 1
     try:
         if not bootstrapped(options.endpoint_url):
             started = time.monotonic()
@@ -180,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
                 finish_cdk(start_bootstrap(options.endpoint_url, Path(scratch)))
             print(f"cdk bootstrap: {time.monotonic() - started:.1f} s", flush=True)
         started = time.monotonic()
-        stack = deploy(options.endpoint_url, options.env, app=options.app)
+        stack = deploy(options.endpoint_url, options.env, app=options.app, context=context)
     except (DeployError, ClientError) as error:
         print(f"deploy failed: {error}", file=sys.stderr)
         return 1

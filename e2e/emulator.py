@@ -10,6 +10,7 @@ runtime: Python 3.13 and boto3, as on AWS.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -178,7 +179,5 @@ def _wait_healthy(emulator: Emulator) -> None:
 
 def _signal_group(pid: int, signum: signal.Signals) -> None:
     """Signal the process group ``pid`` leads (we started it with a new session)."""
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signum)
-    except (ProcessLookupError, PermissionError):
-        pass

@@ -1,6 +1,7 @@
 """The fake Authsignal server of the unit tests (``tests/fakes/authsignal_server.py``) as a child
 process, and a client of its test controls (``/__fake/...``): what a user does in the app
-(enter the OTP, use a passkey) and what a test reads back (the calls the Lambdas made).
+(enter the OTP, use a passkey) and what a test reads back (the calls the Lambdas made, the
+outbox of one-time codes).
 
 The fake listens on 127.0.0.1 only; the deployed Lambdas reach it through the Authsignal URL the
 local deployment gives them.
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from e2e.emulator import HOST, ROOT, free_port
+from tests.fakes.authsignal_server import DEFAULT_TENANT_ID
+from tests.fakes.outbox import OtpMessage, last_code
 
 START_TIMEOUT_SECONDS = 15.0
 
@@ -43,6 +46,21 @@ class FakeAuthsignalControls:
         """Complete the challenge of ``token`` as the user would (enter the OTP); returns the
         validation token the app then sends to Cognito (a new one: not the track token)."""
         return self._control("complete", token=token)
+
+    def enter_code(self, token: str, to: str) -> str:
+        """What the app does with a sign-in's ``token`` through the client API, as
+        ``@authsignal/browser`` calls it: send a code (``email.challenge()`` or ``sms.challenge()``,
+        by what ``to`` is), read it from the outbox as a person reads their mail, verify it;
+        returns the validation token (``accessToken``) the app answers Cognito with."""
+        channel = "sms" if to.startswith("+") else "email-otp"
+        self._request("POST", f"/v1/client/challenge/{channel}", {}, token=token)
+        code = self.last_code(to)
+        if code is None:
+            raise FakeAuthsignalError(f"no code in the outbox for {channel}")
+        verified = self._request("POST", f"/v1/client/verify/{channel}", {"verificationCode": code}, token=token)
+        if not verified.get("isVerified") or not isinstance(verified.get("accessToken"), str):
+            raise FakeAuthsignalError(f"the fake did not verify the code from the outbox: {verified}")
+        return str(verified["accessToken"])
 
     def set_rule(self, state: str, user_id: str | None = None) -> None:
         self._control("set_rule", state=state, user_id=user_id)
@@ -92,13 +110,31 @@ class FakeAuthsignalControls:
         """Every request the Lambdas made to the fake's API, oldest first."""
         return self._request("GET", "/__fake/calls")
 
+    @property
+    def outbox(self) -> list[OtpMessage]:
+        """Every one-time code the fake sent (email or SMS), oldest first."""
+        return [OtpMessage(**message) for message in self._request("GET", "/__fake/outbox")]
+
+    def last_code(self, to: str) -> str | None:
+        """The code last sent to ``to`` (an email address or a phone number), as a person reads it."""
+        return last_code(self.outbox, to)
+
+    def set_origins(self, origins: list[str]) -> None:
+        """The app origins the client API's passkey ceremonies may come from."""
+        self._control("set_origins", origins=origins)
+
+    @property
+    def outbox_url(self) -> str:
+        """The outbox page a person opens beside the app."""
+        return self.base_url + "/outbox"
+
     def _control(self, name: str, **arguments: Any) -> Any:
         return self._request("POST", f"/__fake/{name}", arguments)["result"]
 
-    def _request(self, method: str, path: str, body: Any = None) -> Any:
+    def _request(self, method: str, path: str, body: Any = None, *, token: str | None = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.base_url + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
+        headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
+        request = urllib.request.Request(self.base_url + path, data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=5) as response:
                 return json.loads(response.read())
@@ -114,6 +150,7 @@ class FakeAuthsignalProcess:
     process: subprocess.Popen[bytes]
     controls: FakeAuthsignalControls
     secret_key: str
+    tenant_id: str
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -125,16 +162,19 @@ class FakeAuthsignalProcess:
                 self.process.wait(timeout=5)
 
 
-def start_fake_authsignal(log_path: Path, port: int | None = None) -> FakeAuthsignalProcess:
-    """Start ``python -m tests.fakes.authsignal_server`` on 127.0.0.1 and wait until it answers."""
+def start_fake_authsignal(log_path: Path, port: int | None = None, *, origins: list[str] | None = None,
+                          tenant_id: str = DEFAULT_TENANT_ID) -> FakeAuthsignalProcess:
+    """Start ``python -m tests.fakes.authsignal_server`` on 127.0.0.1 and wait until it answers.
+    ``origins``: the app origins its client API takes passkey ceremonies from. (The codes it
+    sends are read from its outbox, never from its log.)"""
     port = port or free_port()
     secret_key = "local-" + secrets.token_urlsafe(24)  # never printed; the emulator's secret gets it
+    command = [sys.executable, "-m", "tests.fakes.authsignal_server", "--port", str(port), "--secret", secret_key,
+               "--tenant-id", tenant_id, *(f"--origin={origin}" for origin in origins or [])]
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tests.fakes.authsignal_server", "--port", str(port), "--secret", secret_key],
-            cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    fake = FakeAuthsignalProcess(process, FakeAuthsignalControls(f"http://{HOST}:{port}"), secret_key)
+        process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    fake = FakeAuthsignalProcess(process, FakeAuthsignalControls(f"http://{HOST}:{port}"), secret_key, tenant_id)
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while True:
         if process.poll() is not None:

@@ -3,18 +3,22 @@ Cognito ``SignUp`` and ``CUSTOM_AUTH`` with boto3, Authsignal in the middle, the
 authenticators API with the access token. The end-to-end tests drive every flow through this
 module, so the tool stays working.
 
-    scripts/sign-in --stack dev-Passwordless --username ada@example.com [--sign-up]
-        [--endpoint-url http://127.0.0.1:4566 --fake-authsignal http://127.0.0.1:PORT] [--call-api]
+    scripts/sign-in --stack dev-Passwordless --username ada@example.com [--sign-up] [--call-api]
+    scripts/sign-in --sandbox [--state .sandbox/state.json] --username ada@example.com [--sign-up] [--call-api]
     ACCESS_TOKEN=$(scripts/sign-in --stack dev-Passwordless --username ada@example.com --print-access-token)
 
 The stack's outputs (pool, client, API URL) are read from CloudFormation with your default AWS
 credentials and region (``--region``, else ``AWS_REGION``, else ``AWS_DEFAULT_REGION`` or your
-profile's), or from the local emulator with ``--endpoint-url``. The Authsignal challenge is
-completed by the local fake (``--fake-authsignal``, as a user entering the OTP would), or by you:
+profile's), or from the local emulator with ``--endpoint-url``. ``--sandbox`` takes the stack,
+endpoint and fake Authsignal from the running sandbox's state file, and enters the code as the
+app does: the client API sends it, the tool reads it from the fake's outbox and verifies it. The
+Authsignal challenge is otherwise completed by the local fake (``--fake-authsignal``, as a user
+entering the OTP would), or by you:
 open the challenge's URL (``--open`` opens it in your browser), complete it, and paste the
 validation token. Tokens are shown only as a short prefix; ``--print-access-token`` asks for the
-access token, whole and alone on standard output (for scripts and curl; the steps then go to
-standard error).
+access token, whole and alone on standard output, and ``--print-exports`` for shell ``export`` lines
+of the access token, the API's URL and the user's first authenticator, for
+``eval "$(scripts/sign-in ... --print-exports)"`` before curl (the steps then go to standard error).
 
 When Cognito throttles a call (``TooManyRequestsException``: the account's quota for its category
 is used up), the tool waits and tries again, as an app should: at most ``Backoff.attempts`` tries,
@@ -33,6 +37,7 @@ import json
 import os
 import random
 import secrets
+import shlex
 import sys
 import threading
 import time
@@ -40,6 +45,7 @@ import webbrowser
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -47,6 +53,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from e2e.fake_authsignal import FakeAuthsignalControls, FakeAuthsignalError
+from e2e.sandbox_state import DEFAULT_STATE_PATH, SandboxStateError, read_state
 
 CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"
 SHOWN_PREFIX = 8
@@ -348,6 +355,18 @@ def ask_for_validation_token(open_browser: bool, say: Say) -> Callable[[Challeng
     return complete
 
 
+def complete_with_outbox(fake_url: str, username: str, say: Say) -> Callable[[Challenge], str]:
+    """The app's way with the local fake: the client API sends a code to the user's contact, the
+    tool reads it from the fake's outbox (as a person reads their mail) and verifies it."""
+    controls = FakeAuthsignalControls(fake_url)
+
+    def complete(challenge: Challenge) -> str:
+        say(f"… code sent through the client API, read from the outbox ({controls.outbox_url}), verified")
+        return controls.enter_code(challenge.token, username)
+
+    return complete
+
+
 def complete_with_fake(fake_url: str, say: Say) -> Callable[[Challenge], str]:
     """The local fake Authsignal completes the challenge, as a user entering the OTP would."""
     controls = FakeAuthsignalControls(fake_url)
@@ -357,6 +376,22 @@ def complete_with_fake(fake_url: str, say: Say) -> Callable[[Challenge], str]:
         return controls.complete(challenge.token)
 
     return complete
+
+
+def shell_exports(tokens: Tokens, api_url: str, authenticator_id: str) -> str:
+    """The ``export`` lines ``--print-exports`` prints, quoted for any POSIX shell's ``eval``: what
+    the curl examples need, so that none of their variables is left unset."""
+    values = {"ACCESS_TOKEN": tokens.access_token, "API": api_url, "AUTHENTICATOR_ID": authenticator_id}
+    return "".join(f"export {name}={shlex.quote(value)}\n" for name, value in values.items())
+
+
+def first_authenticator_id(response: ApiResponse | None) -> str:
+    """The id of the first authenticator a ``GET /authenticators`` answer lists (the contact an
+    account's first sign-in enrolled); empty when it lists none."""
+    if response is None or response.status != 200 or not isinstance(response.body, dict):
+        return ""
+    listed = response.body.get("authenticators") or [{}]
+    return str(listed[0].get("id") or "")
 
 
 def _url(value: str) -> str:
@@ -376,19 +411,39 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/sign-in", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stack", default="dev-Passwordless", help="the environment's stack (default %(default)s)")
+    parser.add_argument("--sandbox", action="store_true",
+                        help="the running local sandbox (its state file gives stack, endpoint and fake Authsignal)")
+    parser.add_argument("--state", type=Path, default=DEFAULT_STATE_PATH,
+                        help="the sandbox's state file, with --sandbox (default .sandbox/state.json)")
     parser.add_argument("--username", required=True, help="an email address or an E.164 phone number")
     parser.add_argument("--sign-up", action="store_true", help="sign the user up first")
     parser.add_argument("--region", help="AWS region (default: your AWS configuration's)")
-    parser.add_argument("--endpoint-url", type=_url, help="a local emulator, e.g. http://127.0.0.1:4566 (dummy credentials)")
+    parser.add_argument("--endpoint-url", type=_url,
+                        help="a local emulator, e.g. http://127.0.0.1:4566 (dummy credentials)")
     parser.add_argument("--fake-authsignal", metavar="URL", type=_url, help="complete challenges with this local fake")
     parser.add_argument("--open", action="store_true", help="open the challenge URL in your browser")
     parser.add_argument("--call-api", action="store_true", help="then list the user's authenticators")
-    parser.add_argument("--print-access-token", action="store_true",
-                        help="print the access token, whole, alone on standard output (the steps go to standard error)")
+    printed = parser.add_mutually_exclusive_group()
+    printed.add_argument("--print-access-token", action="store_true",
+                         help="print the access token, whole, alone on standard output (steps to standard error)")
+    printed.add_argument("--print-exports", action="store_true",
+                         help="print export lines of ACCESS_TOKEN, API, AUTHENTICATOR_ID for eval (steps to stderr)")
     options = parser.parse_args(argv)
+    if options.sandbox:
+        try:
+            state = read_state(options.state)
+        except SandboxStateError as error:
+            print(f"sign-in failed: {error}", file=sys.stderr)
+            return 1
+        options.stack, options.endpoint_url, options.region = state["stack"], state["endpoint"], state["region"]
+        outbox_fake: str | None = state["authsignalUrl"].removesuffix("/v1")
+    else:
+        outbox_fake = None
 
-    steps = sys.stderr if options.print_access_token else sys.stdout
-    say: Say = lambda line: print(line, file=steps, flush=True)  # noqa: E731
+    steps = sys.stderr if options.print_access_token or options.print_exports else sys.stdout
+    def say(line: str) -> None:
+        print(line, file=steps, flush=True)
+
     region = region_from(options.region, os.environ)
     if options.endpoint_url:
         session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test",
@@ -402,17 +457,23 @@ def main(argv: list[str] | None = None) -> int:
             f"API {deployment.api_url}")
         cognito = session.client("cognito-idp", region_name=deployment.region, endpoint_url=options.endpoint_url)
         client = PasswordlessClient(deployment, cognito, say=say)
-        complete = (complete_with_fake(options.fake_authsignal, say) if options.fake_authsignal
-                    else ask_for_validation_token(options.open, say))
+        if outbox_fake:
+            complete = complete_with_outbox(outbox_fake, options.username, say)
+        elif options.fake_authsignal:
+            complete = complete_with_fake(options.fake_authsignal, say)
+        else:
+            complete = ask_for_validation_token(options.open, say)
         if options.sign_up:
             client.sign_up(options.username)
         tokens = client.sign_in(options.username, complete)
         claims = tokens.access_claims
         say(f"signed in: sub={claims.get('sub')} token_use={claims.get('token_use')}")
-        if options.call_api:
-            client.call_api("GET", "/authenticators", tokens.access_token)
+        listed = (client.call_api("GET", "/authenticators", tokens.access_token)
+                  if options.call_api or options.print_exports else None)
         if options.print_access_token:
             print(tokens.access_token, flush=True)
+        if options.print_exports:
+            print(shell_exports(tokens, deployment.api_url, first_authenticator_id(listed)), end="", flush=True)
     except SignInError as error:
         print(f"sign-in failed at {error.step}: {error.code}: {error.message}", file=sys.stderr)
         return 1

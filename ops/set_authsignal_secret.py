@@ -64,7 +64,7 @@ def secret_arn(cloudformation: Any, stack: str) -> str:
     outputs = {output["OutputKey"]: output["OutputValue"] for output in described.get("Outputs", [])}
     if not outputs.get(SECRET_OUTPUT):
         raise SetSecretError(f"{stack} has no {SECRET_OUTPUT} output: deploy it first")
-    return outputs[SECRET_OUTPUT]
+    return str(outputs[SECRET_OUTPUT])
 
 
 def set_secret(session: Any, environment: str, key: str) -> str:
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None) -> int:
         print(f"nothing changed: {error or type(error).__name__}", file=sys.stderr)
         return 1
     print(f"set the Authsignal secret of {stack}: new containers use it at once, warm ones "
-          "when Authsignal refuses the key they hold (README: Rotating the secret)")
+          "when Authsignal refuses the key they hold (docs/deploying.md: Rotating the secret)")
     return 0
 
 

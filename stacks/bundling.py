@@ -3,7 +3,7 @@ platform (manylinux, aarch64, CPython 3.13) from the local wheelhouse, beside ou
 
 Synth needs no Docker and no network: ``scripts/setup`` fills ``.wheelhouse`` once. What the
 pins install but nothing imports at run time is left out (``UNUSED_DISTRIBUTIONS``,
-``UNUSED_FILES``). The asset hash is computed here from the sources, the pinned requirements and
+``UNUSED_FILES``). The asset hash is computed here from the sources, the locked requirements and
 this recipe, so it is the same from any checkout path and changes only when what is deployed
 changes. Bundles are cached under ``.build/bundles/<hash>``: a second synth copies instead of
 reinstalling.
@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import jsii
@@ -32,7 +33,9 @@ from aws_cdk import aws_lambda as lambda_
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "lambdas"
-REQUIREMENTS = SOURCE / "requirements.txt"
+# lambdas/requirements.txt's pins with the sha256 of every file (scripts/lock): what bundles
+# install, hashes checked.
+LOCK = SOURCE / "requirements.lock"
 WHEELHOUSE = ROOT / ".wheelhouse"
 CACHE = ROOT / ".build" / "bundles"
 
@@ -107,7 +110,7 @@ def _imported_from(entry: Path) -> list[Path]:
             init = SOURCE / package / "__init__.py"
             if package != Path(".") and init.is_file():
                 found.add(init)
-        for node in ast.walk(ast.parse(module.read_text())):
+        for node in _runtime_nodes(ast.parse(module.read_text())):
             names = []
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
@@ -121,6 +124,19 @@ def _imported_from(entry: Path) -> list[Path]:
     return sorted(found)
 
 
+def _runtime_nodes(tree: ast.AST) -> Iterator[ast.AST]:
+    """Every node of ``tree`` but those under ``if TYPE_CHECKING:``: what is imported there is
+    for type checkers (shared/event_types.py) and never loaded at run time."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+            for branch in node.orelse:
+                yield branch
+                yield from _runtime_nodes(branch)
+            continue
+        yield node
+        yield from _runtime_nodes(node)
+
+
 @functools.cache
 def asset_hash(with_dependencies: bool) -> str:
     """A hash of everything that decides the bundle's content, and of nothing else."""
@@ -129,7 +145,7 @@ def asset_hash(with_dependencies: bool) -> str:
     for path in _source_files(with_dependencies):
         digest.update(path.relative_to(SOURCE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     if with_dependencies:
-        digest.update(REQUIREMENTS.read_bytes())
+        digest.update(LOCK.read_bytes())
     return digest.hexdigest()
 
 
@@ -138,7 +154,7 @@ class _LocalBundling:
     def __init__(self, with_dependencies: bool) -> None:
         self.with_dependencies = with_dependencies
 
-    def try_bundle(self, output_dir: str, options: object = None) -> bool:
+    def try_bundle(self, output_dir: str, *, image: DockerImage, **options: object) -> bool:
         shutil.copytree(bundle_directory(self.with_dependencies), output_dir, dirs_exist_ok=True)
         return True
 
@@ -188,11 +204,11 @@ def _pip_install(out: Path) -> None:
         raise BundlingError(f"{WHEELHOUSE.name} is missing: run scripts/setup (it downloads the Lambda wheels once)")
     command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
                "--no-index", "--find-links", str(WHEELHOUSE), *pip_platform_arguments(),
-               "--target", str(out), "--requirement", str(REQUIREMENTS)]
+               "--require-hashes", "--target", str(out), "--requirement", str(LOCK)]
     environment = {**os.environ, "PIP_CONFIG_FILE": os.devnull}
     result = subprocess.run(command, capture_output=True, text=True, env=environment)
     if result.returncode != 0:
-        raise BundlingError(f"pip could not install lambdas/requirements.txt from {WHEELHOUSE.name} "
+        raise BundlingError(f"pip could not install lambdas/requirements.lock from {WHEELHOUSE.name} "
                             f"(run scripts/setup again): {result.stderr.strip().splitlines()[-1:]}")
     shutil.rmtree(out / "bin", ignore_errors=True)
     _remove_unused(out)

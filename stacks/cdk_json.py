@@ -23,11 +23,12 @@ class CdkJsonError(Exception):
 def load(path: Path = CDK_JSON) -> dict[str, Any]:
     """The parsed ``cdk.json``."""
     try:
-        return json.loads(path.read_text())
+        parsed: dict[str, Any] = json.loads(path.read_text())
     except OSError as error:
         raise CdkJsonError(f"{path.name}: cannot be read: {error.strerror}") from None
     except json.JSONDecodeError as error:
         raise CdkJsonError(f"{path.name}: line {error.lineno} column {error.colno}: {error.msg}") from None
+    return parsed
 
 
 def main() -> int:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
+from collections.abc import Callable, Mapping
 
 ENVIRONMENTS_KEY = "environments"
 SELECTOR_KEY = "env"
@@ -17,6 +18,9 @@ DEFAULT_ENVIRONMENT = "dev"
 # ``-c authsignalUrl=URL`` replaces a local emulator environment's URL, checked by the same rules:
 # the end-to-end tests point it at a fake on a free port without a second synth.
 AUTHSIGNAL_URL_OVERRIDE_KEY = "authsignalUrl"
+# ``-c appOrigin=http://localhost:PORT`` adds the local sandbox's web app (served on a port chosen
+# at start) to a local emulator environment's CORS origins: no port is pinned in cdk.json.
+APP_ORIGIN_OVERRIDE_KEY = "appOrigin"
 
 # The values CloudWatch Logs accepts for a log group's retention.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
@@ -31,6 +35,10 @@ EMULATOR_ACCOUNT = "000000000000"
 _ORIGIN = re.compile(r"^(\*|https://[A-Za-z0-9.-]+(:\d+)?|http://localhost(:\d+)?)$")
 _SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Authsignal's tenant ids are UUIDs; any id of letters, digits and dashes is accepted.
+_TENANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
+# The client API @authsignal/browser calls when given no baseUrl (its DEFAULT_BASE_URL).
+DEFAULT_AUTHSIGNAL_CLIENT_URL = "https://api.authsignal.com/v1"
 
 
 def stack_name(environment: str) -> str:
@@ -71,6 +79,10 @@ class EnvironmentConfig:
     cognito_user_authentication_rps: int
     cognito_user_creation_rps: int
     cognito_user_update_rps: int
+    authsignal_tenant_id: str | None
+    authsignal_client_url: str
+    email_magic_link_enabled: bool
+    api_requests_per_minute_per_user: int
     # Lambda's CPU and cold starts (docs/performance.md)
     lambda_memory_mb: dict[str, int]
     snap_start: bool
@@ -112,7 +124,7 @@ def _pattern(regex: re.Pattern[str], allowed: str) -> Callable[[str, Any], str]:
 def _retention(key: str, value: Any) -> int:
     if isinstance(value, bool) or value not in LOG_RETENTION_DAYS:
         raise ConfigError(f"{key} must be one of {', '.join(map(str, LOG_RETENTION_DAYS))}, got {value!r}")
-    return value
+    return int(value)
 
 
 def _origins(key: str, value: Any) -> tuple[str, ...]:
@@ -170,20 +182,40 @@ _FIELDS: dict[str, tuple[str, Callable[[str, Any], Any], Any]] = {
     "cognitoUserAuthenticationRps": ("cognito_user_authentication_rps", _integer(1, 100_000), 120),
     "cognitoUserCreationRps": ("cognito_user_creation_rps", _integer(1, 100_000), 50),
     "cognitoUserUpdateRps": ("cognito_user_update_rps", _integer(1, 100_000), 25),
+    # What the web app's Authsignal client SDK needs: public settings, exported as stack outputs.
+    "authsignalTenantId": ("authsignal_tenant_id", _pattern(_TENANT_ID, "an Authsignal tenant id (letters, digits "
+                                                                        "and dashes, like a UUID)"), None),
+    "authsignalClientUrl": ("authsignal_client_url", _pattern(_HTTPS_URL, "an https:// URL like "
+                                                                          "https://api.authsignal.com/v1"),
+                            DEFAULT_AUTHSIGNAL_CLIENT_URL),
+    # Off unless turned on: whoever holds a magic link's track token (whoever started the sign-in)
+    # can poll for its validation token once the person clicks the link (docs/security.md).
+    "emailMagicLinkEnabled": ("email_magic_link_enabled", _boolean, False),
+    # Every signed-in user's share of the API (the stage's throttling is everyone's): on in every
+    # environment, 429 with Retry-After beyond it (docs/security.md).
+    "apiRequestsPerMinutePerUser": ("api_requests_per_minute_per_user", _integer(1, 10_000), 60),
     # Lambda's CPU and cold starts (docs/performance.md): memory per function, SnapStart on the
     # custom-auth and API functions, and provisioned concurrency for the custom-auth function.
     "lambdaMemoryMb": ("lambda_memory_mb", _memory, LAMBDA_MEMORY_DEFAULTS_MB),
     "snapStart": ("snap_start", _boolean, False),
     "provisionedConcurrency": ("provisioned_concurrency", _integer(0, 1000), 0),
 }
+# The settings an environment may have, and those it must: what the README's configuration table lists.
+SETTINGS = tuple(_FIELDS)
+REQUIRED_SETTINGS = tuple(key for key, (_, _, default) in _FIELDS.items() if default is ...)
 # With ``"localEmulator": true`` an environment deploys into a local emulator only (account
 # 000000000000, checked below), so its Lambdas may call a fake Authsignal over plain http on loopback.
 _LOCAL_AUTHSIGNAL_URL = _pattern(
     _LOCAL_URL, "an https:// URL, or http://127.0.0.1[:port] or http://localhost[:port] (localEmulator only)")
+_LOCAL_URL_KEYS = frozenset({"authsignalUrl", "authsignalClientUrl"})
+_LOCAL_APP_ORIGIN = _pattern(re.compile(r"^http://localhost(:\d+)?$"), "an origin like http://localhost:5173")
 
-# Defaults that differ in production: the API's JWT authorizer does not check revocation, so a
-# token taken from a production user stays usable until it expires; keep that short.
-_PRODUCTION_DEFAULTS: dict[str, Any] = {"accessTokenValidityMinutes": 15, "idTokenValidityMinutes": 15}
+# A promise of the product, which synth enforces whatever cdk.json says: the API's JWT authorizer
+# does not check revocation, so a token taken from a production user stays usable until it
+# expires; in production, access and ID tokens expire within 15 minutes (the default there too).
+PRODUCTION_TOKEN_VALIDITY_MAX_MINUTES = 15
+_PRODUCTION_TOKEN_KEYS = ("accessTokenValidityMinutes", "idTokenValidityMinutes")
+_PRODUCTION_DEFAULTS: dict[str, Any] = dict.fromkeys(_PRODUCTION_TOKEN_KEYS, PRODUCTION_TOKEN_VALIDITY_MAX_MINUTES)
 
 
 def parse_environment(name: str, raw: Any) -> EnvironmentConfig:
@@ -196,7 +228,7 @@ def parse_environment(name: str, raw: Any) -> EnvironmentConfig:
         raise ConfigError(f"{prefix}.{unknown[0]} is not a known setting; allowed: {', '.join(_FIELDS)}")
     values: dict[str, Any] = {"name": name}
     for key, (attribute, check, default) in _FIELDS.items():
-        if key == "authsignalUrl" and values["local_emulator"]:
+        if key in _LOCAL_URL_KEYS and values["local_emulator"]:
             check = _LOCAL_AUTHSIGNAL_URL
         if raw.get("production") is True:
             default = _PRODUCTION_DEFAULTS.get(key, default)
@@ -207,8 +239,8 @@ def parse_environment(name: str, raw: Any) -> EnvironmentConfig:
         else:
             values[attribute] = default
     config = EnvironmentConfig(**values)
-    if config.production and "*" in config.cors_origins:
-        raise ConfigError(f"{prefix}.corsOrigins must list exact origins in production, not *")
+    if config.production:
+        _check_production_promises(prefix, config)
     if config.local_emulator and config.account != EMULATOR_ACCOUNT:
         raise ConfigError(f"{prefix}.account must be {EMULATOR_ACCOUNT} (the emulator's) with localEmulator: true, "
                           f"so it can never deploy to a real account; got {config.account!r}")
@@ -217,6 +249,19 @@ def parse_environment(name: str, raw: Any) -> EnvironmentConfig:
     _check_placement(prefix, config)
     _check_cold_starts(prefix, config)
     return config
+
+
+def _check_production_promises(prefix: str, config: EnvironmentConfig) -> None:
+    """What every production environment guarantees, whatever else a team changes: exact CORS
+    origins, and tokens short-lived enough that one taken from a user is soon useless."""
+    if "*" in config.cors_origins:
+        raise ConfigError(f"{prefix}.corsOrigins must list exact origins in production, not *")
+    minutes = dict(zip(_PRODUCTION_TOKEN_KEYS, (config.access_token_validity_minutes,
+                                                config.id_token_validity_minutes), strict=True))
+    for key, value in minutes.items():
+        if value > PRODUCTION_TOKEN_VALIDITY_MAX_MINUTES:
+            raise ConfigError(f"{prefix}.{key} must be at most {PRODUCTION_TOKEN_VALIDITY_MAX_MINUTES} in production "
+                              f"(a token cannot be revoked before it expires), got {value}")
 
 
 def _check_cold_starts(prefix: str, config: EnvironmentConfig) -> None:
@@ -280,7 +325,8 @@ def refuse_near_misses(context: Mapping[str, Any], also_known: tuple[str, ...] =
     ``-c Env=prod``): without this, synth would silently build the default environment.
     ``also_known``: the keys other parts of the app read (the CI roles stack's)."""
     for key, value in context.items():
-        if key in KNOWN_CONTEXT_KEYS or key in also_known or any(mark in key for mark in ":/@") or key.startswith("cdk-"):
+        cdk_own = any(mark in key for mark in ":/@") or key.startswith("cdk-")
+        if key in KNOWN_CONTEXT_KEYS or key in also_known or cdk_own:
             continue
         lowered = key.lower()
         near_env = difflib.SequenceMatcher(None, lowered, SELECTOR_KEY).ratio() >= 0.6
@@ -301,10 +347,19 @@ def select_environment(context: Callable[[str], Any]) -> EnvironmentConfig:
     if not re.fullmatch(r"[a-z][a-z0-9-]{0,20}", name):
         raise ConfigError(f"{SELECTOR_KEY} must be lower-case letters, digits and dashes, got {name!r}")
     config = parse_environment(name, environments[name])
-    override = context(AUTHSIGNAL_URL_OVERRIDE_KEY)
-    if override is None:
+    overrides = {key: value for key in (AUTHSIGNAL_URL_OVERRIDE_KEY, APP_ORIGIN_OVERRIDE_KEY)
+                 if (value := context(key)) is not None}
+    if not overrides:
         return config
     if not config.local_emulator:
-        raise ConfigError(f"{AUTHSIGNAL_URL_OVERRIDE_KEY} may be given with -c only for an environment with "
-                          f"localEmulator: true; set environments.{name}.authsignalUrl in cdk.json instead")
-    return parse_environment(name, {**environments[name], "authsignalUrl": override})
+        key = next(iter(overrides))
+        setting = "corsOrigins" if key == APP_ORIGIN_OVERRIDE_KEY else key
+        raise ConfigError(f"{key} may be given with -c only for an environment with "
+                          f"localEmulator: true; set environments.{name}.{setting} in cdk.json instead")
+    raw = dict(environments[name])
+    if AUTHSIGNAL_URL_OVERRIDE_KEY in overrides:
+        raw["authsignalUrl"] = overrides[AUTHSIGNAL_URL_OVERRIDE_KEY]
+    if APP_ORIGIN_OVERRIDE_KEY in overrides:
+        origin = _LOCAL_APP_ORIGIN(APP_ORIGIN_OVERRIDE_KEY, overrides[APP_ORIGIN_OVERRIDE_KEY])
+        raw["corsOrigins"] = [*(raw.get("corsOrigins") or []), origin]
+    return parse_environment(name, raw)

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
+from collections.abc import Callable, Mapping
 
 from aws_cdk import Acknowledgment, Aws, CfnOutput, Stack, Validations
 from aws_cdk import aws_iam as iam
@@ -27,8 +28,9 @@ SELECTOR_KEY = "ci"
 REPOSITORY_KEY = "githubRepository"
 ENVIRONMENTS_CI_KEY = "githubEnvironments"
 PROVIDER_KEY = "githubOidcProviderArn"
+SHARED_ACCOUNT_KEY = "allowSharedAccount"
 QUALIFIER_KEY = "@aws-cdk/core:bootstrapQualifier"
-CONTEXT_KEYS = (SELECTOR_KEY, REPOSITORY_KEY, ENVIRONMENTS_CI_KEY, PROVIDER_KEY)
+CONTEXT_KEYS = (SELECTOR_KEY, REPOSITORY_KEY, ENVIRONMENTS_CI_KEY, PROVIDER_KEY, SHARED_ACCOUNT_KEY)
 
 STACK_NAME = "PasswordlessGitHubCi"
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
@@ -78,6 +80,8 @@ def select_github_ci(context: Callable[[str], Any]) -> GitHubCiConfig | None:
                           f"at most 10), got {qualifier!r}")
     released = frozenset(name for name in environments
                          if isinstance(entries[name], Mapping) and entries[name].get("production") is True)
+    allow_shared_account = _flag(SHARED_ACCOUNT_KEY, context(SHARED_ACCOUNT_KEY))
+    _refuse_production_beside_others(environments, released, entries, allow_shared_account)
     return GitHubCiConfig(repository=repository, environments=environments, provider_arn=provider_arn,
                           qualifier=qualifier, released=released)
 
@@ -102,6 +106,41 @@ def _environment_names(raw: Any, known: list[str]) -> tuple[str, ...]:
         raise ConfigError(f"{ENVIRONMENTS_CI_KEY} must name environments of cdk.json, comma-separated "
                           f"(from {listed}), got {raw!r}")
     return tuple(names)
+
+
+def _flag(key: str, raw: Any) -> bool:
+    """A true/false context value: ``-c key=true`` arrives as a string, cdk.json gives a bool."""
+    if raw in (None, False, "false"):
+        return False
+    if raw in (True, "true"):
+        return True
+    raise ConfigError(f"{key} must be true or false, got {raw!r}")
+
+
+def _refuse_production_beside_others(environments: tuple[str, ...], production: frozenset[str],
+                                     entries: Any, allow_shared_account: bool) -> None:
+    """One roles stack lives in one account, and each of its deploy roles may assume that account's
+    bootstrap roles: a dev deploy role beside prod's can change production from any push to main.
+    So production and other environments never share a roles stack while their accounts are the
+    same or unknown, unless ``-c allowSharedAccount=true`` says that is meant; environments whose
+    accounts differ belong to roles stacks of their own accounts."""
+    others = [name for name in environments if name not in production]
+    if not production or not others:
+        return
+    accounts = {name: entries[name].get("account") if isinstance(entries[name], Mapping) else None
+                for name in environments}
+    prod_name = sorted(production)[0]
+    different = [name for name in others if accounts[name] and accounts[prod_name]
+                 and accounts[name] != accounts[prod_name]]
+    if different:
+        raise ConfigError(f"{ENVIRONMENTS_CI_KEY} mixes {prod_name} (account {accounts[prod_name]}) with "
+                          f"{different[0]} (account {accounts[different[0]]}): deploy {STACK_NAME} once per "
+                          f"account, each naming only the environments that account hosts")
+    if not allow_shared_account:
+        raise ConfigError(f"{SHARED_ACCOUNT_KEY} must be true to give the production environment {prod_name} and "
+                          f"{', '.join(others)} deploy roles in one account (their accounts are the same or "
+                          f"unknown): a push to main could then change production; better, give production an "
+                          f"account of its own")
 
 
 # The refs the deploy workflow deploys from: main (pushes, manual runs) and, for production, the
@@ -179,7 +218,8 @@ class GitHubCiStack(Stack):
             "CloudFormation appends a generated id to a stack's ARN and the stack may live in any region; "
             "the grant is read-only (DescribeStacks, GetTemplate) and names this app's stacks only."
         ))
-        CfnOutput(self, "DiffRoleArn", value=self.diff_role.role_arn, description="repository variable AWS_DIFF_ROLE_ARN")
+        CfnOutput(self, "DiffRoleArn", value=self.diff_role.role_arn,
+                  description="repository variable AWS_DIFF_ROLE_ARN")
 
 
 def _nag_resource(qualifier: str, role: str) -> str:

@@ -12,7 +12,7 @@ from constructs import IConstruct
 ACKNOWLEDGEMENTS: dict[str, str] = {
     "AwsSolutions::AwsSolutions-SMG4": (
         "The Authsignal secret API key is issued in Authsignal's portal, which offers no API a rotation "
-        "Lambda could call; it is rotated by the documented procedure (README, 'Rotating the secret'): "
+        "Lambda could call; it is rotated by the documented procedure (docs/deploying.md, 'Rotating the secret'): "
         "create a second key in Authsignal, put it with scripts/set-authsignal-secret, revoke the old one."
     ),
     "AwsSolutions::AwsSolutions-L1": (
@@ -30,9 +30,10 @@ ACKNOWLEDGEMENTS: dict[str, str] = {
         "explicitly."
     ),
     "AwsSolutions::AwsSolutions-DDB3": (
-        "The only table is the single-use guard of sign-in answers: each item is an Authsignal idempotency key "
-        "that expires by TTL within a day, and losing them all would only reopen a replay window for tokens "
-        "that Authsignal itself expires; there is nothing a point-in-time restore should bring back."
+        "Both tables hold only short-lived items that expire by TTL: the single-use guard of sign-in answers "
+        "(Authsignal idempotency keys, kept a day; losing them would only reopen a replay window for tokens "
+        "that Authsignal itself expires) and the API's per-user request counters (one minute each); there is "
+        "nothing a point-in-time restore should bring back."
     ),
 }
 

@@ -41,11 +41,27 @@ class PasswordlessStack(Stack):
 
         self.secret = authsignal_secret(self, "AuthsignalSecret", existing_arn=config.authsignal_secret_arn,
                                         removal_policy=removal_policy)
-        self.auth = PasswordlessUserPool(self, "Auth", config=config, secret=self.secret,
-                                         runtime_environment=runtime_environment, removal_policy=removal_policy)
-        self.api = AuthenticatorsApi(self, "Api", config=config, user_pool=self.auth.user_pool,
-                                     client=self.auth.client, secret=self.secret,
-                                     runtime_environment=runtime_environment, removal_policy=removal_policy)
+        self.auth = PasswordlessUserPool(
+            self, "Auth", secret=self.secret, authsignal_url=config.authsignal_url,
+            runtime_environment=runtime_environment, removal_policy=removal_policy,
+            log_retention_days=config.log_retention_days, memory_mb=config.lambda_memory_mb,
+            attempt_limit=config.attempt_limit, passkey_token_max_age_seconds=config.passkey_token_max_age_seconds,
+            email_magic_link_enabled=config.email_magic_link_enabled,
+            access_token_validity_minutes=config.access_token_validity_minutes,
+            id_token_validity_minutes=config.id_token_validity_minutes,
+            refresh_token_validity_days=config.refresh_token_validity_days,
+            deletion_protection=config.production, trigger_reserved_concurrency=config.trigger_reserved_concurrency,
+            snap_start=config.snap_start, provisioned_concurrency=config.provisioned_concurrency,
+        )
+        self.api = AuthenticatorsApi(
+            self, "Api", environment_name=config.name, user_pool=self.auth.user_pool, client=self.auth.client,
+            secret=self.secret, authsignal_url=config.authsignal_url, runtime_environment=runtime_environment,
+            removal_policy=removal_policy, log_retention_days=config.log_retention_days,
+            memory_mb=config.lambda_memory_mb["api"], recent_auth_minutes=config.recent_auth_minutes,
+            requests_per_minute_per_user=config.api_requests_per_minute_per_user,
+            cors_origins=config.cors_origins, throttling_rate_limit=config.api_throttling_rate_limit,
+            throttling_burst_limit=config.api_throttling_burst_limit, snap_start=config.snap_start,
+        )
 
         self.sign_in_protection: SignInProtection | None = None
         if config.sign_in_requests_per_5_minutes_per_ip:
@@ -69,4 +85,13 @@ class PasswordlessStack(Stack):
         CfnOutput(self, "Region", value=self.region)
         CfnOutput(self, "AuthsignalSecretArn", value=self.secret.secret_arn)
         CfnOutput(self, "ApiUrl", value=self.api.url)
+        # What a client app needs besides the above (ops/web_config.py reads them): public
+        # settings only, never the secret.
+        CfnOutput(self, "AttemptLimit", value=str(config.attempt_limit),
+                  description="wrong answers after which a sign-in fails")
+        CfnOutput(self, "AuthsignalClientUrl", value=config.authsignal_client_url,
+                  description="the Authsignal client API base URL (@authsignal/browser baseUrl)")
+        if config.authsignal_tenant_id:
+            CfnOutput(self, "AuthsignalTenantId", value=config.authsignal_tenant_id,
+                      description="the Authsignal tenant id (public)")
         acknowledge_findings(self)

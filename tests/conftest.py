@@ -1,12 +1,13 @@
 """Shared by every test: the repository root on sys.path, the session's one synth, and how
 pytest-xdist shares the work between its workers (scripts/test runs two).
 
-The synth builds every environment in cdk.json, plus one variant that brings its own secret,
-in a single app with cdk-nag attached, exactly as app.py builds each: the infrastructure tests
-read its templates and the end-to-end tests deploy its local stack. That one's Authsignal URL is
-given as with ``-c authsignalUrl=...``: a free port, so that test runs side by side never collide.
-Under scripts/test both are made once per run, by whichever worker asks first; the other reads
-what it wrote.
+The synth builds every environment in cdk.json, plus one variant that brings its own secret (and
+sets an Authsignal tenant id and turns email magic links on), in a single app with cdk-nag
+attached, exactly as app.py builds each: the infrastructure tests read its templates and the
+end-to-end tests deploy its local stack. That one's Authsignal URL and app origin are given as
+with ``-c authsignalUrl=... -c appOrigin=...``: free ports, so that test runs side by side never
+collide. Under scripts/test both are made once per run, by whichever worker asks first; the
+other reads what it wrote.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from stacks.config import stack_name  # noqa: E402
 
 CONTEXT = load_cdk_json(ROOT / "cdk.json")["context"]
 EXISTING_SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:authsignal/prod-AbCdEf"
+EXAMPLE_TENANT_ID = "3f2b8c1e-9a4d-4e7f-8b6a-1c2d3e4f5a6b"  # not a real tenant
 # A variant of dev with SnapStart, and memory sizes no environment ships.
 SNAPSTART_MEMORY_MB = {"customAuth": 1536, "api": 1792, "preSignUp": 256}
 
@@ -86,29 +88,46 @@ def local_authsignal_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def synthesized(request: pytest.FixtureRequest, local_authsignal_url: str) -> Synthesized:
-    from stacks.config import AUTHSIGNAL_URL_OVERRIDE_KEY, parse_environment, select_environment
+def local_app_origin(request: pytest.FixtureRequest) -> str:
+    """Where the e2e sandbox serves the web app (a free port), given to synth as ``-c appOrigin``."""
+    from e2e.app_server import APP_HOST
+    from e2e.emulator import free_port
+
+    def choose(directory: Path) -> None:
+        (directory / "origin").write_text(f"http://{APP_HOST}:{free_port()}")
+
+    return (made_once(request, "local-app", choose) / "origin").read_text()
+
+
+@pytest.fixture(scope="session")
+def synthesized(request: pytest.FixtureRequest, local_authsignal_url: str, local_app_origin: str) -> Synthesized:
+    from stacks.config import (APP_ORIGIN_OVERRIDE_KEY, AUTHSIGNAL_URL_OVERRIDE_KEY, parse_environment,
+                               select_environment)
 
     configs = {name: parse_environment(name, raw) for name, raw in CONTEXT["environments"].items()}
-    configs["local"] = select_environment({**CONTEXT, "env": "local",
-                                           AUTHSIGNAL_URL_OVERRIDE_KEY: local_authsignal_url}.get)
-    configs["byosecret"] = replace(configs["dev"], name="byosecret", authsignal_secret_arn=EXISTING_SECRET_ARN)
+    configs["local"] = select_environment({**CONTEXT, "env": "local", AUTHSIGNAL_URL_OVERRIDE_KEY: local_authsignal_url,
+                                           APP_ORIGIN_OVERRIDE_KEY: local_app_origin}.get)
+    # A team's own settings, made outside cdk.json: its existing secret and its tenant id; and
+    # what is off by default turned on (magic links).
+    configs["byosecret"] = replace(configs["dev"], name="byosecret", authsignal_secret_arn=EXISTING_SECRET_ARN,
+                                   authsignal_tenant_id=EXAMPLE_TENANT_ID, email_magic_link_enabled=True)
     configs["snapstart"] = replace(configs["dev"], name="snapstart", snap_start=True,
                                    lambda_memory_mb=SNAPSTART_MEMORY_MB)
-    directory = made_once(request, "cdk.out", lambda outdir: _synthesize(configs, outdir))
+    directory = made_once(request, "cdk.out", lambda outdir: synthesize(configs, outdir))
     artifacts = json.loads((directory / "manifest.json").read_text())["artifacts"]
     templates = {name: json.loads((directory / artifacts[stack_name(name)]["properties"]["templateFile"]).read_text())
                  for name in configs}
     return Synthesized(directory=directory, configs=configs, templates=templates)
 
 
-def _synthesize(configs: dict[str, Any], outdir: Path) -> None:
+def synthesize(configs: dict[str, Any], outdir: Path, context: dict[str, Any] = CONTEXT) -> None:
+    """One app with a stack per config, cdk-nag attached, as app.py builds each, written to ``outdir``."""
     import aws_cdk as cdk
     from cdk_nag import AwsSolutionsChecks
 
     from stacks.passwordless_stack import PasswordlessStack
 
-    app = cdk.App(outdir=str(outdir), analytics_reporting=False, context=CONTEXT)
+    app = cdk.App(outdir=str(outdir), analytics_reporting=False, context=context)
     for config in configs.values():
         PasswordlessStack(app, config=config)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks())

@@ -10,6 +10,9 @@ the JWT authorizer does not check revocation, so a stolen access token stays val
 expires, even after GlobalSignOut; it must not be able to enrol the thief's passkey. A stale
 token gets RFC 9470's step-up answer. Refreshing tokens keeps ``auth_time``: only a new
 sign-in renews it.
+
+Every authenticated request first counts against its user's per-minute limit (api/rate_limit):
+429 with ``Retry-After`` beyond it, 503 when it cannot be counted.
 """
 
 from __future__ import annotations
@@ -19,12 +22,18 @@ import os
 import re
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from api import rate_limit
+from shared import event as read
 from shared import init_phase, retry
 from shared.authsignal_client import authsignal
+from shared.event import MalformedEvent
 from shared.log import decision, error_summary
 from shared.secret import SecretUnavailable
+
+if TYPE_CHECKING:
+    from shared.event_types import HttpApiEvent, HttpApiResponse
 
 ADD_ACTION = "addAuthenticator"
 ADD_SCOPE = "add:authenticators"
@@ -36,8 +45,8 @@ STEP_UP_ROUTES = frozenset({"POST /authenticators", "DELETE /authenticators/{aut
 # "recent", it is wrong.
 CLOCK_SKEW_SECONDS = 60
 _EPOCH_SECONDS = re.compile(r"^[0-9]{1,12}$")
-# Every request needs the key; the SDK and botocore are imported above, in Lambda's init.
-init_phase.prepare(("secretsmanager",))
+# What every request asks of AWS: the key, and its count against the user's limit.
+init_phase.prepare(("secretsmanager", "dynamodb"))
 
 
 class AuthsignalFailure(Exception):
@@ -71,17 +80,18 @@ class StepUpRequired(ApiError):
         )
 
 
-def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
+def handler(event: HttpApiEvent, context: object = None) -> HttpApiResponse:
     retry.start_invocation(context)
-    route = event.get("routeKey") if isinstance(event, dict) else None
+    route = read.route_key(event)
     headers = {"Content-Type": "application/json"}
     try:
-        claims = _access_claims(event)
+        user_id, claims = _access_claims(event)
+        _count(user_id, route)
         if route in STEP_UP_ROUTES:
             _require_recent_sign_in(claims, route)
-        if event.get("body"):
+        if read.has_body(event):
             raise ApiError(400, "this route takes no request body")
-        status, body = _dispatch(str(route), claims["sub"], event)
+        status, body = _dispatch(str(route), user_id, event)
     except ApiError as problem:
         status, body = problem.status, {"message": str(problem)}
         headers |= problem.headers
@@ -99,21 +109,36 @@ def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     return {"statusCode": status, "headers": headers, "body": json.dumps(body)}
 
 
-def _access_claims(event: Any) -> dict[str, Any]:
-    """The verified claims of an access token with a ``sub``, or 401."""
+def _access_claims(event: HttpApiEvent) -> tuple[str, dict[str, object]]:
+    """The ``sub`` and the verified claims of an access token, or 401."""
     try:
-        claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
-    except (KeyError, TypeError):
+        claims = read.jwt_claims(event)
+    except MalformedEvent:
         raise ApiError(401, "unauthorized") from None
-    if not isinstance(claims, dict) or claims.get("token_use") != "access":
+    if claims.get("token_use") != "access":
         raise ApiError(401, "unauthorized")
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub:
         raise ApiError(401, "unauthorized")
-    return claims
+    return sub, claims
 
 
-def _require_recent_sign_in(claims: dict[str, Any], route: str) -> None:
+def _count(user_id: str, route: str | None) -> None:
+    """Count this request against the user's limit: 429 beyond it, 503 if it cannot be counted."""
+    try:
+        rate_limit.count_request(user_id)
+    except rate_limit.LimitExceeded as exceeded:
+        decision("rate_limited", metric="RateLimited", level="WARNING", correlation_id=user_id, route=route,
+                 status_code=429)
+        raise ApiError(429, f"too many requests: try again in {exceeded.retry_after} seconds",
+                       {"Retry-After": str(exceeded.retry_after)}) from None
+    except rate_limit.LimitUnavailable as problem:
+        decision("api_error", metric="RateLimitUnavailable", level="ERROR", correlation_id=user_id, route=route,
+                 status_code=503, error=str(problem))
+        raise ApiError(503, "service unavailable: try again shortly") from None
+
+
+def _require_recent_sign_in(claims: dict[str, object], route: str | None) -> None:
     """401 with RFC 9470's step-up answer unless ``auth_time`` is within the configured window.
 
     Payload 2.0 hands every claim over as a string; a number is accepted too. Missing,
@@ -148,7 +173,7 @@ def _recent_auth_seconds() -> int:
     return int(raw) * 60
 
 
-def _dispatch(route: str, user_id: str, event: dict[str, Any]) -> tuple[int, Any]:
+def _dispatch(route: str, user_id: str, event: HttpApiEvent) -> tuple[int, Any]:
     if route == "POST /authenticators":
         # Our own idempotencyKey: a retried track (shared.retry) is the same action, not a second.
         attributes = {"scope": ADD_SCOPE, "idempotencyKey": str(uuid.uuid4())}
@@ -160,13 +185,16 @@ def _dispatch(route: str, user_id: str, event: dict[str, Any]) -> tuple[int, Any
     if route == "GET /authenticators":
         return 200, {"authenticators": [_public(item) for item in _authenticators(user_id)]}
     if route == "DELETE /authenticators/{authenticatorId}":
-        authenticator_id = (event.get("pathParameters") or {}).get("authenticatorId")
-        if not isinstance(authenticator_id, str) or not AUTHENTICATOR_ID.fullmatch(authenticator_id):
+        authenticator_id = read.path_parameter(event, "authenticatorId")
+        if authenticator_id is None or not AUTHENTICATOR_ID.fullmatch(authenticator_id):
             raise ApiError(400, "malformed authenticator id")
-        owned = [item.get("user_authenticator_id") for item in _authenticators(user_id)]
+        # Distinct non-empty ids, not list items: a malformed item (no id, or one listed twice)
+        # must never make the last real authenticator look like one of two.
+        owned = {found for item in _authenticators(user_id)
+                 if isinstance(found := item.get("user_authenticator_id"), str) and found}
         if authenticator_id not in owned:
             raise ApiError(404, "authenticator not found")
-        if len(owned) == 1:
+        if len(owned) < 2:
             raise ApiError(409, "this is your only authenticator: add another one before removing it")
         _call("delete_authenticator", user_id=user_id, user_authenticator_id=authenticator_id)
         decision("authenticator_removed", metric="AuthenticatorRemoved", route=route)

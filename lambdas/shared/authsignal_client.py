@@ -37,7 +37,7 @@ def authsignal() -> AuthsignalClient:
     """Return the client, creating it (and reading the secret) on first use."""
     global _client
     if _client is None:
-        timeout = float(os.environ.get(TIMEOUT_VARIABLE, "1.5"))
+        timeout = float(os.environ[TIMEOUT_VARIABLE])  # set by the stack; missing, the sign-in fails
         client = AuthsignalClient(
             api_secret_key=authsignal_secret_key(), api_url=os.environ[URL_VARIABLE], timeout=timeout
         )
@@ -82,10 +82,11 @@ class _Transport(HTTPAdapter):
         while True:
             if not retry.fits(self._timeout):
                 raise Timeout("no time left in this invocation for an Authsignal attempt")
+            response: Response | None = None
             try:
                 response = super().send(request, timeout=timeout, **kwargs)
             except (ConnectionError, Timeout) as problem:
-                response, failure = None, problem
+                failure = problem
                 reason: str | None = "timeout" if isinstance(problem, Timeout) else "connection"
             else:
                 reason = retry.transient_status(response.status_code)

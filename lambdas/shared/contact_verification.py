@@ -14,24 +14,28 @@ Cognito client (shared/aws).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from shared import aws, retry
-from shared.event import optional_str
+from shared import event as read
 from shared.log import decision, error_summary
+
+if TYPE_CHECKING:
+    from shared.event_types import VerifyAuthChallengeEvent
 
 # Authsignal verificationMethod -> the Cognito contact it proves
 PROVES = {"EMAIL_OTP": "email", "EMAIL_MAGIC_LINK": "email", "SMS": "phone_number"}
 THROTTLED = "TooManyRequestsException"
 
 
-def mark_verified(event: Any, verification_method: object, correlation_id: str | None) -> str | None:
+def mark_verified(event: VerifyAuthChallengeEvent, verification_method: object,
+                  correlation_id: str | None) -> str | None:
     """Set the contact proven by ``verification_method`` verified; the attribute set, or None."""
     contact = PROVES.get(verification_method) if isinstance(verification_method, str) else None
-    if contact is None or not optional_str(event, f"request.userAttributes.{contact}"):
+    if contact is None or not read.user_attribute(event, contact):
         return None
     flag = f"{contact}_verified"
-    if optional_str(event, f"request.userAttributes.{flag}") == "true":
+    if read.user_attribute(event, flag) == "true":
         return None
     if not retry.fits(aws.WORST_CALL_SECONDS):
         decision("contact_verification_skipped", metric="ContactVerificationSkipped", level="WARNING",
@@ -44,8 +48,8 @@ def mark_verified(event: Any, verification_method: object, correlation_id: str |
         )
     except Exception as error:  # noqa: BLE001 - logged; the sign-in itself stands
         summary = error_summary(error)
-        event, metric = (("contact_verification_throttled", "ContactVerificationThrottled") if summary == THROTTLED
-                         else ("contact_verification_failed", "ContactVerificationFailed"))
-        decision(event, metric=metric, level="WARNING", correlation_id=correlation_id, reason=flag, error=summary)
+        name, metric = (("contact_verification_throttled", "ContactVerificationThrottled") if summary == THROTTLED
+                        else ("contact_verification_failed", "ContactVerificationFailed"))
+        decision(name, metric=metric, level="WARNING", correlation_id=correlation_id, reason=flag, error=summary)
         return None
     return flag

@@ -4,22 +4,27 @@ takes to complete it (``url``, ``token``, ``isEnrolled``).
 ``track`` gets the user's own contact (the one ``email`` or ``phone_number`` the account signed
 up with), so an OTP can only go there. The action's ``idempotencyKey`` is kept in the private
 challenge parameters: the verify trigger accepts an answer for this sign-in only if it belongs to
-this very action (or is a fresh passkey sign-in). A user Authsignal says is not enrolled gets
-their own contact enrolled first, so the token handed out can never enrol another one. Nothing else is looked up or attributed: a
-challenge this trigger did not start never counts for this sign-in. A ``BLOCK`` answer, an
-unknown user, or any error refuses the sign-in outright: no challenge is handed out at all.
+this very action (or is a fresh passkey sign-in). So is a digest of the track token handed out,
+never the token: verify refuses the track token itself as an answer (shared/session_binding).
+A user Authsignal says is not enrolled gets their own contact enrolled first, so the token handed
+out can never enrol another one. Nothing else is looked up or attributed: a challenge this
+trigger did not start never counts for this sign-in. A ``BLOCK`` answer, an unknown user, or any
+error refuses the sign-in outright: no challenge is handed out at all.
 """
 
 from __future__ import annotations
 
-import uuid
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from shared import retry
+from shared import event as read
+from shared import retry, session_binding
 from shared.authsignal_client import SIGN_IN_ACTION, authsignal
-from shared.event import MalformedEvent, field, optional_str
+from shared.event import MalformedEvent
 from shared.log import decision, error_summary
 from shared.secret import SecretUnavailable
+
+if TYPE_CHECKING:
+    from shared.event_types import CreateAuthChallengeEvent
 
 # Cognito attribute -> Authsignal track attribute
 CONTACTS = {"email": "email", "phone_number": "phoneNumber"}
@@ -29,9 +34,9 @@ class ChallengeRefused(Exception):
     """Raised to make Cognito end the sign-in; the message is all the caller sees."""
 
 
-def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
+def handler(event: CreateAuthChallengeEvent, context: object = None) -> CreateAuthChallengeEvent:
     retry.start_invocation(context)
-    correlation_id = optional_str(event, "request.userAttributes.sub")
+    correlation_id = read.user_attribute(event, "sub")
     try:
         challenge = _challenge(event)
     except _Blocked as blocked:
@@ -51,7 +56,8 @@ def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     public, idempotency_key = challenge
     event["response"] = {
         "publicChallengeParameters": public,
-        "privateChallengeParameters": {"action": SIGN_IN_ACTION, "idempotencyKey": idempotency_key},
+        "privateChallengeParameters": {"action": SIGN_IN_ACTION, "idempotencyKey": idempotency_key,
+                                       session_binding.DIGEST_PARAMETER: session_binding.digest(public["token"])},
         "challengeMetadata": "AUTHSIGNAL",
     }
     decision("challenge_created", metric="ChallengeCreated",
@@ -69,16 +75,16 @@ class _UnknownUser(Exception):
     """Cognito did not find the user: there is nobody to ask Authsignal about."""
 
 
-def own_contact(event: Any) -> dict[str, str]:
+def own_contact(event: CreateAuthChallengeEvent) -> dict[str, str]:
     """The account's one contact as a ``track`` attribute (``{"email": ...}``)."""
     found = {CONTACTS[name]: value for name in CONTACTS
-             if (value := optional_str(event, f"request.userAttributes.{name}"))}
+             if (value := read.user_attribute(event, name))}
     if len(found) != 1:
         raise MalformedEvent("request.userAttributes must hold exactly one of email or phone_number")
     return found
 
 
-def _challenge(event: Any) -> tuple[dict[str, str], str]:
+def _challenge(event: CreateAuthChallengeEvent) -> tuple[dict[str, str], str]:
     """The public challenge parameters (strings only) and the action's idempotency key.
 
     A user Authsignal says is not enrolled could enrol a method of their own choosing with the
@@ -86,12 +92,9 @@ def _challenge(event: Any) -> tuple[dict[str, str], str]:
     the token of such an answer is never handed out: the account's own contact is enrolled as a
     verified authenticator first, and a second ``track`` (a new action) gives the challenge.
     """
-    user_not_found = field(event, "request", dict).get("userNotFound", False)
-    if user_not_found is not False:
-        if user_not_found is True:
-            raise _UnknownUser()
-        raise MalformedEvent("request.userNotFound is not bool")
-    user_id = field(event, "request.userAttributes.sub", str)
+    if read.user_not_found(event):
+        raise _UnknownUser()
+    user_id = read.user_id(event)
     contact = own_contact(event)
     public, idempotency_key, enrolled = _track(user_id, contact)
     if enrolled:
@@ -107,10 +110,12 @@ def _track(user_id: str, contact: dict[str, str]) -> tuple[dict[str, str], str, 
     """One ``track`` of the sign-in action: public parameters, idempotency key, isEnrolled.
 
     The key is ours, made once per action and sent with ``track``: a retried track
-    (shared.retry) is then the same action, never a second one. Authsignal answers it back as
-    the action's ``idempotencyKey``, and that answer is what this sign-in is bound to.
+    (shared.retry) is then the same action, never a second one; it carries our tag
+    (shared/session_binding), so verify never takes this action for a passkey sign-in.
+    Authsignal answers it back as the action's ``idempotencyKey``, and that answer is what this
+    sign-in is bound to.
     """
-    attributes = {**contact, "idempotencyKey": str(uuid.uuid4())}
+    attributes = {**contact, "idempotencyKey": session_binding.new_idempotency_key()}
     result = authsignal().track(user_id=user_id, action=SIGN_IN_ACTION, attributes=attributes)
     if not isinstance(result, dict):
         raise ValueError("track answered without a JSON object")

@@ -17,8 +17,8 @@ vCPU. The Cognito client is made only by an account's first OTP sign-in, which n
 
 from __future__ import annotations
 
+from shared import event as read
 from shared import init_phase
-from shared.event import optional_str
 from shared.log import decision, serving
 from triggers import create_auth_challenge, define_auth_challenge, verify_auth_challenge
 
@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-    Handler = Callable[[dict[str, Any], object], dict[str, Any]]
+    from shared.event_types import SignInEvent
+
+    Handler = Callable[[Any, object], SignInEvent]
 
 # triggerSource -> (the trigger's name in logs and metrics, its handler)
 ROUTES: dict[str, tuple[str, Handler]] = {
@@ -43,15 +45,16 @@ class UnknownTrigger(Exception):
     """Raised to make Cognito end the sign-in; the message is all the caller sees."""
 
 
-def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
-    source = event.get("triggerSource") if isinstance(event, dict) else None
-    route = ROUTES.get(source) if isinstance(source, str) else None
+def handler(event: SignInEvent, context: object = None) -> SignInEvent:
+    source = read.trigger_source(event)
+    route = ROUTES.get(source) if source is not None else None
     if route is None:
         serving(None)
         decision("trigger_refused", metric="TriggerRefused", level="ERROR",
-                 correlation_id=optional_str(event, "request.userAttributes.sub"),  # never the typed name
+                 correlation_id=read.user_attribute(event, "sub"),  # never the typed name
                  reason="unknown_trigger_source")
         raise UnknownTrigger("sign-in refused")
     name, trigger = route
     serving(name)
-    return trigger(event, context)
+    answered: SignInEvent = trigger(event, context)
+    return answered

@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import os
 
-from shared.event import MalformedEvent, field, optional_str
+from shared import event as read
+from shared.event import MalformedEvent
 from shared.log import decision
 
 TYPE_CHECKING = False  # no typing import at run time: see shared/event.py
 if TYPE_CHECKING:
-    from typing import Any
+    from shared.event_types import DefineAuthChallengeEvent, DefineAuthChallengeResponse
 
 CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"
 ATTEMPT_LIMIT_VARIABLE = "ATTEMPT_LIMIT"
-DEFAULT_ATTEMPT_LIMIT = 3
 
 
-def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
-    correlation_id = optional_str(event, "request.userAttributes.sub")  # never the user name as typed
+def handler(event: DefineAuthChallengeEvent, context: object = None) -> DefineAuthChallengeEvent:
+    correlation_id = read.user_attribute(event, "sub")  # never the user name as typed
     error = None
     try:
         outcome, reason, failures = _decide(event)
@@ -32,7 +32,8 @@ def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     except Exception as problem:  # noqa: BLE001 - fail closed on anything unforeseen
         outcome, reason, failures, error = "fail", "unexpected_error", None, type(problem).__name__
 
-    response: dict[str, Any] = {"issueTokens": outcome == "tokens", "failAuthentication": outcome == "fail"}
+    response: DefineAuthChallengeResponse = {"issueTokens": outcome == "tokens",
+                                             "failAuthentication": outcome == "fail"}
     if outcome == "challenge":
         response["challengeName"] = CUSTOM_CHALLENGE
     if not isinstance(event, dict):
@@ -53,26 +54,23 @@ def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
 
 
 def attempt_limit() -> int:
-    """The configured number of wrong answers after which a sign-in fails."""
-    value = int(os.environ.get(ATTEMPT_LIMIT_VARIABLE, DEFAULT_ATTEMPT_LIMIT))
+    """The configured number of wrong answers after which a sign-in fails. The stack always sets
+    it: missing, it is a deployment error, and the sign-in fails (no default stands in)."""
+    value = int(os.environ[ATTEMPT_LIMIT_VARIABLE])
     if value < 1:
         raise ValueError(f"{ATTEMPT_LIMIT_VARIABLE} must be positive")
     return value
 
 
-def _decide(event: Any) -> tuple[str, str | None, int | None]:
+def _decide(event: DefineAuthChallengeEvent) -> tuple[str, str | None, int | None]:
     """``("tokens" | "challenge" | "fail", reason, failures so far)``."""
-    request = field(event, "request", dict)
-    user_not_found = request.get("userNotFound", False)
-    if not isinstance(user_not_found, bool):
-        raise MalformedEvent("request.userNotFound is not bool")
-    if user_not_found:
+    if read.user_not_found(event):
         return "fail", "user_not_found", None
     results = []
-    for entry in field(event, "request.session", list):
-        if field(entry, "challengeName", str) != CUSTOM_CHALLENGE:
+    for entry in read.session(event):
+        if entry["challengeName"] != CUSTOM_CHALLENGE:
             return "fail", "non_custom_challenge", None
-        results.append(field(entry, "challengeResult", bool))
+        results.append(entry["challengeResult"])
     if results and results[-1]:
         return "tokens", None, None
     failures = results.count(False)

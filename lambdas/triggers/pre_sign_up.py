@@ -7,31 +7,43 @@ number. Anything else is refused: a second contact would let someone sign up
 with another person's address and prove only their own phone (a pre-hijack). Nothing is marked
 verified here: ``email_verified`` / ``phone_number_verified`` become true only when an OTP on
 that channel succeeds (the verify trigger).
+
+No other attribute is accepted either (the app client's write attributes already say so): a
+sign-up of someone else's address must not seed the profile they later sign into, such as a
+``name`` of "IT Support" or a ``website``, in the ID token the app trusts. What Cognito itself
+adds (``sub``, ``cognito:`` names, which no caller can write) passes.
 """
 
 from __future__ import annotations
 
-from shared.event import MalformedEvent, field
+from shared import event as read
+from shared.event import MalformedEvent
 from shared.log import decision
 
 TYPE_CHECKING = False  # no typing import at run time: see shared/event.py
 if TYPE_CHECKING:
-    from typing import Any, NoReturn
+    from typing import NoReturn
+
+    from shared.event_types import PreSignUpEvent
 
 CONTACT_ATTRIBUTES = ("email", "phone_number")
 ONE_CONTACT = "sign-up needs exactly one of email or phone_number, the one used as the username"
 NOT_THE_USERNAME = "the email or phone_number must be the username"
+ONLY_CONTACTS = "sign-up may carry no attribute but the email or phone_number used as the username"
+COGNITO_SET = ("sub",)  # and every name with the ``cognito:`` prefix
 
 
 class SignUpRefused(Exception):
     """Raised to make Cognito refuse the sign-up; the message is all the caller sees."""
 
 
-def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
+def handler(event: PreSignUpEvent, context: object = None) -> PreSignUpEvent:
     # No sub exists yet and the user name may be the address as typed: nothing identifies the
     # person in these log lines, on purpose.
     try:
-        attributes = field(event, "request.userAttributes", dict)
+        attributes = read.user_attributes(event)
+        if any(not is_allowed(name) for name in attributes):
+            _refuse("unexpected_attribute", ONLY_CONTACTS)
         contacts = {name: attributes[name] for name in CONTACT_ATTRIBUTES if attributes.get(name) not in (None, "")}
         if len(contacts) != 1:
             _refuse("not_one_contact", ONE_CONTACT)
@@ -48,6 +60,11 @@ def handler(event: dict[str, Any], context: object = None) -> dict[str, Any]:
     event["response"] = {"autoConfirmUser": True, "autoVerifyEmail": False, "autoVerifyPhone": False}
     decision("sign_up_confirmed", metric="SignUpConfirmed")
     return event
+
+
+def is_allowed(name: object) -> bool:
+    """Whether a sign-up may carry attribute ``name``: a contact, or one Cognito sets itself."""
+    return isinstance(name, str) and (name in CONTACT_ATTRIBUTES or name in COGNITO_SET or name.startswith("cognito:"))
 
 
 def is_the_username(name: str, value: str, user_name: object) -> bool:

@@ -6,38 +6,45 @@ share the deployment but no state.
 
 The assembly deployed is the session's one synth (tests/conftest.py), built exactly as app.py
 builds it, and the bootstrap runs while it is synthesized; set ``E2E_CDK_OUT`` to deploy another
-cloud assembly instead (``scripts/synth local`` wrote it; the fake then listens where cdk.json says).
+cloud assembly instead (synthesized with ``-c authsignalUrl=http://127.0.0.1:PORT/v1``; the fake
+then listens on that port). The sandbox also serves the web app's build (web/dist, read when asked
+for) at ``web_app_url``, and writes its state file in the test's temporary directory, never at
+the default path a developer's own sandbox uses.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
-from e2e.emulator import EMULATOR_PYTHON, EMULATOR_VENV
+from e2e.emulator import EMULATOR_PYTHON
 from e2e.fake_authsignal import FakeAuthsignalControls
-from e2e.sandbox import LocalSandbox, local_authsignal_url, local_sandbox
+from e2e.sandbox import APP_DIR, LocalSandbox, SandboxPorts, assembly_authsignal_port, local_sandbox
 from e2e.signin import PasswordlessClient
 from tests.conftest import SANDBOX_TIMINGS, shared_directory
-from tests.e2e.support import SignedIn, new_email, new_phone
+from tests.e2e.support import SignedIn, new_email, new_phone, require_emulator
 
 @pytest.fixture(scope="package")
 def sandbox(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSandbox]:
-    if not EMULATOR_PYTHON.exists():
-        pytest.skip(f"{EMULATOR_VENV.name} is missing: run scripts/setup to install the local AWS emulator")
+    require_emulator(EMULATOR_PYTHON)
     _claim_the_runs_only_sandbox(request.config, shared_directory(request.config, tmp_path_factory))
     given = os.environ.get("E2E_CDK_OUT")
     if given:
-        authsignal_url, assembly = local_authsignal_url(), lambda: Path(given)
+        ports, assembly = SandboxPorts.choose(authsignal=assembly_authsignal_port(Path(given))), lambda: Path(given)
     else:
-        authsignal_url = request.getfixturevalue("local_authsignal_url")
+        ports = SandboxPorts.choose(authsignal=_port(request.getfixturevalue("local_authsignal_url")),
+                                    app=_port(request.getfixturevalue("local_app_origin")))
         assembly = lambda: Path(request.getfixturevalue("synthesized").directory)  # noqa: E731
     started = time.monotonic()
-    with local_sandbox(tmp_path_factory.mktemp("e2e"), authsignal_url=authsignal_url, assembly=assembly) as built:
+    workdir = tmp_path_factory.mktemp("e2e")
+    with local_sandbox(workdir, ports=ports, assembly=assembly, app_dir=APP_DIR,
+                       state_path=workdir / "state.json") as built:
         SANDBOX_TIMINGS.update(built.timings)
         SANDBOX_TIMINGS["ready"] = time.monotonic() - started
         yield built
@@ -57,6 +64,23 @@ def _claim_the_runs_only_sandbox(config: pytest.Config, shared: Path) -> None:
         pytest.fail(f"a second sandbox in one run: {(shared / 'sandbox.claimed').read_text()} built one "
                     "already, so the end-to-end tests were split between workers (or that worker crashed)",
                     pytrace=False)
+
+
+def _port(url: str) -> int:
+    return urlsplit(url).port or 0
+
+
+@pytest.fixture(scope="package")
+def sandbox_state(sandbox: LocalSandbox) -> dict[str, Any]:
+    """What the sandbox's state file holds (e2e/sandbox_state.py): endpoints, tenant, outputs, URLs."""
+    return sandbox.state
+
+
+@pytest.fixture(scope="package")
+def web_app_url(sandbox: LocalSandbox) -> str:
+    """The web app's build (web/dist), served by the sandbox with this sandbox's config.json."""
+    assert sandbox.app is not None
+    return sandbox.app.url
 
 
 @pytest.fixture(scope="package")
@@ -89,7 +113,8 @@ def signed_in(client: PasswordlessClient, authsignal: FakeAuthsignalControls) ->
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+def pytest_runtest_makereport(
+        item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """A failed test's report carries the functions' last log lines and the emulator's."""
     report = yield
     sandbox = getattr(item, "funcargs", {}).get("sandbox") if report.failed else None

@@ -6,6 +6,7 @@ configuration, nor an endpoint beyond this machine."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from e2e.deploy import DeployError, cli_environment, deploy, deployed_template
 from e2e.sandbox import STACK_NAME, LocalSandbox
 
 
-def synthesized_template(sandbox: LocalSandbox) -> dict:
+def synthesized_template(sandbox: LocalSandbox) -> dict[str, Any]:
     return json.loads((sandbox.cdk_out / f"{STACK_NAME}.template.json").read_text())
 
 

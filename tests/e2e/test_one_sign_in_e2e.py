@@ -18,7 +18,7 @@ PASSKEY_TOKEN_MAX_AGE_SECONDS = LOCAL.passkey_token_max_age_seconds
 
 def test_a_token_accepted_in_one_session_is_refused_in_every_other(
         client: PasswordlessClient, authsignal: FakeAuthsignalControls, email: str) -> None:
-    """Finding 2, sequential: three sessions, one succeeded validation token."""
+    """Single use, sequential: three sessions, one succeeded validation token."""
     client.sign_up(email)
     first = client.start(email)
     token = authsignal.complete(first.token)
@@ -30,7 +30,7 @@ def test_a_token_accepted_in_one_session_is_refused_in_every_other(
 
 def test_a_token_answered_in_parallel_sessions_signs_in_exactly_once(
         client: PasswordlessClient, authsignal: FakeAuthsignalControls, email: str) -> None:
-    """Finding 2, parallel: the token of one session's challenge, answered in it and in others at once."""
+    """Single use, parallel: the token of one session's challenge, answered in it and in others at once."""
     client.sign_up(email)
     challenges = [client.start(email) for _ in range(SESSIONS)]
     token = authsignal.complete(challenges[0].token)
@@ -69,7 +69,7 @@ def test_a_passkey_token_older_than_the_limit_is_refused(
 
 def test_starting_a_sign_in_for_another_user_captures_nothing_of_their_passkey_ceremony(
         client: PasswordlessClient, authsignal: FakeAuthsignalControls, signed_in: SignedIn) -> None:
-    """Finding 3: Mallory calls InitiateAuth for Ada while Ada uses her passkey."""
+    """Passkey capture: Mallory calls InitiateAuth for Ada while Ada uses her passkey."""
     add_passkey(client, authsignal, signed_in)
     mallorys = client.start(signed_in.username)
     adas_token = authsignal.passkey_sign_in(signed_in.sub)

@@ -5,6 +5,10 @@ by botocore's Stubber: no sandbox needed)."""
 
 from __future__ import annotations
 
+import random
+import shlex
+import subprocess
+
 import boto3
 import pytest
 from botocore.stub import Stubber
@@ -12,14 +16,18 @@ from botocore.stub import Stubber
 from e2e.sandbox import LocalSandbox
 from e2e.signin import (
     THROTTLED,
+    ApiResponse,
     Backoff,
     Challenge,
     Deployment,
     PasswordlessClient,
     SignInError,
+    Tokens,
+    first_authenticator_id,
     jwt_claims,
     main,
     region_from,
+    shell_exports,
 )
 from tests.e2e.support import new_email
 
@@ -51,6 +59,36 @@ def test_without_the_option_no_token_is_printed_whole(sandbox, capsys):
     assert not [word for word in out.split() if word.count(".") == 2 and len(word) > 100]
 
 
+def test_print_exports_gives_the_token_the_api_and_the_first_authenticator_as_export_lines(sandbox, capsys):
+    status, out, err = sign_in(sandbox, capsys, "--print-exports")
+
+    assert status == 0, err
+    exported = dict(shlex.split(line)[1].split("=", 1) for line in out.splitlines())
+    assert set(exported) == {"ACCESS_TOKEN", "API", "AUTHENTICATOR_ID"}
+    assert jwt_claims(exported["ACCESS_TOKEN"])["token_use"] == "access"
+    assert exported["API"] == sandbox.deployment.api_url
+    assert exported["AUTHENTICATOR_ID"] and exported["AUTHENTICATOR_ID"] in err  # the one GET listed
+    assert exported["ACCESS_TOKEN"] not in err
+
+
+def test_the_export_lines_survive_a_shells_eval_whatever_the_values():
+    tokens = Tokens("a'token with $(date) and spaces", "id", "refresh", 3600)
+    lines = shell_exports(tokens, "http://api.localhost:4566/", "id-1")
+
+    shown = subprocess.run(["bash", "-c", 'eval "$1"; printf "%s|%s|%s" "$ACCESS_TOKEN" "$API" "$AUTHENTICATOR_ID"',
+                            "bash", lines], capture_output=True, text=True, check=True).stdout
+    assert shown == "a'token with $(date) and spaces|http://api.localhost:4566/|id-1"
+
+
+def test_the_first_authenticator_is_the_first_listed_and_none_is_empty():
+    listed = ApiResponse(200, {"authenticators": [{"id": "first"}, {"id": "second"}]}, {})
+
+    assert first_authenticator_id(listed) == "first"
+    assert first_authenticator_id(ApiResponse(200, {"authenticators": []}, {})) == ""
+    assert first_authenticator_id(ApiResponse(401, {"message": "unauthorized"}, {})) == ""
+    assert first_authenticator_id(None) == ""
+
+
 def test_the_region_is_the_option_else_aws_region_else_aws_default_region():
     assert region_from("eu-west-2", {"AWS_REGION": "us-west-2", "AWS_DEFAULT_REGION": "ap-south-1"}) == "eu-west-2"
     assert region_from(None, {"AWS_REGION": "us-west-2", "AWS_DEFAULT_REGION": "ap-south-1"}) == "us-west-2"
@@ -67,10 +105,11 @@ CHALLENGE = {"ChallengeName": "CUSTOM_CHALLENGE", "Session": "a-session-of-twent
                                      "token": "track-token", "isEnrolled": "true"}}
 
 
-class HighestDraw:
+class HighestDraw(random.Random):
     """A random source that always draws the top of its range, and records each range asked."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.ranges: list[tuple[float, float]] = []
 
     def uniform(self, low: float, high: float) -> float:
@@ -97,7 +136,8 @@ def test_a_throttled_call_is_tried_again_after_waits_drawn_up_to_a_doubling_ceil
     client, stubbed = cognito
     throttle(stubbed, 2)
     stubbed.add_response("initiate_auth", CHALLENGE)
-    pauses, draws = [], HighestDraw()
+    pauses: list[float] = []
+    draws = HighestDraw()
     app = PasswordlessClient(DEPLOYMENT, client, backoff=Backoff(attempts=5, base_seconds=0.25, cap_seconds=4),
                              sleep=pauses.append, rng=draws)
 

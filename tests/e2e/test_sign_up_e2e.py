@@ -1,5 +1,5 @@
 """Sign up with an email address or a phone number: the user is confirmed at once and nothing is
-verified; a sign-up whose one contact is not its username is refused (the pre-hijack of issue 9),
+verified; a sign-up whose one contact is not its username is refused (a pre-hijack),
 a contact becomes verified only when an OTP to it succeeds, and it cannot be changed after."""
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def test_sign_up_by_phone_confirms_the_user_and_verifies_nothing(
 
 def test_the_pre_hijack_fails_at_sign_up_and_the_victim_signs_up_later(
         client: PasswordlessClient, sandbox: LocalSandbox) -> None:
-    """Finding 1: the victim's address as username and email, the attacker's phone beside it."""
+    """Pre-hijack: the victim's address as username and email, the attacker's phone beside it."""
     victim, attackers_phone = new_email(), new_phone()
 
     with pytest.raises(ClientError) as refused:
@@ -53,6 +53,21 @@ def test_the_pre_hijack_fails_at_sign_up_and_the_victim_signs_up_later(
 
     assert refused.value.response["Error"]["Code"] == SIGN_UP_REFUSED_CODE
     assert "exactly one of email or phone_number" in refused.value.response["Error"]["Message"]
+    assert client.sign_up(victim).confirmed  # nobody took the address
+
+
+def test_a_sign_up_that_seeds_profile_attributes_is_refused_and_the_victim_signs_up_later(
+        client: PasswordlessClient) -> None:
+    victim = new_email()
+
+    with pytest.raises(ClientError) as refused:
+        raw_sign_up(client, victim, email=victim, name="IT Support", preferred_username="admin")
+
+    # AWS refuses the attributes at the app client (its write attributes); the pre sign-up trigger
+    # refuses them wherever a client would let them through.
+    error = refused.value.response["Error"]
+    assert (error["Code"], "no attribute but" in error["Message"]) == (SIGN_UP_REFUSED_CODE, True) \
+        or error["Code"] == "NotAuthorizedException"
     assert client.sign_up(victim).confirmed  # nobody took the address
 
 

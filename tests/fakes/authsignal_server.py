@@ -1,4 +1,7 @@
-"""A real HTTP fake of the part of Authsignal's server API that the product uses.
+"""A real HTTP fake of the part of Authsignal's server API that the product uses, and of the
+client API the web app's ``@authsignal/browser`` calls (tests/fakes/authsignal_client_api.py,
+under ``/v1/client``), on one state: a passkey added or a code verified in the browser is what
+``validate`` reports.
 
 Why a server and not a mock of the SDK: the handlers are tested through the very SDK they are
 bundled with (its basic auth, its timeout, its decamelizing, its error handling), so the fake
@@ -35,10 +38,15 @@ requests fail (503, a connection reset after the request was handled, or an answ
 the client waits); ``outage`` fails every request until turned off. A status fault can carry a
 ``Retry-After`` header (``retry_after``: seconds or an HTTP date), as a throttling server may.
 
+One-time codes the client API sends go to an outbox (``outbox``, ``last_code``; ``GET /outbox``
+is a small HTML page of them, newest first). The client API's tenant is ``tenant_id``; its
+passkey ceremonies may come from ``origins`` (the app's).
+
 Test controls are the public methods of ``FakeAuthsignal``; out-of-process users reach the same
 methods as ``POST /__fake/{method}`` with the keyword arguments as a JSON object, and read the
-recorded calls with ``GET /__fake/calls``. Run standalone with
-``python -m tests.fakes.authsignal_server --port N --secret KEY``.
+recorded calls with ``GET /__fake/calls`` and the outbox with ``GET /__fake/outbox``. Run
+standalone with ``python -m tests.fakes.authsignal_server --port N --secret KEY [--tenant-id ID]
+[--origin http://localhost:5173] [--print-codes]``.
 """
 
 from __future__ import annotations
@@ -53,11 +61,16 @@ import struct
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.fakes import authsignal_client_api
+from tests.fakes.outbox import OtpMessage, last_code, outbox_page
+from tests.fakes.passkeys import RelyingPartyState
+from tests.fakes.timestamps import now_iso
 
 BODY_WAIT_SECONDS = 1.0
 VALID_STATES = frozenset({"ALLOW", "CHALLENGE_SUCCEEDED", "REVIEW_SUCCEEDED"})
@@ -65,10 +78,12 @@ RULE_STATES = frozenset({"ALLOW", "CHALLENGE_REQUIRED", "BLOCK"})
 FAULT_KINDS = frozenset({"status", "delay", "bad_json", "content_type", "close", "reset"})
 TRANSIENT_KINDS = ("status", "reset", "delay")  # what an unwell Authsignal does, by default
 CONTROLS = frozenset(
-    {"reset", "set_rule", "complete", "passkey_sign_in", "forge", "add_authenticator", "enrol_passkey",
+    {"reset", "set_rule", "complete", "passkey_sign_in", "forge", "add_authenticator", "list_as_is", "enrol_passkey",
      "enroll_with_token", "fail",
-     "set_fault_rate", "outage", "fault_counts"}
+     "set_fault_rate", "outage", "fault_counts", "set_origins"}
 )
+DEFAULT_TENANT_ID = "fake-tenant"
+CLIENT_PREFIX = ("v1", "client")
 # What ``forge`` may change in what ``validate`` reports for a validation token.
 FORGEABLE = frozenset({"user_id", "action", "idempotency_key", "state", "state_updated_at", "verification_method"})
 
@@ -95,6 +110,7 @@ class _Action:
     state_updated_at: str | None
     scope: str | None = None
     contact: str | None = None  # "email" or "phoneNumber": where its OTP goes
+    contact_value: str | None = None  # that address or number
     verification_method: str | None = None
     challenge_method: str | None = None  # what the holder of its token enrolled, if they did
 
@@ -135,6 +151,11 @@ class _State:
     weather: _Weather = field(default_factory=_Weather)
     outage: _Weather | None = None
     calls: list[Call] = field(default_factory=list)
+    # the client API's: codes sent by track token (channel, code), the outbox, passkeys, usernames
+    codes: dict[str, tuple[str, str]] = field(default_factory=dict)
+    outbox: list[OtpMessage] = field(default_factory=list)
+    passkeys: RelyingPartyState = field(default_factory=RelyingPartyState)
+    usernames: dict[str, str] = field(default_factory=dict)  # user -> the username passkey.signUp gave
 
 
 def tracked_attributes(body: Any) -> dict[str, Any]:
@@ -146,17 +167,15 @@ def tracked_attributes(body: Any) -> dict[str, Any]:
     return {name: value for name, value in body.items() if name != "idempotencyKey"}
 
 
-def now_iso(offset_seconds: float = 0.0) -> str:
-    """An ISO 8601 UTC timestamp as Authsignal writes them (``2025-01-02T03:04:05.678Z``)."""
-    moment = datetime.now(timezone.utc) + timedelta(seconds=offset_seconds)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 class FakeAuthsignal:
     """The fake's state and test controls, served over HTTP on 127.0.0.1."""
 
-    def __init__(self, secret: str, port: int = 0) -> None:
+    def __init__(self, secret: str, port: int = 0, *, tenant_id: str = DEFAULT_TENANT_ID,
+                 origins: list[str] | None = None, on_code: Callable[[OtpMessage], None] | None = None) -> None:
         self.secret = secret
+        self.tenant_id = tenant_id  # what the client API's Basic auth carries
+        self.origins = list(origins or [])  # the tenant's app origins: WebAuthn's expected origins
+        self._on_code = on_code or (lambda message: None)  # told of every code sent (the sandbox prints it)
         self._lock = threading.Lock()
         self._state = _State()
         self._server = _Server(("127.0.0.1", port), _handler_for(self))
@@ -167,7 +186,7 @@ class FakeAuthsignal:
     def base_url(self) -> str:
         """Scheme, host and port; the SDK's ``api_url`` is this plus ``/v1``."""
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> FakeAuthsignal:
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -182,7 +201,7 @@ class FakeAuthsignal:
     # --- test controls -------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Forget everything: rules, actions, tokens, authenticators, faults, calls."""
+        """Forget everything: rules, actions, tokens, authenticators, passkeys, codes, faults, calls."""
         with self._lock:
             self._state = _State()
 
@@ -205,15 +224,19 @@ class FakeAuthsignal:
         challenge instead. The track token then validates like the validation token (lenient).
         """
         with self._lock:
-            found = self._state.tracked.get(token)
-            if found is None:
-                raise KeyError("the fake did not issue this token")
-            if found.state == "BLOCK":
-                raise KeyError("a blocked action has no challenge to complete")
-            method = found.challenge_method or ("SMS" if found.contact == "phoneNumber" else "EMAIL_OTP")
-            completed = replace(found, state=state, state_updated_at=now_iso(), verification_method=method)
-            self._state.tracked[token] = completed
-            return self._issue_validation_token(completed)
+            return self._complete(token, None, state)
+
+    def _complete(self, token: str, method: str | None, state: str = "CHALLENGE_SUCCEEDED") -> str:
+        """Complete ``token``'s action with ``method`` (default: as ``complete`` says); the lock is held."""
+        found = self._state.tracked.get(token)
+        if found is None:
+            raise KeyError("the fake did not issue this token")
+        if found.state == "BLOCK":
+            raise KeyError("a blocked action has no challenge to complete")
+        method = method or found.challenge_method or ("SMS" if found.contact == "phoneNumber" else "EMAIL_OTP")
+        completed = replace(found, state=state, state_updated_at=now_iso(), verification_method=method)
+        self._state.tracked[token] = completed
+        return self._issue_validation_token(completed)
 
     def enroll_with_token(self, token: str, *, email: str | None = None, phone: str | None = None,
                           passkey: bool = False) -> str:
@@ -245,10 +268,14 @@ class FakeAuthsignal:
             if not any(item["verificationMethod"] == "PASSKEY"
                        for item in self._state.authenticators.get(user_id, {}).values()):
                 raise KeyError("the user has no passkey")
-            signed_in = _Action(user_id=user_id, action=action, idempotency_key=str(uuid.uuid4()),
-                                state="CHALLENGE_SUCCEEDED", state_updated_at=state_updated_at or now_iso(),
-                                verification_method="PASSKEY")
-            return self._issue_validation_token(signed_in)
+            return self._signed_in(user_id, action, "PASSKEY", state_updated_at)
+
+    def _signed_in(self, user_id: str, action: str, method: str, state_updated_at: str | None = None) -> str:
+        """A new succeeded action of its own (its own idempotency key); its validation token. Lock held."""
+        signed_in = _Action(user_id=user_id, action=action, idempotency_key=str(uuid.uuid4()),
+                            state="CHALLENGE_SUCCEEDED", state_updated_at=state_updated_at or now_iso(),
+                            verification_method=method)
+        return self._issue_validation_token(signed_in)
 
     def forge(self, token: str, **fields: Any) -> None:
         """Change what ``validate`` reports for validation token ``token`` (``None`` leaves a field
@@ -272,7 +299,8 @@ class FakeAuthsignal:
                           phone_number: str | None = None) -> str:
         """Enrol an authenticator for ``user_id``; returns its ``userAuthenticatorId``."""
         with self._lock:
-            return self._add_authenticator(user_id, verification_method, name, email, phone_number)["userAuthenticatorId"]
+            item = self._add_authenticator(user_id, verification_method, name, email, phone_number)
+            return str(item["userAuthenticatorId"])
 
     def authenticators(self, user_id: str) -> list[dict[str, Any]]:
         """The user's authenticators, as ``GET /authenticators`` lists them."""
@@ -280,8 +308,9 @@ class FakeAuthsignal:
             return list(self._state.authenticators.get(user_id, {}).values())
 
     def _add_authenticator(self, user_id: str, verification_method: str, name: str = "iCloud Keychain",
-                           email: str | None = None, phone_number: str | None = None) -> dict[str, Any]:
-        authenticator_id = str(uuid.uuid4())
+                           email: str | None = None, phone_number: str | None = None, *,
+                           authenticator_id: str | None = None, credential_id: str | None = None) -> dict[str, Any]:
+        authenticator_id = authenticator_id or str(uuid.uuid4())
         item: dict[str, Any] = {
             "userAuthenticatorId": authenticator_id,
             "verificationMethod": verification_method,
@@ -294,7 +323,7 @@ class FakeAuthsignal:
             item["phoneNumber"] = phone_number
         if verification_method == "PASSKEY":
             item["webauthnCredential"] = {
-                "credentialId": "cred-" + uuid.uuid4().hex,
+                "credentialId": credential_id or "cred-" + uuid.uuid4().hex,
                 "name": name,
                 "aaguid": "fbfc3007-154e-4ecc-8c0b-6e020557d7bd",
                 "aaguidMapping": {"name": name, "svgIconLight": "data:image/svg+xml;base64,AAAA"},
@@ -371,6 +400,21 @@ class FakeAuthsignal:
             raise ValueError(f"fault kinds must be some of {sorted(FAULT_KINDS)}")
         return _Weather(rate, chosen, status, delay, random.Random(seed))
 
+    def set_origins(self, origins: list[str]) -> None:
+        """The tenant's app origins: where passkey ceremonies may come from (RP ID: their host)."""
+        with self._lock:
+            self.origins = list(origins)
+
+    @property
+    def outbox(self) -> list[OtpMessage]:
+        """Every one-time code sent since the last reset, oldest first."""
+        with self._lock:
+            return list(self._state.outbox)
+
+    def last_code(self, to: str) -> str | None:
+        """The code last sent to ``to`` (an email address or phone number), or None."""
+        return last_code(self.outbox, to)
+
     def calls(self) -> list[Call]:
         """Every ``/v1`` request so far, oldest first."""
         with self._lock:
@@ -386,6 +430,12 @@ class FakeAuthsignal:
         with self._lock:
             return [action.idempotency_key or "" for action in (*self._state.tracked.values(),
                                                                  *self._state.validated.values())]
+
+    def list_as_is(self, user_id: str, item: dict[str, Any]) -> None:
+        """List ``item`` among the user's authenticators exactly as given (without an id, say), to
+        test answers the real service should never give."""
+        with self._lock:
+            self._state.authenticators.setdefault(user_id, {})[f"as-is-{uuid.uuid4().hex}"] = item
 
     def authenticator_ids(self, user_id: str) -> set[str]:
         with self._lock:
@@ -439,10 +489,12 @@ class FakeAuthsignal:
         token = "token-" + uuid.uuid4().hex
         rule = state.rules.get(user_id, state.default_rule)
         scope = body.get("scope") if isinstance(body.get("scope"), str) else None
-        contact = next((name for name in ("phoneNumber", "email") if body.get(name)), None)
+        contact = next((name for name in ("phoneNumber", "email") if isinstance(body.get(name), str) and body[name]),
+                       None)
         key = key if isinstance(key, str) and key else str(uuid.uuid4())
         tracked = _Action(user_id=user_id, action=action, idempotency_key=key, state=rule,
-                          state_updated_at=now_iso(), scope=scope, contact=contact)
+                          state_updated_at=now_iso(), scope=scope, contact=contact,
+                          contact_value=body[contact] if contact else None)
         state.tracked[token] = tracked
         state.tracked_by_key[key] = token
         return 200, self._tracked(token, tracked)
@@ -457,7 +509,7 @@ class FakeAuthsignal:
         for item in self._state.authenticators.get(user_id, {}).values():
             if (item["verificationMethod"], item.get("email"), item.get("phoneNumber")) == (method, email, phone):
                 return 200, {"authenticator": item}
-        return 200, {"authenticator": self._add_authenticator(user_id, method, email=email, phone_number=phone)}
+        return 200, {"authenticator": self._add_authenticator(user_id, str(method), email=email, phone_number=phone)}
 
     def _tracked(self, token: str, tracked: _Action) -> dict[str, Any]:
         """What ``track`` answers for an action."""
@@ -499,6 +551,15 @@ def _error(code: str, description: str) -> dict[str, str]:
     return {"error": code, "errorCode": code, "errorDescription": description}
 
 
+def _cors_headers(origin: str | None) -> dict[str, str]:
+    """CORS for the client API, which browsers call from the app's origin (any origin: lenient)."""
+    if not origin:
+        return {}
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin", "Access-Control-Max-Age": "600",
+            "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+            "Access-Control-Allow-Headers": "Authorization, Content-Type"}
+
+
 def _handler_for(fake: FakeAuthsignal) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's pooled session uses it
@@ -513,10 +574,14 @@ def _handler_for(fake: FakeAuthsignal) -> type[BaseHTTPRequestHandler]:
         def do_DELETE(self) -> None:
             self._handle()
 
+        def do_OPTIONS(self) -> None:
+            self._handle()
+
         def log_message(self, format: str, *args: Any) -> None:
             pass  # the recorded calls are the log
 
         def _handle(self) -> None:
+            self.cors: dict[str, str] = {}
             url = urlsplit(self.path)
             raw = self._body()
             if raw is None:
@@ -530,8 +595,17 @@ def _handler_for(fake: FakeAuthsignal) -> type[BaseHTTPRequestHandler]:
             if url.path.startswith("/__fake/"):
                 self._control(url.path.removeprefix("/__fake/"), body)
                 return
+            if url.path == "/outbox" and self.command == "GET":
+                self._send(200, outbox_page(fake.outbox).encode(), content_type="text/html; charset=utf-8")
+                return
+            client = tuple(url.path.strip("/").split("/")[:2]) == CLIENT_PREFIX
+            self.cors = _cors_headers(self.headers.get("Origin")) if client else {}
+            if client and self.command == "OPTIONS":
+                self._send(204, b"", content_type="text/plain")
+                return
             query = {key: values[-1] for key, values in parse_qs(url.query).items()}
-            authorized = self._authorized()
+            authorization = self.headers.get("Authorization", "")
+            authorized = authsignal_client_api.authorized(fake, authorization) if client else self._authorized()
             with fake._lock:
                 fake._state.calls.append(Call(self.command, url.path, query, body, authorized))
             fault = fake._fault_for(self.command, url.path)
@@ -545,10 +619,16 @@ def _handler_for(fake: FakeAuthsignal) -> type[BaseHTTPRequestHandler]:
                 self._send(fault.status, _error("fault", f"injected {fault.status}"),
                            headers={"Retry-After": fault.retry_after} if fault.retry_after else None)
             elif not authorized:
-                self._send(401, _error("unauthorized", "invalid secret key"))
+                refusal = "invalid tenant id or token" if client else "invalid secret key"
+                self._send(401, _error("unauthorized", refusal))
             else:
                 with fake._lock:
-                    status, answer = fake._answer(self.command, url.path, query, body)
+                    if client:
+                        parts = [unquote(part) for part in url.path.strip("/").split("/")[2:]]
+                        status, answer = authsignal_client_api.answer(fake, self.command, parts, query, body,
+                                                                      authorization, self.headers.get("Origin"))
+                    else:
+                        status, answer = fake._answer(self.command, url.path, query, body)
                 if fault and fault.kind == "reset":
                     self._reset()
                 elif fault and fault.kind == "bad_json":
@@ -591,6 +671,8 @@ def _handler_for(fake: FakeAuthsignal) -> type[BaseHTTPRequestHandler]:
         def _control(self, command: str, arguments: Any) -> None:
             if command == "calls" and self.command == "GET":
                 self._send(200, [asdict(call) for call in fake.calls()])
+            elif command == "outbox" and self.command == "GET":
+                self._send(200, [asdict(message) for message in fake.outbox])
             elif command in CONTROLS and self.command == "POST":
                 try:
                     result = getattr(fake, command)(**(arguments or {}))
@@ -608,7 +690,7 @@ def _handler_for(fake: FakeAuthsignal) -> type[BaseHTTPRequestHandler]:
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
-                for name, value in (headers or {}).items():
+                for name, value in {**self.cors, **(headers or {})}.items():
                     self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(data)
@@ -618,12 +700,22 @@ def _handler_for(fake: FakeAuthsignal) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+def _print_code(message: OtpMessage) -> None:
+    """What a person running the sandbox reads instead of their mail."""
+    print(f"{message.channel} code {message.code} to {message.to}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--secret", required=True)
+    parser.add_argument("--tenant-id", default=DEFAULT_TENANT_ID, help="what the client API's Basic auth carries")
+    parser.add_argument("--origin", action="append", default=[],
+                        help="an app origin passkey ceremonies may come from (repeatable)")
+    parser.add_argument("--print-codes", action="store_true", help="print each one-time code sent")
     options = parser.parse_args()
-    fake = FakeAuthsignal(options.secret, options.port)
+    fake = FakeAuthsignal(options.secret, options.port, tenant_id=options.tenant_id, origins=options.origin,
+                          on_code=_print_code if options.print_codes else None)
     print(fake.base_url, flush=True)  # one line a harness can read; the SDK's api_url is this + "/v1"
     try:
         fake._server.serve_forever()

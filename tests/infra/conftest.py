@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -38,7 +39,7 @@ def template(templates: dict[str, dict[str, Any]]):
     return get
 
 
-def resources(template_json: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+def resources(template_json: Mapping[str, Any], kind: str) -> dict[str, dict[str, Any]]:
     """The template's resources of one CloudFormation type, by logical id."""
     return {key: value for key, value in template_json["Resources"].items() if value["Type"] == kind}
 

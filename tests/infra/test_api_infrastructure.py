@@ -65,8 +65,9 @@ def test_cors_allows_the_configured_origins_and_only_the_routes_methods(template
     assert cors["AllowOrigins"] == list(configs[environment].cors_origins)
     assert sorted(cors["AllowMethods"]) == ["DELETE", "GET", "POST"]
     assert cors["AllowHeaders"] == ["Authorization", "Content-Type"]
-    # a browser app must be able to read the RFC 9470 step-up answer (max_age) of a stale sign-in
-    assert cors["ExposeHeaders"] == ["WWW-Authenticate"]
+    # a browser app must be able to read the RFC 9470 step-up answer (max_age) of a stale sign-in,
+    # and when to come back after a 429 of the per-user limit
+    assert sorted(cors["ExposeHeaders"]) == ["Retry-After", "WWW-Authenticate"]
 
 
 def test_production_allows_no_wildcard_origin(templates):
@@ -86,3 +87,48 @@ def test_the_api_function_gets_the_recent_sign_in_window_from_config(templates, 
     function_id = integration["Properties"]["IntegrationUri"]["Fn::GetAtt"][0]
     variables = templates[environment]["Resources"][function_id]["Properties"]["Environment"]["Variables"]
     assert variables["RECENT_AUTH_MINUTES"] == str(configs[environment].recent_auth_minutes)
+
+
+def _api_function(template_json):
+    """The logical id and properties of the API's function."""
+    _, integration = only(template_json, "AWS::ApiGatewayV2::Integration")
+    function_id = integration["Properties"]["IntegrationUri"]["Fn::GetAtt"][0]
+    return function_id, template_json["Resources"][function_id]["Properties"]
+
+
+def _rate_limit_table(template_json):
+    [found] = [(logical_id, table) for logical_id, table in resources(template_json, "AWS::DynamoDB::Table").items()
+               if table["Properties"]["KeySchema"] == [{"AttributeName": "key", "KeyType": "HASH"}]]
+    return found
+
+
+@pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
+def test_the_api_function_counts_requests_per_user_in_its_table_with_the_configured_limit(
+        templates, configs, environment):
+    table_id, table = _rate_limit_table(templates[environment])
+    _, function = _api_function(templates[environment])
+
+    variables = function["Environment"]["Variables"]
+    assert variables["RATE_LIMIT_TABLE_NAME"] == {"Ref": table_id}
+    assert variables["API_REQUESTS_PER_MINUTE_PER_USER"] == str(configs[environment].api_requests_per_minute_per_user)
+    assert table["Properties"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["Properties"]["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
+    assert table["Properties"]["SSESpecification"] == {"SSEEnabled": True}
+
+
+def test_the_api_function_may_only_update_items_of_its_counter_table_and_nothing_else_may_touch_it(templates):
+    template = templates["dev"]
+    table_id, _ = _rate_limit_table(template)
+    _, function = _api_function(template)
+    api_role = function["Role"]["Fn::GetAtt"][0]
+    grants = []
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        roles = [role["Ref"] for role in policy["Properties"]["Roles"]]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            if any(action.startswith("dynamodb:") for action in actions) and api_role in roles:
+                grants.append((actions, statement["Resource"]))
+            if statement["Resource"] == {"Fn::GetAtt": [table_id, "Arn"]}:
+                assert roles == [api_role]
+
+    assert grants == [(["dynamodb:UpdateItem"], {"Fn::GetAtt": [table_id, "Arn"]})]

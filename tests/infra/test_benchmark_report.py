@@ -90,9 +90,9 @@ def test_the_cost_counts_the_wait_on_the_real_authsignal_for_each_call() -> None
 
 # --- one quick run ---------------------------------------------------------------------------------
 
-# Figures a quick run does not measure (``--quick``: no synth, no suite, no CPU quota).
+# Figures a quick run does not measure (``--quick``: no synth, no suite, no CPU quota, no browser).
 NOT_MEASURED_WHEN_QUICK = ("build.", "cold_sign_in.otp.ours_quota_ms", "cold_sign_in.otp.node_quota_ms",
-                           "cold_sign_in.otp.quota_ratio_to_node")
+                           "cold_sign_in.otp.quota_ratio_to_node", "web_app.first_load_s")
 
 
 @pytest.fixture(scope="module")

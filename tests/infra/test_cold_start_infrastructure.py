@@ -4,6 +4,7 @@ published version, and only the alias; provisioned concurrency sits on that alia
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import aws_cdk as cdk
@@ -23,7 +24,7 @@ SNAPSTART_HANDLERS = {"triggers.custom_auth.handler", "api.authenticators.handle
 CUSTOM_AUTH_TRIGGERS = ("DefineAuthChallenge", "CreateAuthChallenge", "VerifyAuthChallengeResponse")
 
 
-def _aliases(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def _aliases(template: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Alias logical id -> its properties."""
     return {logical_id: alias["Properties"] for logical_id, alias in resources(template, "AWS::Lambda::Alias").items()}
 
@@ -103,7 +104,7 @@ def test_replaced_versions_are_deleted_so_snapstart_caches_only_the_live_one(tem
     assert versions and all(version.get("DeletionPolicy") == "Delete" for version in versions)
 
 
-def _one_function(**options: Any) -> dict[str, Any]:
+def _one_function(**options: Any) -> Mapping[str, Any]:
     """The smallest stack that shows a function's alias: one PythonLambda."""
     stack = cdk.Stack(cdk.App())
     PythonLambda(stack, "Fn", handler="triggers.pre_sign_up.handler", description="d", with_dependencies=False,

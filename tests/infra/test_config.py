@@ -9,12 +9,27 @@ import sys
 import pytest
 from aws_cdk.cx_api import SynthesisMessageLevel
 
-from stacks.config import (EXAMPLE_ACCOUNT, ConfigError, config_warnings, parse_environment, refuse_near_misses,
-                           select_environment, stack_name)
+from stacks.config import (
+    DEFAULT_AUTHSIGNAL_CLIENT_URL,
+    EXAMPLE_ACCOUNT,
+    PRODUCTION_TOKEN_VALIDITY_MAX_MINUTES,
+    ConfigError,
+    config_warnings,
+    parse_environment,
+    refuse_near_misses,
+    select_environment,
+    stack_name,
+)
 from tests.infra.conftest import CONTEXT, ROOT
 
-VALID = CONTEXT["environments"]["dev"]
-LOCAL = CONTEXT["environments"]["local"]
+# Environments built here, not read from cdk.json: a team's edits to cdk.json never change what
+# these tests mean (only test_every_environment_in_cdk_json_is_valid reads the file's).
+VALID = {"authsignalUrl": "https://api.authsignal.com/v1", "corsOrigins": ["http://localhost:3000"]}
+PROD = {**VALID, "production": True, "account": "210987654321", "region": "eu-west-1",
+        "corsOrigins": ["https://app.acme.io"], "alarmsEnabled": True}
+LOCAL = {**VALID, "localEmulator": True, "account": "000000000000", "region": "us-east-1",
+         "authsignalUrl": "http://127.0.0.1:4001/v1"}
+ENVIRONMENTS = {"dev": VALID, "staging": VALID, "prod": PROD, "local": LOCAL}
 
 
 def with_setting(key, value):
@@ -56,6 +71,16 @@ def with_setting(key, value):
     ("cognitoUserAuthenticationRps", 0, "a whole number from 1 to 100000"),
     ("cognitoUserCreationRps", 50.5, "a whole number from 1 to 100000"),
     ("cognitoUserUpdateRps", "25", "a whole number from 1 to 100000"),
+    ("authsignalTenantId", "tenant id", "an Authsignal tenant id (letters, digits and dashes"),
+    ("authsignalTenantId", "-leading-dash", "an Authsignal tenant id (letters, digits and dashes"),
+    ("authsignalTenantId", 42, "an Authsignal tenant id (letters, digits and dashes"),
+    ("authsignalClientUrl", "http://api.authsignal.com/v1", "an https:// URL"),
+    ("authsignalClientUrl", "http://127.0.0.1:28461/v1", "an https:// URL"),
+    ("emailMagicLinkEnabled", "true", "true or false"),
+    ("emailMagicLinkEnabled", 1, "true or false"),
+    ("apiRequestsPerMinutePerUser", 0, "a whole number from 1 to 10000"),
+    ("apiRequestsPerMinutePerUser", "60", "a whole number from 1 to 10000"),
+    ("apiRequestsPerMinutePerUser", 60.5, "a whole number from 1 to 10000"),
 ])
 def test_a_bad_value_names_the_key_and_what_is_allowed(key, value, allowed):
     with pytest.raises(ConfigError) as error:
@@ -67,6 +92,20 @@ def test_a_bad_value_names_the_key_and_what_is_allowed(key, value, allowed):
 def test_the_passkey_token_age_limit_defaults_to_five_minutes():
     assert parse_environment("dev", VALID).passkey_token_max_age_seconds == 300
     assert parse_environment("dev", with_setting("passkeyTokenMaxAgeSeconds", 120)).passkey_token_max_age_seconds == 120
+
+
+def test_email_magic_links_are_off_unless_an_environment_turns_them_on():
+    assert parse_environment("dev", {key: value for key, value in VALID.items()
+                                     if key != "emailMagicLinkEnabled"}).email_magic_link_enabled is False
+    assert parse_environment("dev", with_setting("emailMagicLinkEnabled", True)).email_magic_link_enabled is True
+
+
+def test_the_per_user_api_limit_is_on_without_a_setting_and_takes_the_configured_value():
+    default = parse_environment("dev", {key: value for key, value in VALID.items()
+                                         if key != "apiRequestsPerMinutePerUser"}).api_requests_per_minute_per_user
+    assert default >= 1
+    configured = parse_environment("dev", with_setting("apiRequestsPerMinutePerUser", 7))
+    assert configured.api_requests_per_minute_per_user == 7
 
 
 def test_the_cognito_quotas_default_to_aws_defaults_per_category():
@@ -82,7 +121,8 @@ def test_a_cognito_quota_set_in_config_is_the_one_its_category_gets():
 
 
 def test_an_unknown_key_is_refused_with_the_allowed_keys():
-    with pytest.raises(ConfigError, match=r"environments.dev.attemptLimt is not a known setting; allowed: .*attemptLimit"):
+    refused = r"environments.dev.attemptLimt is not a known setting; allowed: .*attemptLimit"
+    with pytest.raises(ConfigError, match=refused):
         parse_environment("dev", with_setting("attemptLimt", 3))
 
 
@@ -95,17 +135,17 @@ def test_a_missing_required_key_is_named():
 
 def test_production_refuses_a_wildcard_cors_origin():
     with pytest.raises(ConfigError, match=r"environments.prod.corsOrigins .* not \*"):
-        parse_environment("prod", {**CONTEXT["environments"]["prod"], "corsOrigins": ["*"]})
+        parse_environment("prod", {**PROD, "corsOrigins": ["*"]})
 
 
 def test_an_unknown_environment_lists_the_known_ones():
-    context = {"environments": CONTEXT["environments"], "env": "qa"}
+    context = {"environments": ENVIRONMENTS, "env": "qa"}
     with pytest.raises(ConfigError, match=r"env must be one of dev, staging, prod, local, got 'qa'"):
         select_environment(context.get)
 
 
 def test_the_default_environment_is_dev_and_needs_no_account():
-    config = select_environment({"environments": CONTEXT["environments"]}.get)
+    config = select_environment({"environments": ENVIRONMENTS}.get)
     assert (config.name, config.account, config.region) == ("dev", None, None)
 
 
@@ -133,6 +173,24 @@ def test_a_local_emulator_environment_may_call_authsignal_over_http_on_loopback(
     assert parse_environment("local", {**LOCAL, "authsignalUrl": url}).authsignal_url == url
 
 
+@pytest.mark.parametrize("url", ["http://127.0.0.1:28461/v1", "https://eu.api.authsignal.com/v1"])
+def test_a_local_emulator_environment_may_point_the_app_at_a_client_api_on_loopback(url):
+    assert parse_environment("local", {**LOCAL, "authsignalClientUrl": url}).authsignal_client_url == url
+
+
+def test_a_local_emulator_environment_refuses_a_plain_http_client_api_beyond_loopback():
+    with pytest.raises(ConfigError, match=r"environments.local.authsignalClientUrl must be an https:// URL, or "
+                                          r"http://127.0.0.1\[:port\]"):
+        parse_environment("local", {**LOCAL, "authsignalClientUrl": "http://10.0.0.8/v1"})
+
+
+def test_the_web_app_settings_default_to_no_tenant_and_the_client_sdk_default_url():
+    config = parse_environment("dev", {key: value for key, value in VALID.items()
+                                       if key not in ("authsignalTenantId", "authsignalClientUrl")})
+    assert config.authsignal_tenant_id is None
+    assert config.authsignal_client_url == DEFAULT_AUTHSIGNAL_CLIENT_URL
+
+
 @pytest.mark.parametrize("url", ["http://10.0.0.8:28461/v1", "http://api.authsignal.com/v1",
                                  "http://127.0.0.1.example.com/v1", "http://localhost.example.com/v1",
                                  "http://127.0.0.1@example.com/v1", "http://[::1]:28461/v1", "ftp://127.0.0.1/v1"])
@@ -154,22 +212,43 @@ def test_a_local_emulator_environment_is_never_production():
 
 
 def test_the_authsignal_url_given_with_c_points_a_local_environment_elsewhere():
-    context = {"environments": CONTEXT["environments"], "env": "local", "authsignalUrl": "http://127.0.0.1:4001/v1"}
+    context = {"environments": ENVIRONMENTS, "env": "local", "authsignalUrl": "http://127.0.0.1:4001/v1"}
     assert select_environment(context.get).authsignal_url == "http://127.0.0.1:4001/v1"
 
 
 def test_the_authsignal_url_given_with_c_is_checked_like_cdk_json():
-    context = {"environments": CONTEXT["environments"], "env": "local", "authsignalUrl": "http://example.com/v1"}
+    context = {"environments": ENVIRONMENTS, "env": "local", "authsignalUrl": "http://example.com/v1"}
     with pytest.raises(ConfigError, match=r"environments.local.authsignalUrl must be an https:// URL, or"):
         select_environment(context.get)
 
 
 @pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
 def test_the_authsignal_url_given_with_c_is_refused_for_a_real_environment(environment):
-    context = {"environments": CONTEXT["environments"], "env": environment,
+    context = {"environments": ENVIRONMENTS, "env": environment,
                "authsignalUrl": "https://api.authsignal.com/v1"}
     with pytest.raises(ConfigError, match=r"authsignalUrl may be given with -c only for an environment with "
                                           r"localEmulator: true"):
+        select_environment(context.get)
+
+
+def test_the_app_origin_given_with_c_adds_the_sandbox_app_to_a_local_environments_cors_origins():
+    environments = {"emulated": {**LOCAL, "corsOrigins": ["http://localhost:3000"]}}
+    context = {"environments": environments, "env": "emulated", "appOrigin": "http://localhost:41234"}
+    assert select_environment(context.get).cors_origins == ("http://localhost:3000", "http://localhost:41234")
+
+
+@pytest.mark.parametrize("origin", ["http://127.0.0.1:41234", "https://localhost:41234", "http://localhost:41234/",
+                                    "*", "http://evil.example"])
+def test_the_app_origin_given_with_c_is_a_localhost_origin(origin):
+    context = {"environments": {"emulated": LOCAL}, "env": "emulated", "appOrigin": origin}
+    with pytest.raises(ConfigError, match=r"^appOrigin must be an origin like http://localhost:5173, got"):
+        select_environment(context.get)
+
+
+def test_the_app_origin_given_with_c_is_refused_for_a_real_environment():
+    context = {"environments": {"real": VALID}, "env": "real", "appOrigin": "http://localhost:41234"}
+    with pytest.raises(ConfigError, match=r"^appOrigin may be given with -c only for an environment with "
+                                          r"localEmulator: true; set environments.real.corsOrigins in cdk.json"):
         select_environment(context.get)
 
 
@@ -183,7 +262,7 @@ def test_recent_auth_defaults_to_10_minutes_and_sign_in_protection_to_none():
 
 def test_production_tokens_default_to_15_minutes_and_other_environments_to_60():
     # The API's JWT authorizer does not check revocation: a production token must not outlive 15 minutes.
-    bare = {key: value for key, value in CONTEXT["environments"]["prod"].items()
+    bare = {key: value for key, value in PROD.items()
             if key not in {"accessTokenValidityMinutes", "idTokenValidityMinutes"}}
     production = parse_environment("prod", bare)
     other = parse_environment("staging", {**bare, "production": False})
@@ -192,15 +271,22 @@ def test_production_tokens_default_to_15_minutes_and_other_environments_to_60():
     assert production.refresh_token_validity_days == other.refresh_token_validity_days
 
 
+@pytest.mark.parametrize("key", ["accessTokenValidityMinutes", "idTokenValidityMinutes"])
+def test_production_refuses_tokens_that_outlive_the_promised_minutes(key):
+    limit = PRODUCTION_TOKEN_VALIDITY_MAX_MINUTES
+    assert parse_environment("prod", {**PROD, key: limit}).production
+    with pytest.raises(ConfigError, match=rf"^environments.prod.{key} must be at most {limit} in production "
+                                          rf"\(a token cannot be revoked before it expires\), got {limit + 1}$"):
+        parse_environment("prod", {**PROD, key: limit + 1})
+    assert not parse_environment("staging", {**VALID, key: limit + 1}).production
+
+
 def test_an_explicit_token_validity_wins_over_the_production_default():
-    config = parse_environment("prod", {**CONTEXT["environments"]["prod"], "accessTokenValidityMinutes": 5})
+    config = parse_environment("prod", {**PROD, "accessTokenValidityMinutes": 5})
     assert config.access_token_validity_minutes == 5
 
 
 # --- where an environment deploys -------------------------------------------------------------
-
-PROD = CONTEXT["environments"]["prod"]
-
 
 @pytest.mark.parametrize(("missing", "message"), [
     ("account", "environments.prod.account is required in production: the 12-digit AWS account id"),
@@ -219,13 +305,13 @@ def test_an_account_without_a_region_is_refused():
 
 
 def test_a_non_production_environment_without_account_and_region_is_environment_agnostic():
-    config = parse_environment("staging", CONTEXT["environments"]["staging"])
+    config = parse_environment("staging", VALID)
     assert (config.account, config.region) == (None, None)
 
 
-def test_prod_ships_the_example_account_so_it_synthesizes_until_yours_is_set():
-    config = parse_environment("prod", PROD)
-    assert (config.account, config.region) == (EXAMPLE_ACCOUNT, "eu-west-1")
+def test_production_with_the_example_account_synthesizes_until_yours_is_set():
+    config = parse_environment("prod", {**PROD, "account": EXAMPLE_ACCOUNT})
+    assert config.account == EXAMPLE_ACCOUNT
 
 
 # --- warnings: allowed, but surely not meant -----------------------------------------------------
@@ -238,27 +324,32 @@ def warnings_of(synthesized, name):
             for message in artifact.messages if message.level == SynthesisMessageLevel.WARNING}
 
 
-def test_example_values_left_in_production_are_synth_warnings_naming_the_key(synthesized):
-    warnings = warnings_of(synthesized, "prod")
+def test_example_values_left_in_production_are_warnings_naming_the_key():
+    config = parse_environment("prod", {**PROD, "account": EXAMPLE_ACCOUNT, "corsOrigins": ["https://app.example.com"],
+                                        "alarmEmail": "platform-alerts@example.com"})
+    assert config_warnings(config) == [
+        ("account", "environments.prod.account is the example account 123456789012: set your production account id"),
+        ("corsOrigins", "environments.prod.corsOrigins holds the example origin https://app.example.com: "
+                        "set your app's origins"),
+        ("alarmEmail", "environments.prod.alarmEmail is the example address platform-alerts@example.com: "
+                       "set an address someone reads"),
+    ]
 
-    assert warnings == {
-        "passwordless:config:account": "environments.prod.account is the example account 123456789012: "
-                                       "set your production account id",
-        "passwordless:config:corsOrigins": "environments.prod.corsOrigins holds the example origin "
-                                           "https://app.example.com: set your app's origins",
-        "passwordless:config:alarmEmail": "environments.prod.alarmEmail is the example address "
-                                          "platform-alerts@example.com: set an address someone reads",
-    }
+
+def test_example_values_outside_production_are_not_warned_about():
+    config = parse_environment("staging", {**PROD, "production": False, "account": EXAMPLE_ACCOUNT,
+                                           "corsOrigins": ["https://app.example.com"]})
+    assert config_warnings(config) == []
 
 
-def test_example_values_outside_production_are_not_warned_about(synthesized):
-    assert warnings_of(synthesized, "staging") == {}
-    assert warnings_of(synthesized, "dev") == {}
+def test_synth_attaches_each_environments_warnings_naming_the_key(synthesized):
+    for name, config in synthesized.configs.items():
+        expected = {f"passwordless:config:{key}": message for key, message in config_warnings(config)}
+        assert warnings_of(synthesized, name) == expected, name
 
 
 def test_real_values_in_production_give_no_warning():
-    config = parse_environment("prod", {**PROD, "account": "210987654321", "corsOrigins": ["https://app.acme.io"],
-                                        "alarmEmail": "oncall@acme.io"})
+    config = parse_environment("prod", {**PROD, "alarmEmail": "oncall@acme.io"})
     assert config_warnings(config) == []
 
 
@@ -287,7 +378,7 @@ def test_the_app_and_cdk_own_context_keys_pass(key):
 
 
 def test_synth_with_a_mistyped_env_key_stops_instead_of_building_dev(tmp_path):
-    context = {"environments": CONTEXT["environments"], "enviroment": "prod"}
+    context = {"environments": ENVIRONMENTS, "enviroment": "prod"}
     result = subprocess.run(
         [sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True, timeout=120,
         env={**os.environ, "CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": str(tmp_path),
@@ -308,9 +399,10 @@ def test_invalid_json_in_cdk_json_is_named_by_line_and_column_before_the_cdk_cli
     scripts/setup) stops first, at the mistake."""
     for copied in ("scripts", "stacks"):  # nothing installed: the check comes before any install
         shutil.copytree(ROOT / copied, tmp_path / copied, ignore=shutil.ignore_patterns("__pycache__"))
-    broken = (ROOT / "cdk.json").read_text().replace('"attemptLimit": 3,', '"attemptLimit": 3', 1)
+    text = (ROOT / "cdk.json").read_text()
+    broken = text.replace('"app":', '"app"', 1)  # every cdk.json has its app command
     (tmp_path / "cdk.json").write_text(broken)
-    line = broken[:broken.index('"attemptLimit": 3')].count("\n") + 2
+    line = text[:text.index('"app":')].count("\n") + 1
 
     result = subprocess.run([str(tmp_path / "scripts" / "synth")], cwd=tmp_path, capture_output=True, text=True,
                             stdin=subprocess.DEVNULL, timeout=120)

@@ -193,15 +193,68 @@ def test_without_ci_selected_no_ci_stack_is_configured():
     ({"githubRepository": "octo-org/octo-repo:environment:prod"}, "githubRepository must be OWNER/REPO"),
     ({"githubRepository": "octo-org/*"}, "githubRepository must be OWNER/REPO"),
     ({"githubEnvironments": None}, "githubEnvironments is required"),
-    ({"githubEnvironments": "dev,qa"}, "githubEnvironments must name environments of cdk.json"),
+    ({"githubEnvironments": "dev,no-such-environment"}, "githubEnvironments must name environments of cdk.json"),
     ({"githubEnvironments": "dev,dev"}, "githubEnvironments must name environments of cdk.json"),
     ({"githubOidcProviderArn": "arn:aws:iam::123456789012:oidc-provider/example.com"}, "githubOidcProviderArn must be"),
     ({"@aws-cdk/core:bootstrapQualifier": "Bad*"}, "@aws-cdk/core:bootstrapQualifier must be"),
+    ({"allowSharedAccount": "yes"}, "allowSharedAccount must be true or false"),
 ])
 def test_a_bad_ci_setting_stops_synth_with_one_line_naming_the_key(overrides, message):
     with pytest.raises(ConfigError) as error:
         select_github_ci(ci_context(**overrides).get)
     assert str(error.value).startswith(message) and "\n" not in str(error.value)
+
+
+def environments(**entries: dict[str, Any]) -> dict[str, Any]:
+    """A temporary cdk.json ``environments``: each entry is settings beside dev's."""
+    return {name: {**CONTEXT["environments"]["dev"], **settings} for name, settings in entries.items()}
+
+
+PRODUCTION = {"production": True, "account": "111111111111", "region": "eu-west-1",
+              "corsOrigins": ["https://app.example.org"]}
+
+
+@pytest.mark.parametrize("other", [{}, {"account": "111111111111", "region": "eu-west-1"}],
+                         ids=["account_unknown", "same_account"])
+def test_production_beside_another_environment_in_one_roles_stack_is_refused(other):
+    context = ci_context(environments=environments(live=PRODUCTION, test=other), githubEnvironments="test,live")
+
+    with pytest.raises(ConfigError) as error:
+        select_github_ci(context.get)
+
+    message = str(error.value)
+    assert message.startswith("allowSharedAccount must be true") and "\n" not in message
+    assert "live" in message and "test" in message
+
+
+@pytest.mark.parametrize("allowed", ["true", True])
+def test_allow_shared_account_lets_production_share_a_roles_stack(allowed):
+    context = ci_context(environments=environments(live=PRODUCTION, test={}), githubEnvironments="test,live",
+                         allowSharedAccount=allowed)
+
+    config = select_github_ci(context.get)
+
+    assert config is not None and set(config.environments) == {"test", "live"}
+
+
+@pytest.mark.parametrize("allowed", [None, "false"])
+def test_environments_of_one_kind_share_a_roles_stack_without_the_flag(allowed):
+    context = ci_context(environments=environments(live=PRODUCTION, live2=PRODUCTION, a={}, b={}),
+                         allowSharedAccount=allowed)
+
+    for names in ("a,b", "live,live2"):
+        assert select_github_ci({**context, "githubEnvironments": names}.get) is not None
+
+
+def test_production_beside_an_environment_of_another_account_is_refused_even_when_allowed():
+    other = {"account": "222222222222", "region": "eu-west-1"}
+    context = ci_context(environments=environments(live=PRODUCTION, test=other), githubEnvironments="test,live",
+                         allowSharedAccount="true")
+
+    with pytest.raises(ConfigError) as error:
+        select_github_ci(context.get)
+
+    assert str(error.value).startswith("githubEnvironments mixes live (account 111111111111) with test")
 
 
 def test_the_app_with_ci_selected_synthesizes_only_the_ci_stack(tmp_path):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import aws_cdk as cdk
@@ -25,7 +26,7 @@ PERIOD_SECONDS = 300  # every alarm and graph counts 5 minutes
 QUOTA_WARNING = 0.8  # a category's usage alarm warns at 80 % of its configured quota
 
 
-def alarms(template_json: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def alarms(template_json: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return {props["Properties"]["AlarmName"]: props["Properties"]
             for props in resources(template_json, "AWS::CloudWatch::Alarm").values()}
 

@@ -1,8 +1,6 @@
 """Sign-in protection: the AWS WAF web ACL on the user pool (per-IP rate limit, IP reputation
 list, metrics, alarm) where config asks for it, and reserved concurrency for the sign-in triggers."""
 
-import json
-from dataclasses import replace
 
 import aws_cdk as cdk
 import pytest
@@ -10,9 +8,12 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk.assertions import Template
 
 from stacks.user_pool import PasswordlessUserPool
-from tests.infra.conftest import EXISTING_SECRET_ARN, functions_by_handler, resources
+from tests.infra.conftest import CONTEXT, EXISTING_SECRET_ARN, functions_by_handler, resources
+from tests.infra.test_monitoring_infrastructure import graphed, graphs
 
-PROTECTED = ["staging", "prod"]
+# The environments of cdk.json with a sign-in rate, and those without: the rules hold for any split.
+PROTECTED = [name for name, raw in CONTEXT["environments"].items() if raw.get("signInRequestsPer5MinutesPerIp")]
+UNPROTECTED = [name for name in CONTEXT["environments"] if name not in PROTECTED]
 NOT_SIGN_IN = {"triggers.pre_sign_up.handler", "api.authenticators.handler"}  # sign-up, the API
 
 
@@ -27,15 +28,20 @@ def reserved_template(configs):
     environment in cdk.json sets it)."""
     stack = cdk.Stack(cdk.App(analytics_reporting=False), "Reserved")
     secret = secretsmanager.Secret.from_secret_complete_arn(stack, "Secret", EXISTING_SECRET_ARN)
-    PasswordlessUserPool(stack, "Auth", config=replace(configs["dev"], trigger_reserved_concurrency=20),
-                         secret=secret, runtime_environment={}, removal_policy=cdk.RemovalPolicy.DESTROY)
+    dev = configs["dev"]
+    PasswordlessUserPool(stack, "Auth", secret=secret, authsignal_url=dev.authsignal_url, runtime_environment={},
+                         removal_policy=cdk.RemovalPolicy.DESTROY, log_retention_days=1, memory_mb=dev.lambda_memory_mb,
+                         attempt_limit=3, passkey_token_max_age_seconds=300, email_magic_link_enabled=False,
+                         access_token_validity_minutes=60, id_token_validity_minutes=60, refresh_token_validity_days=1,
+                         deletion_protection=False, trigger_reserved_concurrency=20)
     return Template.from_stack(stack).to_json()
 
 
-def test_an_environment_without_a_sign_in_rate_has_no_web_acl(templates, configs):
-    assert configs["dev"].sign_in_requests_per_5_minutes_per_ip is None
+@pytest.mark.parametrize("environment", UNPROTECTED)
+def test_an_environment_without_a_sign_in_rate_has_no_web_acl(templates, configs, environment):
+    assert configs[environment].sign_in_requests_per_5_minutes_per_ip is None
     for kind in ("AWS::WAFv2::WebACL", "AWS::WAFv2::WebACLAssociation"):
-        assert resources(templates["dev"], kind) == {}
+        assert resources(templates[environment], kind) == {}
 
 
 @pytest.mark.parametrize("environment", PROTECTED)
@@ -63,17 +69,11 @@ def test_the_web_acl_blocks_bad_reputation_first_then_ips_over_the_configured_ra
     assert rate["Action"] == {"Block": {}}
 
 
-def test_prod_allows_100_sign_in_requests_per_ip_in_5_minutes(templates):
-    _, acl = only(templates["prod"], "AWS::WAFv2::WebACL")
-    [limit] = [rule["Statement"]["RateBasedStatement"]["Limit"] for rule in acl["Properties"]["Rules"]
-               if "RateBasedStatement" in rule["Statement"]]
-    assert limit == 100
-
-
 @pytest.mark.parametrize("environment", PROTECTED)
 def test_the_web_acl_and_every_rule_publish_metrics(templates, environment):
     _, acl = only(templates[environment], "AWS::WAFv2::WebACL")
-    configs = [acl["Properties"]["VisibilityConfig"]] + [rule["VisibilityConfig"] for rule in acl["Properties"]["Rules"]]
+    rules = acl["Properties"]["Rules"]
+    configs = [acl["Properties"]["VisibilityConfig"], *(rule["VisibilityConfig"] for rule in rules)]
     assert all(config["CloudWatchMetricsEnabled"] and config["SampledRequestsEnabled"] for config in configs)
     assert len({config["MetricName"] for config in configs}) == 3
 
@@ -88,13 +88,14 @@ def test_blocked_requests_are_alarmed_and_graphed(templates, environment):
     assert {"Name": "WebACL", "Value": acl["Properties"]["Name"]} in alarm["Dimensions"]
     assert {"Name": "Rule", "Value": "ALL"} in alarm["Dimensions"]
     assert alarm["AlarmActions"]
-    _, dashboard = only(template, "AWS::CloudWatch::Dashboard")
-    body = json.dumps(dashboard["Properties"]["DashboardBody"])
-    assert "AWS/WAFV2" in body and "AllowedRequests" in body and "BlockedRequests" in body
+    waf_lines = [line for graph in graphs(template).values() for line in graphed(graph)
+                 if line.get("namespace") == "AWS/WAFV2"]
+    assert {line["metric"] for line in waf_lines} == {"AllowedRequests", "BlockedRequests"}
+    assert all(line["dimensions"]["WebACL"] == acl["Properties"]["Name"] for line in waf_lines)
 
 
-def test_no_environment_reserves_trigger_concurrency_by_default(templates):
-    for environment in ("dev", "staging", "prod"):
+def test_no_environment_reserves_trigger_concurrency_by_default(templates, configs):
+    for environment in (name for name, config in configs.items() if config.trigger_reserved_concurrency is None):
         for _, function in functions_by_handler(templates[environment]).values():
             assert "ReservedConcurrentExecutions" not in function["Properties"]
 

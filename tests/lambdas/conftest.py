@@ -22,10 +22,12 @@ from shared import authsignal_client, retry
 from shared import aws as functions_aws
 from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import (
+    API_REQUESTS_PER_MINUTE_PER_USER,
     ATTEMPT_LIMIT,
     AUTHSIGNAL_FAULTS,
     PASSKEY_TOKEN_MAX_AGE_SECONDS,
     RECENT_AUTH_MINUTES,
+    RATE_LIMIT_TABLE,
     SINGLE_USE_TABLE,
     REGION,
     SECRET_KEY,
@@ -34,7 +36,7 @@ from tests.lambdas.support import (
     Secrets,
     User,
     cold_start,
-    create_single_use_table,
+    create_tables,
     new_user,
 )
 
@@ -91,7 +93,7 @@ class Aws:
 @pytest.fixture(autouse=True)
 def environment(monkeypatch: pytest.MonkeyPatch, authsignal_server: FakeAuthsignal, aws: Aws) -> Iterator[Secrets]:
     """The functions' environment, as the stack sets it, the secret in moto's Secrets Manager,
-    the single-use table in moto's DynamoDB, a fake Authsignal that remembers nothing, and a new
+    the single-use and rate-limit tables in moto's DynamoDB, a fake Authsignal that remembers nothing, and a new
     cold start for every test."""
     authsignal_server.reset()
     for name, value in {
@@ -102,19 +104,27 @@ def environment(monkeypatch: pytest.MonkeyPatch, authsignal_server: FakeAuthsign
         "ENVIRONMENT_NAME": "test",
         "SINGLE_USE_TABLE_NAME": SINGLE_USE_TABLE,
         "PASSKEY_TOKEN_MAX_AGE_SECONDS": str(PASSKEY_TOKEN_MAX_AGE_SECONDS),
+        "RATE_LIMIT_TABLE_NAME": RATE_LIMIT_TABLE,
+        "API_REQUESTS_PER_MINUTE_PER_USER": str(API_REQUESTS_PER_MINUTE_PER_USER),
     }.items():
         monkeypatch.setenv(name, value)
     # Retries wait a few ms here, not ~0.1 s: the tests prove how often and when, not how long.
     monkeypatch.setattr(retry, "BACKOFF_BASE_SECONDS", 0.005)
     with mock_aws():  # fresh, empty backends for every test
         arn = aws.admin.create_secret(Name="authsignal-secret-key", SecretString=SECRET_KEY)["ARN"]
-        create_single_use_table(aws.admin_dynamodb)
+        create_tables(aws.admin_dynamodb)
         monkeypatch.setenv("AUTHSIGNAL_SECRET_ARN", arn)
         aws.current = Secrets(arn=arn, admin=aws.admin)
         cold_start()
         yield aws.current
         cold_start()
         aws.current = None
+
+
+@pytest.fixture
+def magic_links_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An environment that turned email magic links on (``emailMagicLinkEnabled``)."""
+    monkeypatch.setenv("EMAIL_MAGIC_LINK_ENABLED", "true")
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from shared import authsignal_client, aws, log, retry, secret, single_use
 from tests.events import (  # noqa: F401 - the runtime tests import the event builders from here
     CLIENT_ID,
     REGION,
+    Json,
     USER_POOL_ID,
     User,
     access_claims,
@@ -25,6 +26,7 @@ from tests.events import (  # noqa: F401 - the runtime tests import the event bu
     id_claims,
     new_user,
     pre_sign_up_event,
+    session_private,
     verify_event,
 )
 from tests.fakes.authsignal_server import Call, FakeAuthsignal
@@ -35,6 +37,8 @@ SECRET_KEY = "sk-test-7f3a9c1e5b2d48f6a0c4e8b1d3f5a7c9"  # distinctive, so a lea
 ATTEMPT_LIMIT = 3
 RECENT_AUTH_MINUTES = 10
 SINGLE_USE_TABLE = "single-use-answers"
+RATE_LIMIT_TABLE = "api-requests-per-user"
+API_REQUESTS_PER_MINUTE_PER_USER = 30  # more than any one test makes, unless it sets its own
 PASSKEY_TOKEN_MAX_AGE_SECONDS = 300
 TIMEOUT_SECONDS = 0.3
 SLOWER_THAN_TIMEOUT = 0.6
@@ -112,11 +116,13 @@ def cold_start() -> None:
     log.serving(None)
 
 
-def create_single_use_table(dynamodb: Any) -> None:
-    """The table the stack creates for single use (key ``idempotencyKey``), in moto."""
-    dynamodb.create_table(TableName=SINGLE_USE_TABLE, BillingMode="PAY_PER_REQUEST",
-                          AttributeDefinitions=[{"AttributeName": "idempotencyKey", "AttributeType": "S"}],
-                          KeySchema=[{"AttributeName": "idempotencyKey", "KeyType": "HASH"}])
+def create_tables(dynamodb: Any) -> None:
+    """The tables the stack creates, in moto: single use (key ``idempotencyKey``) and the API's
+    per-user limit (key ``key``)."""
+    for name, key in ((SINGLE_USE_TABLE, "idempotencyKey"), (RATE_LIMIT_TABLE, "key")):
+        dynamodb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                              AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+                              KeySchema=[{"AttributeName": key, "KeyType": "HASH"}])
 
 
 # --- the functions' logs ---------------------------------------------------------------------
@@ -163,7 +169,7 @@ class Logs:
 
 
 Answer = Callable[[dict[str, str]], str]  # what the app answers, given the public challenge parameters
-Handler = Callable[[dict[str, Any]], dict[str, Any]]
+Handler = Callable[[Json], Any]  # a function's handler: takes an event, answers it
 
 
 def sign_in(user: User, answer: Answer, *, handler: Handler | None = None) -> bool:
@@ -184,8 +190,7 @@ def sign_in(user: User, answer: Answer, *, handler: Handler | None = None) -> bo
         except create_auth_challenge.ChallengeRefused:
             return False  # Cognito ends the sign-in with an error
         # Cognito hands verify the private parameters create set for this session
-        event = verify_event(user, answer(created["publicChallengeParameters"]),
-                             created["privateChallengeParameters"]["idempotencyKey"])
+        event = verify_event(user, answer(created["publicChallengeParameters"]), created["privateChallengeParameters"])
         session.append(entry(verify(event)["response"]["answerCorrect"]))
 
 

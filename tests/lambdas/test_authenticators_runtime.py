@@ -15,6 +15,7 @@ from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import (
     RECENT_AUTH_MINUTES,
     SECRET_KEY,
+    Json,
     Logs,
     Secrets,
     User,
@@ -36,7 +37,7 @@ def call(event: Any) -> tuple[int, Any]:
     return response["statusCode"], json.loads(response["body"])
 
 
-def delete(user: User, authenticator_id: str) -> dict[str, Any]:
+def delete(user: User, authenticator_id: str) -> Json:
     return api_event(DELETE, access_claims(user), path_parameters={"authenticatorId": authenticator_id})
 
 
@@ -44,7 +45,7 @@ def deletes(fake: FakeAuthsignal) -> list[str]:
     return [call.path for call in fake.calls() if call.method == "DELETE"]
 
 
-def route_events(user: User) -> list[dict[str, Any]]:
+def route_events(user: User) -> list[Json]:
     return [api_event(ADD, access_claims(user)), api_event(LIST, access_claims(user)),
             delete(user, "0b8c8e02-5a0e-4d0b-9b3a-8f0a2c1d3e4f")]
 
@@ -134,7 +135,7 @@ def signed_in_ago(user: User, seconds: int) -> dict[str, str]:
     return access_claims(user, auth_time=int(time.time()) - seconds)
 
 
-def answer(event: dict[str, Any]) -> tuple[int, str | None, Any]:
+def answer(event: Json) -> tuple[int, str | None, Any]:
     response = authenticators.handler(event)
     return response["statusCode"], response["headers"].get("WWW-Authenticate"), json.loads(response["body"])
 
@@ -292,6 +293,31 @@ def test_the_last_of_two_authenticators_cannot_be_deleted_after_the_first(
     assert call(delete(email_user, first))[0] == 200
     assert call(delete(email_user, second))[0] == 409
     assert fake.authenticator_ids(email_user.sub) == {second}
+
+
+@pytest.mark.parametrize("malformed", [
+    {"verificationMethod": "PASSKEY"},
+    {"userAuthenticatorId": "", "verificationMethod": "PASSKEY"},
+    {"userAuthenticatorId": None, "verificationMethod": "EMAIL_OTP"},
+    {"userAuthenticatorId": 7, "verificationMethod": "SMS"},
+], ids=["no_id", "empty_id", "null_id", "number_id"])
+def test_an_item_without_an_id_does_not_make_the_only_authenticator_deletable(
+    fake: FakeAuthsignal, email_user: User, malformed: dict[str, Any]
+) -> None:
+    """The last check counts distinct authenticator ids, not the items Authsignal lists."""
+    only = fake.add_authenticator(email_user.sub)
+    fake.list_as_is(email_user.sub, malformed)
+
+    assert call(delete(email_user, only))[0] == 409
+    assert only in fake.authenticator_ids(email_user.sub)
+
+
+def test_the_same_authenticator_listed_twice_is_still_the_only_one(fake: FakeAuthsignal, email_user: User) -> None:
+    only = fake.add_authenticator(email_user.sub)
+    [item] = fake.authenticators(email_user.sub)
+    fake.list_as_is(email_user.sub, dict(item))
+
+    assert call(delete(email_user, only))[0] == 409
 
 
 def test_delete_of_another_users_only_authenticator_still_answers_404(

@@ -36,6 +36,17 @@ def test_a_call_that_stays_slow_is_refused(fake: FakeAuthsignal, email_user: Use
     assert len(fake.calls()) == 3
 
 
+def test_without_a_configured_timeout_no_call_is_made_and_the_sign_in_is_refused(
+    fake: FakeAuthsignal, email_user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AUTHSIGNAL_TIMEOUT_SECONDS")
+
+    with pytest.raises(create_auth_challenge.ChallengeRefused):
+        create_auth_challenge.handler(create_event(email_user))
+
+    assert fake.calls() == []
+
+
 def test_track_with_an_absent_attribute_sends_the_length_it_announces(fake: FakeAuthsignal) -> None:
     started = time.monotonic()
 

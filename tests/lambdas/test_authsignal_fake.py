@@ -168,6 +168,7 @@ def test_the_fake_runs_standalone() -> None:
         cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
     )
     try:
+        assert server.stdout is not None
         base_url = server.stdout.readline().strip()
         requests.post(f"{base_url}/__fake/add_authenticator", json={"user_id": "u-1"}, timeout=2)
         token = requests.post(f"{base_url}/__fake/passkey_sign_in", json={"user_id": "u-1"}, timeout=2)

@@ -4,6 +4,7 @@ private; refuses the sign-in outright on BLOCK, for an unknown user and on every
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,7 @@ from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import (
     ENROL,
     TRACK,
+    Json,
     Logs,
     Secrets,
     User,
@@ -26,7 +28,7 @@ from triggers import create_auth_challenge
 from triggers.create_auth_challenge import ChallengeRefused
 
 
-def refused(event: dict[str, Any]) -> None:
+def refused(event: Json) -> None:
     """Invoke the trigger and require it to raise, so Cognito ends the sign-in."""
     with pytest.raises(ChallengeRefused):
         create_auth_challenge.handler(event)
@@ -69,15 +71,26 @@ def test_create_keeps_the_tracked_actions_idempotency_key_private(fake: FakeAuth
 
     tracked = fake.calls()[-1]
     private = event["response"]["privateChallengeParameters"]
-    assert private == {"action": "cognitoAuth", "idempotencyKey": private["idempotencyKey"]}
+    assert set(private) == {"action", "idempotencyKey", "trackTokenDigest"}
+    assert private["action"] == "cognitoAuth"
     assert private["idempotencyKey"] in fake.issued_idempotency_keys()
     assert private["idempotencyKey"] == tracked.body["idempotencyKey"]  # ours, answered back by track
     assert private["idempotencyKey"] not in event["response"]["publicChallengeParameters"].values()
     assert tracked.path == f"/v1/users/{email_user.sub}/actions/cognitoAuth"
 
 
+def test_create_keeps_a_digest_of_the_track_token_it_hands_out_never_the_token(
+    fake: FakeAuthsignal, email_user: User
+) -> None:
+    response = create_auth_challenge.handler(create_event(email_user))["response"]
+
+    token = response["publicChallengeParameters"]["token"]
+    assert token not in response["privateChallengeParameters"].values()
+    assert response["privateChallengeParameters"]["trackTokenDigest"] == hashlib.sha256(token.encode()).hexdigest()
+
+
 def test_create_makes_exactly_one_authsignal_call_and_looks_up_nothing(fake: FakeAuthsignal, email_user: User) -> None:
-    """Finding 3: no pending-challenge lookup, so nobody's passkey ceremony is attributed here."""
+    """Passkey capture: no pending-challenge lookup, so nobody's passkey ceremony is attributed here."""
     enrol_own_contact(fake, email_user)
     create_auth_challenge.handler(create_event(email_user))
 

@@ -122,6 +122,7 @@ def _fresh_container(module: str) -> dict[str, Any]:
             " 'services': aws.services()}), file=sys.stderr)")
     result = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, check=True,
                             env={"PATH": os.environ.get("PATH", ""), "AUTHSIGNAL_URL": "http://127.0.0.1:9/v1",
+                                 "ATTEMPT_LIMIT": "3", "AUTHSIGNAL_TIMEOUT_SECONDS": "0.5",
                                  "AUTHSIGNAL_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x",
                                  "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "1",
                                  "AWS_DEFAULT_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "testing",
@@ -131,7 +132,7 @@ def _fresh_container(module: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(("module", "services"), [("triggers.custom_auth", ["dynamodb", "secretsmanager"]),
-                                                  ("api.authenticators", ["secretsmanager"])])
+                                                  ("api.authenticators", ["dynamodb", "secretsmanager"])])
 def test_init_loads_the_sdk_and_the_aws_sdk_but_not_boto3(module: str, services: list[str]) -> None:
     container = _fresh_container(module)
 

@@ -1,5 +1,5 @@
 """Pre sign-up: confirm the user and verify nothing; refuse a sign-up whose one contact attribute
-is not the username (the pre-hijack of issue 9: a victim's email next to the attacker's phone)."""
+is not the username (a pre-hijack: a victim's email next to the attacker's phone)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.fakes.authsignal_server import FakeAuthsignal
-from tests.lambdas.support import Logs, Secrets, pre_sign_up_event
+from tests.lambdas.support import Json, Logs, Secrets, pre_sign_up_event
 from triggers import pre_sign_up
 from triggers.pre_sign_up import SignUpRefused
 
@@ -17,7 +17,7 @@ PHONE = "+447700900123"
 NOTHING_VERIFIED = {"autoConfirmUser": True, "autoVerifyEmail": False, "autoVerifyPhone": False}
 
 
-def refused(event: dict[str, Any], logs: Logs) -> tuple[str, str]:
+def refused(event: Json, logs: Logs) -> tuple[str, str]:
     """Invoke the trigger, require a refusal; the message the caller sees and the logged reason."""
     with pytest.raises(SignUpRefused) as refusal:
         pre_sign_up.handler(event)
@@ -40,7 +40,7 @@ def test_pre_sign_up_confirms_a_phone_user_and_verifies_nothing() -> None:
 
 
 def test_pre_sign_up_refuses_the_victims_email_next_to_the_attackers_phone(logs: Logs) -> None:
-    """Finding 1: username and email the victim's, phone_number the attacker's."""
+    """Pre-hijack: username and email the victim's, phone_number the attacker's."""
     event = pre_sign_up_event(email=EMAIL, phone=PHONE, user_name=EMAIL)
 
     message, reason = refused(event, logs)
@@ -48,6 +48,28 @@ def test_pre_sign_up_refuses_the_victims_email_next_to_the_attackers_phone(logs:
     assert message == "sign-up needs exactly one of email or phone_number, the one used as the username"
     assert reason == "not_one_contact"
     assert event["response"]["autoConfirmUser"] is False
+
+
+@pytest.mark.parametrize("name", ["name", "nickname", "preferred_username", "website", "picture", "profile",
+                                  "email_verified", "phone_number_verified", "given_name", "custom:role", ""])
+def test_pre_sign_up_refuses_any_attribute_besides_the_contact(name: str, logs: Logs) -> None:
+    """``SignUp(victim@corp.com, name="IT Support", ...)`` must not seed the profile, and so the
+    ID token, of the account the victim later signs into."""
+    event = pre_sign_up_event(email=EMAIL, other={name: "IT Support"})
+
+    message, reason = refused(event, logs)
+
+    assert message == "sign-up may carry no attribute but the email or phone_number used as the username"
+    assert reason == "unexpected_attribute"
+    assert event["response"]["autoConfirmUser"] is False
+    logs.assert_free_of("IT Support")
+
+
+def test_pre_sign_up_lets_through_what_cognito_adds_itself() -> None:
+    event = pre_sign_up_event(phone=PHONE, other={"sub": "7d8e9f00-1a2b-4c3d-8e4f-5a6b7c8d9e0f",
+                                                  "cognito:user_status": "UNCONFIRMED"})
+
+    assert pre_sign_up.handler(event)["response"] == NOTHING_VERIFIED
 
 
 def test_pre_sign_up_refuses_both_contacts_whatever_the_user_name(logs: Logs) -> None:

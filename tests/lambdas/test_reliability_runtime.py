@@ -6,13 +6,13 @@ key is picked up on a 401 without a cold start."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from email.utils import format_datetime
 from typing import Any
 
 import pytest
 
-from shared import authsignal_client, retry, single_use
+from shared import retry, single_use
 from shared.authsignal_client import authsignal
 from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import (
@@ -35,7 +35,7 @@ from tests.lambdas.support import (
 )
 from triggers import create_auth_challenge, verify_auth_challenge
 
-def create(user: User, context: object = None) -> dict[str, Any]:
+def create(user: User, context: object = None) -> Any:
     return create_auth_challenge.handler(create_event(user), context)
 
 
@@ -44,14 +44,14 @@ class Answer:
     """What the app answers in one sign-in, and what that sign-in's create step kept private."""
 
     token: str  # the validation token completing the challenge gave the app
-    key: str  # the idempotency key create sent with track and keeps for verify
+    private: dict[str, str]  # what create kept for verify: the tracked key, the track token's digest
 
 
 def answered(fake: FakeAuthsignal, created: dict[str, Any]) -> Answer:
     """The user completes the challenge create handed out; the app answers the validation token."""
     response = created["response"]
     return Answer(fake.complete(response["publicChallengeParameters"]["token"]),
-                  response["privateChallengeParameters"]["idempotencyKey"])
+                  response["privateChallengeParameters"])
 
 
 def completed(fake: FakeAuthsignal, user: User) -> Answer:
@@ -59,7 +59,7 @@ def completed(fake: FakeAuthsignal, user: User) -> Answer:
 
 
 def verify(user: User, answer: Answer, context: object = None) -> bool:
-    event = verify_event(user, answer.token, answer.key)
+    event = verify_event(user, answer.token, answer.private)
     return verify_auth_challenge.handler(event, context)["response"]["answerCorrect"]
 
 
@@ -76,7 +76,7 @@ def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The waits the transport asks for between attempts, recorded instead of slept: the tests
     check how long it was asked to wait, never how long anything took."""
     asked: list[float] = []
-    monkeypatch.setattr(authsignal_client.time, "sleep", asked.append)
+    monkeypatch.setattr("shared.authsignal_client.time.sleep", asked.append)
     return asked
 
 
@@ -128,7 +128,7 @@ def test_a_track_whose_answer_was_lost_is_retried_as_the_same_action(fake: FakeA
     assert first.body["idempotencyKey"] and first.body == second.body
     assert fake.issued_tokens() == [event["response"]["publicChallengeParameters"]["token"]]  # one action
     answer = answered(fake, event)
-    assert answer.key == first.body["idempotencyKey"]  # the key sent is the key the session keeps
+    assert answer.private["idempotencyKey"] == first.body["idempotencyKey"]  # the key sent is the key the session keeps
     assert verify(email_user, answer) is True
 
 
@@ -204,7 +204,7 @@ def test_a_retry_after_given_as_an_http_date_is_honoured(
     fake: FakeAuthsignal, email_user: User, pauses: list[float]
 ) -> None:
     answer = completed(fake, email_user)
-    soon = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=2.5), usegmt=True)
+    soon = format_datetime(datetime.now(UTC) + timedelta(seconds=2.5), usegmt=True)
     fake.fail("status", status=429, retry_after=soon, on=VALIDATE)
 
     assert verify(email_user, answer, LambdaContext(5.0)) is True
@@ -265,8 +265,8 @@ def test_retry_after_in_seconds_is_read_as_seconds(value: str, seconds: float) -
 
 
 def test_retry_after_as_an_http_date_is_read_as_the_seconds_until_then() -> None:
-    later = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=60), usegmt=True)
-    earlier = format_datetime(datetime.now(timezone.utc) - timedelta(seconds=60), usegmt=True)
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=60), usegmt=True)
+    earlier = format_datetime(datetime.now(UTC) - timedelta(seconds=60), usegmt=True)
 
     assert 55 <= (retry.asked_to_wait(later) or 0) <= 60
     assert retry.asked_to_wait(earlier) == 0.0

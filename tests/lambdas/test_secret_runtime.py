@@ -128,7 +128,8 @@ def test_sign_ins_fail_closed_until_the_real_key_replaces_the_value_the_stack_cr
     assert sign_in(email_user, completes_otp(fake)) is True
 
 
-@pytest.mark.parametrize("value", ['{"apiKey": "sk-1"}', "{not json", "sk-{braces}"], ids=["other_json", "brace", "inner"])
+@pytest.mark.parametrize("value", ['{"apiKey": "sk-1"}', "{not json", "sk-{braces}"],
+                         ids=["other_json", "brace", "inner"])
 def test_only_the_marker_not_any_brace_makes_a_value_not_set(value: str) -> None:
     from shared.secret import is_not_set
 

@@ -39,26 +39,26 @@ def test_a_claim_stores_the_key_with_an_expiry_a_day_ahead_and_nothing_else() ->
 def test_of_verifies_racing_with_one_token_exactly_one_signs_in(
     fake: FakeAuthsignal, email_user: User, logs: Logs, same_session: bool
 ) -> None:
-    """Finding 2, in parallel: one validation token answered at the same moment, in one session
+    """Single use, in parallel: one validation token answered at the same moment, in one session
     or (as a passkey token may be) in several, signs in exactly once."""
     if same_session:
         created = create_auth_challenge.handler(create_event(email_user))["response"]
         token = fake.complete(created["publicChallengeParameters"]["token"])
-        keys = [created["privateChallengeParameters"]["idempotencyKey"]] * RACERS
+        sessions = [created["privateChallengeParameters"]] * RACERS
     else:
         fake.add_authenticator(email_user.sub)
         token = fake.passkey_sign_in(email_user.sub)
-        keys = [create_auth_challenge.handler(create_event(email_user))["response"]["privateChallengeParameters"]
-                ["idempotencyKey"] for _ in range(RACERS)]
+        sessions = [create_auth_challenge.handler(create_event(email_user))["response"]["privateChallengeParameters"]
+                    for _ in range(RACERS)]
     start = threading.Barrier(RACERS)
 
-    def verify(key: str) -> bool:
-        event = verify_event(email_user, token, key)
+    def verify(private: dict[str, str]) -> bool:
+        event = verify_event(email_user, token, private)
         start.wait()
         return verify_auth_challenge.handler(event)["response"]["answerCorrect"]
 
     with ThreadPoolExecutor(RACERS) as pool:
-        verdicts = list(pool.map(verify, keys))
+        verdicts = list(pool.map(verify, sessions))
 
     assert sorted(verdicts) == [False] * (RACERS - 1) + [True]
     assert [line["reason"] for line in logs.problems()] == ["already_used"] * (RACERS - 1), logs.problems()

@@ -23,6 +23,7 @@ from tests.lambdas.support import (
     access_claims,
     api_event,
     create_event,
+    session_private,
     validations,
     verify_event,
 )
@@ -35,13 +36,12 @@ class Session:
 
     user: User
     token: str  # public: the track token the app completes the challenge with
-    key: str  # private: the tracked action's idempotency key
+    private: dict[str, str]  # what create kept: the tracked action's idempotency key, the track token's digest
 
 
 def start(user: User) -> Session:
     response = create_auth_challenge.handler(create_event(user))["response"]
-    return Session(user, response["publicChallengeParameters"]["token"],
-                   response["privateChallengeParameters"]["idempotencyKey"])
+    return Session(user, response["publicChallengeParameters"]["token"], response["privateChallengeParameters"])
 
 
 def issue_token(user: User) -> str:
@@ -54,14 +54,15 @@ def completed_token(fake: FakeAuthsignal, user: User) -> str:
     return fake.complete(issue_token(user))
 
 
-def answer_correct(user: User, answer: Any, key: str | None = None) -> Any:
-    """The verify trigger's verdict on ``answer`` in a session whose create step tracked ``key``."""
-    return verify_auth_challenge.handler(verify_event(user, answer, key))["response"]["answerCorrect"]
+def answer_correct(user: User, answer: Any, private: dict[str, str] | None = None) -> Any:
+    """The verify trigger's verdict on ``answer`` in a session whose create step kept ``private``
+    (default: a session that tracked nothing)."""
+    return verify_auth_challenge.handler(verify_event(user, answer, private))["response"]["answerCorrect"]
 
 
 def answers_in_session(fake: FakeAuthsignal, session: Session) -> bool:
     """The user completes this session's challenge and answers with the validation token."""
-    return answer_correct(session.user, fake.complete(session.token), session.key)
+    return answer_correct(session.user, fake.complete(session.token), session.private)
 
 
 def passkey_token(fake: FakeAuthsignal, user: User, *, age_seconds: float = 0.0) -> str:
@@ -92,7 +93,7 @@ def test_verify_asks_authsignal_to_validate_the_token_for_the_sub_and_cognito_au
     session = start(email_user)
     token = fake.complete(session.token)
 
-    answer_correct(email_user, token, session.key)
+    answer_correct(email_user, token, session.private)
 
     [validate] = validations(fake)
     assert validate.method == "POST"
@@ -106,7 +107,7 @@ def test_verify_logs_neither_token_email_user_name_nor_secret(
     session = start(email_user)
     token = fake.complete(session.token)
 
-    verify_auth_challenge.handler(verify_event(email_user, token, session.key, user_name=email_user.email))
+    verify_auth_challenge.handler(verify_event(email_user, token, session.private, user_name=email_user.email))
 
     logs.assert_free_of(token, session.token, email_user.email)
 
@@ -116,7 +117,7 @@ def test_verify_rejects_a_token_of_another_user(
 ) -> None:
     token = completed_token(fake, other_user)
 
-    assert answer_correct(email_user, token, start(email_user).key) is False
+    assert answer_correct(email_user, token, start(email_user).private) is False
 
     assert rejected_because(logs) == "wrong_user"
     logs.assert_free_of(token)
@@ -129,7 +130,7 @@ def test_verify_rejects_a_token_forged_for_another_user(
     token = fake.complete(session.token)
     fake.forge(token, user_id=other_user.sub)
 
-    assert answer_correct(email_user, token, session.key) is False
+    assert answer_correct(email_user, token, session.private) is False
 
     assert rejected_because(logs) == "wrong_user"
 
@@ -141,7 +142,7 @@ def test_verify_rejects_a_completed_token_of_another_action(
     response = authenticators.handler(api_event("POST /authenticators", access_claims(email_user)))
     token = fake.complete(json.loads(response["body"])["authsignalToken"])
 
-    assert answer_correct(email_user, token, start(email_user).key) is False
+    assert answer_correct(email_user, token, start(email_user).private) is False
 
     assert rejected_because(logs) == "wrong_action"
 
@@ -151,41 +152,53 @@ def test_verify_rejects_a_token_forged_for_another_action(fake: FakeAuthsignal, 
     token = fake.complete(session.token)
     fake.forge(token, action="signIn")
 
-    assert answer_correct(email_user, token, session.key) is False
+    assert answer_correct(email_user, token, session.private) is False
 
     assert rejected_because(logs) == "wrong_action"
 
 
-def test_verify_rejects_the_track_token_of_this_sign_in_before_its_challenge_is_completed(
-    fake: FakeAuthsignal, email_user: User, logs: Logs
+@pytest.mark.parametrize("completed", [False, True], ids=["before_completion", "after_completion"])
+def test_verify_refuses_the_track_token_of_this_sign_in_without_asking_authsignal(
+    fake: FakeAuthsignal, email_user: User, logs: Logs, completed: bool
 ) -> None:
-    """The public track token is not a proof until its challenge succeeded."""
+    """Whoever called InitiateAuth holds the track token: a victim lured into completing that
+    challenge must not sign the caller in. The fake validates a completed action's track token
+    (lenient: the real behaviour is not documented), so only our own check can refuse it."""
     session = start(email_user)
+    if completed:
+        fake.complete(session.token)
 
-    assert answer_correct(email_user, session.token, session.key) is False
+    assert answer_correct(email_user, session.token, session.private) is False
 
-    assert rejected_because(logs) == "invalid"
+    assert validations(fake) == []
+    assert rejected_because(logs) == "track_token"
+    logs.assert_free_of(session.token)
 
 
 def test_verify_rejects_a_completed_track_token_of_another_session(
     fake: FakeAuthsignal, email_user: User, logs: Logs
 ) -> None:
-    """The fake validates a completed action's track token (lenient: the real behaviour is not
-    documented); bound to another session's key, our own check refuses it."""
+    """Bound to another session's key, our own check refuses it."""
     theirs, ours = start(email_user), start(email_user)
     fake.complete(theirs.token)
 
-    assert answer_correct(email_user, theirs.token, ours.key) is False
+    assert answer_correct(email_user, theirs.token, ours.private) is False
 
     assert rejected_because(logs) == "not_this_sign_in"
 
 
-def test_verify_accepts_a_completed_track_token_of_this_session_once(fake: FakeAuthsignal, email_user: User) -> None:
-    session = start(email_user)
-    fake.complete(session.token)
+def test_verify_refuses_a_session_challenge_completed_by_passkey_in_another_session(
+    fake: FakeAuthsignal, email_user: User, logs: Logs
+) -> None:
+    """A challenge a create step tracked, completed with a passkey, proves that session only: the
+    passkey path (no session key needed) is for the passkey's own action, never one we tracked."""
+    theirs, ours = start(email_user), start(email_user)
+    token = fake.complete(theirs.token)
+    fake.forge(token, verification_method="PASSKEY")
 
-    assert answer_correct(email_user, session.token, session.key) is True
-    assert answer_correct(email_user, session.token, session.key) is False
+    assert answer_correct(email_user, token, ours.private) is False
+
+    assert rejected_because(logs) == "not_this_sign_in"
 
 
 OTHER_METHODS = [None, "AUTHENTICATOR_APP", "PUSH", "SECURITY_KEY", "RECOVERY_CODE", "VERIFF", "DEVICE"]
@@ -195,6 +208,7 @@ OTHER_METHODS = [None, "AUTHENTICATOR_APP", "PUSH", "SECURITY_KEY", "RECOVERY_CO
     *[("email", method) for method in [*OTHER_METHODS, "SMS"]],
     *[("phone", method) for method in [*OTHER_METHODS, "EMAIL_OTP", "EMAIL_MAGIC_LINK"]],
 ])
+@pytest.mark.usefixtures("magic_links_on")
 def test_verify_refuses_this_sessions_answer_by_a_method_that_is_not_the_accounts_channel(
     fake: FakeAuthsignal, email_user: User, phone_user: User, logs: Logs, kind: str, method: str | None
 ) -> None:
@@ -205,7 +219,7 @@ def test_verify_refuses_this_sessions_answer_by_a_method_that_is_not_the_account
     token = fake.complete(session.token)
     fake.forge(token, verification_method=method)
 
-    assert answer_correct(user, token, session.key) is False
+    assert answer_correct(user, token, session.private) is False
 
     assert rejected_because(logs) == "wrong_method"
 
@@ -213,6 +227,7 @@ def test_verify_refuses_this_sessions_answer_by_a_method_that_is_not_the_account
 @pytest.mark.parametrize(("kind", "method"), [
     ("email", "EMAIL_OTP"), ("email", "EMAIL_MAGIC_LINK"), ("email", "PASSKEY"), ("phone", "SMS"), ("phone", "PASSKEY"),
 ])
+@pytest.mark.usefixtures("magic_links_on")
 def test_verify_accepts_this_sessions_answer_by_the_accounts_own_channel_or_a_passkey(
     fake: FakeAuthsignal, email_user: User, phone_user: User, kind: str, method: str
 ) -> None:
@@ -221,7 +236,26 @@ def test_verify_accepts_this_sessions_answer_by_the_accounts_own_channel_or_a_pa
     token = fake.complete(session.token)
     fake.forge(token, verification_method=method)
 
-    assert answer_correct(user, token, session.key) is True
+    assert answer_correct(user, token, session.private) is True
+
+
+@pytest.mark.parametrize("setting", [None, "false", "TRUE", "1", ""])
+def test_verify_refuses_an_email_magic_link_unless_the_environment_turns_them_on(
+    fake: FakeAuthsignal, email_user: User, logs: Logs, monkeypatch: pytest.MonkeyPatch, setting: str | None
+) -> None:
+    """Whoever holds a magic link's track token can poll for its validation token once the
+    person clicks: magic links are off unless EMAIL_MAGIC_LINK_ENABLED is exactly "true"."""
+    if setting is None:
+        monkeypatch.delenv("EMAIL_MAGIC_LINK_ENABLED", raising=False)
+    else:
+        monkeypatch.setenv("EMAIL_MAGIC_LINK_ENABLED", setting)
+    session = start(email_user)
+    token = fake.complete(session.token)
+    fake.forge(token, verification_method="EMAIL_MAGIC_LINK")
+
+    assert answer_correct(email_user, token, session.private) is False
+
+    assert rejected_because(logs) == "magic_link_disabled"
 
 
 @pytest.mark.parametrize(("state", "reason"), [("CHALLENGE_FAILED", "invalid"), ("REVIEW_SUCCEEDED", "wrong_state")])
@@ -231,7 +265,7 @@ def test_verify_rejects_a_token_whose_challenge_did_not_succeed(
     session = start(email_user)
     token = fake.complete(session.token, state=state)
 
-    assert answer_correct(email_user, token, session.key) is False
+    assert answer_correct(email_user, token, session.private) is False
 
     assert rejected_because(logs) == reason
 
@@ -241,14 +275,14 @@ def test_verify_rejects_a_valid_token_that_was_allowed_without_a_challenge(
 ) -> None:
     """Authsignal calls an ALLOW token valid; signing in still takes a succeeded challenge."""
     fake.set_rule("ALLOW", user_id=email_user.sub)
-    session = start(email_user)
+    allowed, session = start(email_user), start(email_user)
 
-    assert answer_correct(email_user, session.token, session.key) is False
+    assert answer_correct(email_user, allowed.token, session.private) is False
 
     assert rejected_because(logs) == "wrong_state"
 
 
-# --- bound to this sign-in (finding 2) ---------------------------------------------------------
+# --- bound to this sign-in, used once -----------------------------------------------------------
 
 
 def test_verify_rejects_a_token_completed_in_another_session_of_the_same_user(
@@ -259,7 +293,7 @@ def test_verify_rejects_a_token_completed_in_another_session_of_the_same_user(
     theirs, mine = start(email_user), start(email_user)
     token = fake.complete(theirs.token)
 
-    assert answer_correct(email_user, token, mine.key) is False
+    assert answer_correct(email_user, token, mine.private) is False
 
     assert rejected_because(logs) == "not_this_sign_in"
 
@@ -277,11 +311,11 @@ def test_verify_accepts_a_token_once_then_refuses_it_in_its_own_session_and_ever
 ) -> None:
     session = start(email_user)
     token = fake.complete(session.token)
-    assert answer_correct(email_user, token, session.key) is True
+    assert answer_correct(email_user, token, session.private) is True
 
-    assert answer_correct(email_user, token, session.key) is False
+    assert answer_correct(email_user, token, session.private) is False
     assert rejected_because(logs) == "already_used"
-    assert answer_correct(email_user, token, start(email_user).key) is False
+    assert answer_correct(email_user, token, start(email_user).private) is False
     assert [line["reason"] for line in logs.problems()] == ["already_used", "not_this_sign_in"]
 
 
@@ -298,12 +332,12 @@ def test_verify_rejects_an_answer_without_a_usable_key_or_time(
     token = fake.complete(session.token)
     fake.forge(token, **{field: value})
 
-    assert answer_correct(email_user, token, session.key) is False
+    assert answer_correct(email_user, token, session.private) is False
 
     assert rejected_because(logs) == "incomplete_answer"
 
 
-# --- passkey sign-in (finding 3) -----------------------------------------------------------------
+# --- passkey sign-in ------------------------------------------------------------------------------------
 
 
 def test_verify_accepts_a_fresh_passkey_sign_in_in_any_session_of_the_user_once(
@@ -311,16 +345,17 @@ def test_verify_accepts_a_fresh_passkey_sign_in_in_any_session_of_the_user_once(
 ) -> None:
     token = passkey_token(fake, email_user)
 
-    assert answer_correct(email_user, token, start(email_user).key) is True
+    assert answer_correct(email_user, token, start(email_user).private) is True
     assert logs.lines[-1]["method"] == "PASSKEY"
-    assert answer_correct(email_user, token, start(email_user).key) is False
+    assert answer_correct(email_user, token, start(email_user).private) is False
     assert rejected_because(logs) == "already_used"
 
 
-def test_verify_rejects_a_passkey_token_older_than_the_limit(fake: FakeAuthsignal, email_user: User, logs: Logs) -> None:
+def test_verify_rejects_a_passkey_token_older_than_the_limit(
+        fake: FakeAuthsignal, email_user: User, logs: Logs) -> None:
     token = passkey_token(fake, email_user, age_seconds=PASSKEY_TOKEN_MAX_AGE_SECONDS + 5)
 
-    assert answer_correct(email_user, token, start(email_user).key) is False
+    assert answer_correct(email_user, token, start(email_user).private) is False
 
     assert rejected_because(logs) == "passkey_too_old"
 
@@ -328,7 +363,7 @@ def test_verify_rejects_a_passkey_token_older_than_the_limit(fake: FakeAuthsigna
 def test_verify_accepts_a_passkey_token_just_within_the_limit(fake: FakeAuthsignal, email_user: User) -> None:
     token = passkey_token(fake, email_user, age_seconds=PASSKEY_TOKEN_MAX_AGE_SECONDS - 5)
 
-    assert answer_correct(email_user, token, start(email_user).key) is True
+    assert answer_correct(email_user, token, start(email_user).private) is True
 
 
 def test_verify_reads_the_passkey_age_limit_from_the_environment(
@@ -337,15 +372,24 @@ def test_verify_reads_the_passkey_age_limit_from_the_environment(
     monkeypatch.setenv("PASSKEY_TOKEN_MAX_AGE_SECONDS", "30")
     token = passkey_token(fake, email_user, age_seconds=60)
 
-    assert answer_correct(email_user, token, start(email_user).key) is False
+    assert answer_correct(email_user, token, start(email_user).private) is False
 
     assert rejected_because(logs) == "passkey_too_old"
+
+
+def test_verify_refuses_a_fresh_passkey_token_when_the_age_limit_is_not_set(
+    fake: FakeAuthsignal, email_user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PASSKEY_TOKEN_MAX_AGE_SECONDS")
+    token = passkey_token(fake, email_user, age_seconds=5)
+
+    assert answer_correct(email_user, token, start(email_user).private) is False
 
 
 def test_verify_rejects_a_passkey_token_from_the_future(fake: FakeAuthsignal, email_user: User, logs: Logs) -> None:
     token = passkey_token(fake, email_user, age_seconds=-120)
 
-    assert answer_correct(email_user, token, start(email_user).key) is False
+    assert answer_correct(email_user, token, start(email_user).private) is False
 
     assert rejected_because(logs) == "passkey_from_the_future"
 
@@ -353,7 +397,7 @@ def test_verify_rejects_a_passkey_token_from_the_future(fake: FakeAuthsignal, em
 def test_verify_allows_a_small_clock_skew(fake: FakeAuthsignal, email_user: User) -> None:
     token = passkey_token(fake, email_user, age_seconds=-5)
 
-    assert answer_correct(email_user, token, start(email_user).key) is True
+    assert answer_correct(email_user, token, start(email_user).private) is True
 
 
 def test_verify_rejects_a_fresh_passkey_sign_in_of_another_user(
@@ -361,7 +405,7 @@ def test_verify_rejects_a_fresh_passkey_sign_in_of_another_user(
 ) -> None:
     token = passkey_token(fake, other_user)
 
-    assert answer_correct(email_user, token, start(email_user).key) is False
+    assert answer_correct(email_user, token, start(email_user).private) is False
 
     assert rejected_because(logs) == "wrong_user"
 
@@ -398,10 +442,10 @@ def test_verify_claims_a_key_only_after_every_other_check_passed(
     session = start(email_user)
     token = fake.complete(session.token)
 
-    assert answer_correct(other_user, token, session.key) is False
-    assert answer_correct(email_user, token, "another-sessions-key") is False
+    assert answer_correct(other_user, token, session.private) is False
+    assert answer_correct(email_user, token, session_private("another-sessions-key")) is False
 
-    assert answer_correct(email_user, token, session.key) is True
+    assert answer_correct(email_user, token, session.private) is True
 
 
 def test_verify_rejects_a_token_authsignal_never_issued(fake: FakeAuthsignal, email_user: User, logs: Logs) -> None:
@@ -495,9 +539,18 @@ def _no_request(event: dict[str, Any]) -> None:
     del event["request"]
 
 
+def _without_track_token_digest(event: dict[str, Any]) -> None:
+    del event["request"]["privateChallengeParameters"]["trackTokenDigest"]
+
+
+def _track_token_digest_not_a_string(event: dict[str, Any]) -> None:
+    event["request"]["privateChallengeParameters"]["trackTokenDigest"] = None
+
+
 @pytest.mark.parametrize(
     "spoil",
-    [_without_sub, _sub_not_a_string, _without_answer, _empty_answer, _answer_not_a_string, _answer_true, _no_request],
+    [_without_sub, _sub_not_a_string, _without_answer, _empty_answer, _answer_not_a_string, _answer_true, _no_request,
+     _without_track_token_digest, _track_token_digest_not_a_string],
     ids=lambda spoil: spoil.__name__.strip("_"),
 )
 def test_verify_rejects_a_malformed_event_without_calling_authsignal(
