@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from stacks.config import LAMBDA_MEMORY_DEFAULTS_MB, ConfigError, parse_environment
-from tests.infra.conftest import CONTEXT
+from tests.conftest import CONTEXT
 
 VALID = CONTEXT["environments"]["dev"]
 
@@ -42,7 +42,7 @@ def test_memory_set_for_one_function_leaves_the_others_at_their_defaults() -> No
     assert config.lambda_memory_mb == {**LAMBDA_MEMORY_DEFAULTS_MB, "customAuth": 2048}
 
 
-def test_the_memory_limits_are_the_timeouts_floor_and_lambdas_ceiling() -> None:
+def test_memory_goes_from_what_the_timeouts_need_to_lambdas_largest() -> None:
     sizes = {"customAuth": 512, "api": 10_240, "preSignUp": 512}
 
     assert parse_environment("dev", _with(lambdaMemoryMb=sizes)).lambda_memory_mb == sizes
