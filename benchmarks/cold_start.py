@@ -57,7 +57,9 @@ def measure(python: str, runs: int) -> list[Figure]:
             Variant("floor_sources", (assets["sources"],), "import authsignal"),
             Variant("aws_client", (assets["sdk"], site_packages), AWS_CLIENT),  # shared/aws.py ships in the SDK bundle
             Variant("init_floor", (assets["sdk"], site_packages), INIT_FLOOR),
-            *(Variant(name, (assets["sdk" if FUNCTIONS[handler.function].sdk else "plain"], site_packages),
+            # botocore (the runtime's) only where the import makes clients: a function's init
+            *(Variant(name, (assets["sdk" if FUNCTIONS[handler.function].sdk else "plain"],
+                             *((site_packages,) if handler.init else ())),
                       f"import {handler.module}") for name, handler in HANDLERS.items()),
         ]
         samples = _interleaved(python, variants, runs)

@@ -11,7 +11,8 @@ with a last line naming the AWS services the container made clients of. The func
 lines go to /dev/null, as they would go to the runtime, not to this protocol.
 ``node-reference/container.mjs`` speaks the same.
 
-Standard library only, and nothing of the benchmark: the container holds what a Lambda holds.
+Standard library only, and nothing of the benchmark but the socket timer: the container holds
+what a Lambda holds.
 """
 
 import sys

@@ -60,15 +60,17 @@ def cpu_share(memory_mb: int) -> float:
     return min(1.0, memory_mb / ONE_VCPU_MB)
 
 
-def invocation_ms(invocation: Invocation, memory_mb: int, extra_wait_ms: float = 0.0) -> float:
-    return invocation.cpu_ms / cpu_share(memory_mb) + invocation.wait_ms + extra_wait_ms
+def invocation_ms(invocation: Invocation, memory_mb: int, extra_wait_ms: float = 0.0, *, waits: bool = True) -> float:
+    return invocation.cpu_ms / cpu_share(memory_mb) + (invocation.wait_ms + extra_wait_ms if waits else 0.0)
 
 
-def cold_ms(containers: Iterable[ContainerCost], memory_mb: int | None = None) -> float:
+def cold_ms(containers: Iterable[ContainerCost], memory_mb: int | None = None, *, waits: bool = True) -> float:
     """A cold sign-in on Lambda: every container's init at a full vCPU, its invocations at its
-    share. ``memory_mb`` replaces each container's own memory (the table's sizes)."""
-    return sum(container.init_cpu_ms + container.init_network_ms
-               + sum(invocation_ms(call, memory_mb or container.memory_mb) for call in container.invocations)
+    share. ``memory_mb`` replaces each container's own memory (the table's sizes); without
+    ``waits``, the CPU alone."""
+    return sum(container.init_cpu_ms + (container.init_network_ms if waits else 0.0)
+               + sum(invocation_ms(call, memory_mb or container.memory_mb, waits=waits)
+                     for call in container.invocations)
                for container in containers)
 
 

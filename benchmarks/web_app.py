@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import statistics
 import time
 from pathlib import Path
 from typing import Any
 
 from benchmarks.report import Figure
+from e2e.chromium import MISSING, find_chromium, launch
 
 ROOT = Path(__file__).resolve().parents[1]
 DIST = ROOT / "web" / "dist"
 STATE = ROOT / ".sandbox" / "state.json"
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 JS_BUDGET_BYTES = 200 * 1024
 FIRST_LOAD_BUDGET_S = 1.0
 LOADS = 5
@@ -57,18 +56,19 @@ def first_load(state: Path = STATE, loads: int = LOADS) -> Figure:
     if url is None:
         return _load_figure(None, f"no sandbox serving the app ({state} missing or without appUrl): "
                                   "start scripts/sandbox")
-    if not CHROMIUM.exists():
-        return _load_figure(None, f"no Chromium at {CHROMIUM}")
-    return _load_figure(statistics.median(load_times(url, loads)), f"median of {loads} loads, headless Chromium")
+    executable = find_chromium()
+    if executable is None:
+        return _load_figure(None, MISSING)
+    return _load_figure(statistics.median(load_times(url, loads, executable)),
+                        f"median of {loads} loads, headless Chromium")
 
 
-def load_times(url: str, loads: int) -> list[float]:
+def load_times(url: str, loads: int, executable: Path) -> list[float]:
     from playwright.sync_api import sync_playwright
 
     times = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                             args=["--no-sandbox"] if os.geteuid() == 0 else [])
+        browser = launch(playwright, executable)
         for _ in range(loads):
             context = browser.new_context()
             page = context.new_page()

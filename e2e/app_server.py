@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from e2e.emulator import HOST
-from ops.web_config import config_from_state
+from ops.web_config import WebConfigError, config_from_state
 
 APP_HOST = "localhost"  # not 127.0.0.1: browsers refuse WebAuthn on an IP address origin
 
@@ -79,7 +79,12 @@ class _Handler(SimpleHTTPRequestHandler):
         if state is None:
             self._answer(503, "application/json", b'{"error": "the sandbox is still starting"}')
             return
-        self._answer(200, "application/json", json.dumps(config_from_state(state)).encode())
+        try:
+            config = config_from_state(state)
+        except WebConfigError as problem:  # a stack without an output the app needs: say which
+            self._answer(503, "application/json", json.dumps({"error": str(problem)}).encode())
+            return
+        self._answer(200, "application/json", json.dumps(config).encode())
 
     def _answer(self, status: int, content_type: str, body: bytes) -> None:
         self.send_response(status)

@@ -1,6 +1,7 @@
 """The fake Authsignal server of the unit tests (``tests/fakes/authsignal_server.py``) as a child
 process, and a client of its test controls (``/__fake/...``): what a user does in the app
-(enter the OTP, use a passkey) and what a test reads back (the calls the Lambdas made).
+(enter the OTP, use a passkey) and what a test reads back (the calls the Lambdas made, the
+outbox of one-time codes).
 
 The fake listens on 127.0.0.1 only; the deployed Lambdas reach it through the Authsignal URL the
 local deployment gives them.
@@ -164,8 +165,8 @@ class FakeAuthsignalProcess:
 def start_fake_authsignal(log_path: Path, port: int | None = None, *, origins: list[str] | None = None,
                           tenant_id: str = DEFAULT_TENANT_ID) -> FakeAuthsignalProcess:
     """Start ``python -m tests.fakes.authsignal_server`` on 127.0.0.1 and wait until it answers.
-    ``origins``: the app origins its client API takes passkey ceremonies from. The codes it sends
-    are written to ``log_path`` too."""
+    ``origins``: the app origins its client API takes passkey ceremonies from. (The codes it
+    sends are read from its outbox, never from its log.)"""
     port = port or free_port()
     secret_key = "local-" + secrets.token_urlsafe(24)  # never printed; the emulator's secret gets it
     command = [sys.executable, "-m", "tests.fakes.authsignal_server", "--port", str(port), "--secret", secret_key,

@@ -11,23 +11,20 @@ real WebAuthn ceremony runs. Needs a running sandbox (``scripts/sandbox``) and C
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from e2e.chromium import MISSING, NO_AUTOFILL, add_virtual_authenticator, find_chromium, launch
+from e2e.sandbox_state import SandboxStateError, read_state
+
 if TYPE_CHECKING:
     from playwright.sync_api import ViewportSize
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_STATE = ROOT / ".sandbox" / "state.json"
 DEFAULT_OUT = ROOT / "docs" / "images"
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 VIEWPORT: ViewportSize = {"width": 520, "height": 640}
-VIRTUAL_AUTHENTICATOR = {"protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
-                         "hasUserVerification": True, "isUserVerified": True, "automaticPresenceSimulation": True}
 TIMEOUT_MS = 20_000
 
 
@@ -35,17 +32,18 @@ class ScreenshotError(Exception):
     """Nothing (more) was written; the message says why."""
 
 
-def read_state(path: Path) -> dict[str, Any]:
+def app_and_outbox(path: Path | None) -> tuple[str, str]:
+    """The running sandbox's app and outbox URLs, from its state file."""
     try:
-        state = json.loads(path.read_text())
-    except (OSError, ValueError):
-        raise ScreenshotError(f"no sandbox state at {path}: start scripts/sandbox first") from None
-    if not isinstance(state, dict) or not state.get("appUrl") or not state.get("outboxUrl"):
-        raise ScreenshotError(f"the sandbox at {path} serves no app: build it (scripts/setup), restart scripts/sandbox")
-    return state
+        state = read_state(path)
+    except SandboxStateError as error:
+        raise ScreenshotError(str(error)) from None
+    if not state.get("appUrl"):
+        raise ScreenshotError("the sandbox serves no app: build it (scripts/setup), then restart scripts/sandbox")
+    return str(state["appUrl"]), str(state["outboxUrl"])
 
 
-def take(app_url: str, outbox_url: str, out: Path) -> list[Path]:
+def take(app_url: str, outbox_url: str, out: Path, executable: Path) -> list[Path]:
     """The three screenshots, in the order a person meets the screens."""
     from playwright.sync_api import sync_playwright
 
@@ -53,16 +51,13 @@ def take(app_url: str, outbox_url: str, out: Path) -> list[Path]:
     email = f"ada.{uuid.uuid4().hex[:6]}@example.com"
     written = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                             args=["--no-sandbox"] if os.geteuid() == 0 else [])
+        browser = launch(playwright, executable)
         context = browser.new_context(viewport=VIEWPORT, device_scale_factor=2)
         # No autofill here: the virtual authenticator would sign in by itself once it has a passkey.
-        context.add_init_script("PublicKeyCredential.isConditionalMediationAvailable = async () => false;")
+        context.add_init_script(NO_AUTOFILL)
         context.set_default_timeout(TIMEOUT_MS)
         page = context.new_page()
-        cdp = context.new_cdp_session(page)
-        cdp.send("WebAuthn.enable")
-        cdp.send("WebAuthn.addVirtualAuthenticator", {"options": VIRTUAL_AUTHENTICATOR})
+        add_virtual_authenticator(context, page)
 
         page.goto(app_url)
         page.locator("#view-start").wait_for(state="visible")
@@ -89,7 +84,7 @@ def take(app_url: str, outbox_url: str, out: Path) -> list[Path]:
 
 
 def _shot(page: Any, path: Path) -> Path:
-    page.screenshot(path=str(path))
+    page.locator("main").screenshot(path=str(path))  # the app's card, without the empty page around it
     return path
 
 
@@ -97,14 +92,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/screenshots", description=__doc__.split("\n\n")[0],
                                      epilog=__doc__.split("\n\n", 1)[1],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--state", type=Path, default=DEFAULT_STATE, help="the sandbox's state file")
+    parser.add_argument("--state", type=Path, help="the sandbox's state file (default: .sandbox/state.json)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where the images go (default: %(default)s)")
     options = parser.parse_args(argv)
     try:
-        if not CHROMIUM.exists():
-            raise ScreenshotError(f"no Chromium at {CHROMIUM}: run scripts/setup (as root it installs it)")
-        state = read_state(options.state)
-        for path in take(state["appUrl"], state["outboxUrl"], options.out):
+        executable = find_chromium()
+        if executable is None:
+            raise ScreenshotError(MISSING)
+        for path in take(*app_and_outbox(options.state), options.out, executable):
             print(f"wrote {path}")
     except ScreenshotError as error:
         print(error, file=sys.stderr)

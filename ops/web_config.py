@@ -1,7 +1,7 @@
 """Write the web app's ``config.json`` for an environment, from the deployed stack's outputs.
 
     scripts/web-config ENV [--region REGION] [--out PATH]      (a real environment, via CloudFormation)
-    scripts/web-config --sandbox [--state PATH] [--out PATH]   (the running sandbox's .sandbox/state.json)
+    scripts/web-config --sandbox [--state PATH] [--out PATH]   (the running sandbox's state file)
 
 The app reads ``config.json`` next to its ``index.html`` (default path: web/public/config.json,
 which the build copies into web/dist). Only the public settings a browser needs are written,
@@ -22,7 +22,6 @@ from stacks.config import stack_name
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "web" / "public" / "config.json"
-DEFAULT_STATE = ROOT / ".sandbox" / "state.json"
 STATE_VERSION = 1
 
 # config.json key -> the stack output it comes from. Nothing else ever reaches the browser.
@@ -99,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("environment", metavar="ENV", nargs="?", help="the environment in cdk.json, e.g. staging")
     parser.add_argument("--sandbox", action="store_true", help="read the running sandbox's state file instead")
-    parser.add_argument("--state", type=Path, default=DEFAULT_STATE, help="the sandbox's state file")
+    parser.add_argument("--state", type=Path, help="the sandbox's state file (default: .sandbox/state.json, or "
+                                                   "$PASSWORDLESS_SANDBOX_STATE)")
     parser.add_argument("--region", help="the stack's AWS region (default: your AWS configuration's)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write (default: %(default)s)")
     options = parser.parse_args(argv)
@@ -107,10 +107,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give either ENV or --sandbox")
     try:
         if options.sandbox:
+            from e2e.sandbox_state import SandboxStateError, read_state
+
             try:
-                state = json.loads(options.state.read_text())
-            except (OSError, ValueError):
-                raise WebConfigError(f"no sandbox state at {options.state}: start scripts/sandbox first") from None
+                state = read_state(options.state)
+            except SandboxStateError as error:
+                raise WebConfigError(str(error)) from None
             config = config_from_state(state)
         else:
             import boto3

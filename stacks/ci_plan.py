@@ -23,9 +23,9 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from collections.abc import Mapping
 
 from stacks.cdk_json import CDK_JSON, CdkJsonError, load
 from stacks.config import ENVIRONMENTS_KEY, ConfigError, EnvironmentConfig, parse_environment

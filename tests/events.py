@@ -13,6 +13,10 @@ from typing import Any
 REGION = "eu-west-1"
 USER_POOL_ID = f"{REGION}_AbCdEf123"
 CLIENT_ID = "4mvq0aebkj2fgu3mhl2ihemh5o"
+# An event as it reaches a function: JSON the function reads strictly. The tests hand over
+# well-formed and deliberately spoiled events alike, so to a type checker it is any JSON, and a
+# handler's answer is typed by the handler (lambdas/shared/event_types.py).
+Json = Any
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,7 @@ def _trigger(source: str, user_name: str, request: dict[str, Any], response: dic
 
 
 def pre_sign_up_event(*, email: str | None = None, phone: str | None = None,
-                      user_name: str | None = None, other: dict[str, str] | None = None) -> dict[str, Any]:
+                      user_name: str | None = None, other: dict[str, str] | None = None) -> Json:
     """``SignUp`` with the email or phone as username: no ``sub`` yet, a generated UUID userName
     (``user_name``: what an emulator sends instead, the name as typed); ``other``: any further
     attributes the caller sent."""
@@ -80,14 +84,14 @@ def _known_or_not(user: User, user_not_found: bool) -> tuple[str, dict[str, str]
     return (user.typed, {}) if user_not_found else (user.sub, user.attributes())
 
 
-def define_event(user: User, session: list[Any], *, user_not_found: bool = False) -> dict[str, Any]:
+def define_event(user: User, session: list[Any], *, user_not_found: bool = False) -> Json:
     user_name, attributes = _known_or_not(user, user_not_found)
     return _trigger("DefineAuthChallenge_Authentication", user_name,
                     {"userAttributes": attributes, "session": session, "userNotFound": user_not_found},
                     {"challengeName": None, "issueTokens": None, "failAuthentication": None})
 
 
-def create_event(user: User, session: list[Any] | None = None, *, user_not_found: bool = False) -> dict[str, Any]:
+def create_event(user: User, session: list[Any] | None = None, *, user_not_found: bool = False) -> Json:
     user_name, attributes = _known_or_not(user, user_not_found)
     return _trigger("CreateAuthChallenge_Authentication", user_name,
                     {"userAttributes": attributes, "challengeName": "CUSTOM_CHALLENGE",
@@ -105,7 +109,7 @@ def session_private(idempotency_key: str | None = None, track_token: str | None 
 
 
 def verify_event(user: User, answer: Any, private: dict[str, str] | None = None, *,
-                 user_pool_id: str = USER_POOL_ID, user_name: str | None = None) -> dict[str, Any]:
+                 user_pool_id: str = USER_POOL_ID, user_name: str | None = None) -> Json:
     """``private``: what this session's create step kept (default: a session without a key)."""
     private = dict(private) if private is not None else session_private()
     event = _trigger("VerifyAuthChallengeResponse_Authentication", user_name or user.sub,
@@ -153,7 +157,7 @@ def id_claims(user: User) -> dict[str, str]:
 
 
 def api_event(route: str, claims: dict[str, str] | None, *, path_parameters: dict[str, str] | None = None,
-              body: str | None = None) -> dict[str, Any]:
+              body: str | None = None) -> Json:
     """An HTTP API payload 2.0 event; ``claims=None`` is a route reached without an authorizer."""
     method, path = route.split(" ", 1)
     for name, value in (path_parameters or {}).items():

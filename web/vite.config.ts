@@ -5,5 +5,5 @@ import { defineConfig } from "vite";
 export default defineConfig({
   base: "./",
   build: { target: "es2022", sourcemap: false },
-  server: { host: "127.0.0.1", port: 5173 },
+  server: { host: "localhost", port: 5173 },
 });

@@ -5,7 +5,9 @@ so it costs no cold start and is left out of the pre sign-up bundle (stacks/bund
 shapes are those of AWS's documentation (the Cognito Lambda trigger pages and the HTTP API
 payload format 2.0), kept as JSON in tests/fixtures/events, which a test checks these types
 against. A type says what the contract promises, not what arrived: handlers still read their
-events through shared.event, which refuses anything else as a malformed event.
+events through shared.event, which refuses anything else as a malformed event. A response is
+typed as the function answers it: Cognito sends the sign-in triggers' responses with null
+values, which no function reads, it replaces them.
 
 No ``from __future__ import annotations`` here: the test reads which keys are ``NotRequired``
 at run time, and postponed annotations would hide it.
@@ -66,11 +68,9 @@ class DefineAuthChallengeRequest(TypedDict):
 
 
 class DefineAuthChallengeResponse(TypedDict):
-    """Cognito sends it with null values; the trigger answers with booleans."""
-
-    challengeName: NotRequired[str | None]
-    issueTokens: bool | None
-    failAuthentication: bool | None
+    challengeName: NotRequired[str]
+    issueTokens: bool
+    failAuthentication: bool
 
 
 class DefineAuthChallengeEvent(TriggerEvent):
@@ -89,9 +89,9 @@ class CreateAuthChallengeRequest(TypedDict):
 class CreateAuthChallengeResponse(TypedDict):
     """``publicChallengeParameters`` go to the app; the private ones only to verify."""
 
-    publicChallengeParameters: StringMap | None
-    privateChallengeParameters: StringMap | None
-    challengeMetadata: str | None
+    publicChallengeParameters: StringMap
+    privateChallengeParameters: StringMap
+    challengeMetadata: str
 
 
 class CreateAuthChallengeEvent(TriggerEvent):
@@ -108,7 +108,7 @@ class VerifyAuthChallengeRequest(TypedDict):
 
 
 class VerifyAuthChallengeResponse(TypedDict):
-    answerCorrect: bool | None
+    answerCorrect: bool
 
 
 class VerifyAuthChallengeEvent(TriggerEvent):

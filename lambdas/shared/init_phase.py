@@ -21,9 +21,9 @@ from __future__ import annotations
 import gc
 import random
 
-# The imports and clients below allocate hundreds of thousands of objects that live as long as
-# the container; collecting while they are made only spends init CPU (about a tenth of it) to
-# find nothing. ``prepare`` freezes them and turns the collector back on.
+# The imports and clients below allocate objects that live as long as the container; collecting
+# while they are made spends init CPU (about a tenth of it, benchmarks/RESULTS.md) to find
+# nothing. ``prepare`` freezes them and turns the collector back on.
 gc.disable()
 
 from shared import authsignal_client, aws, secret  # noqa: E402 - after the collector is paused

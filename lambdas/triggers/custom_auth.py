@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from shared.event_types import SignInEvent
 
-    Handler = Callable[[Any, object], Any]
+    Handler = Callable[[Any, object], SignInEvent]
 
 # triggerSource -> (the trigger's name in logs and metrics, its handler)
 ROUTES: dict[str, tuple[str, Handler]] = {

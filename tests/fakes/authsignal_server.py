@@ -1,4 +1,7 @@
-"""A real HTTP fake of the part of Authsignal's server API that the product uses.
+"""A real HTTP fake of the part of Authsignal's server API that the product uses, and of the
+client API the web app's ``@authsignal/browser`` calls (tests/fakes/authsignal_client_api.py,
+under ``/v1/client``), on one state: a passkey added or a code verified in the browser is what
+``validate`` reports.
 
 Why a server and not a mock of the SDK: the handlers are tested through the very SDK they are
 bundled with (its basic auth, its timeout, its decamelizing, its error handling), so the fake
@@ -35,10 +38,15 @@ requests fail (503, a connection reset after the request was handled, or an answ
 the client waits); ``outage`` fails every request until turned off. A status fault can carry a
 ``Retry-After`` header (``retry_after``: seconds or an HTTP date), as a throttling server may.
 
+One-time codes the client API sends go to an outbox (``outbox``, ``last_code``; ``GET /outbox``
+is a small HTML page of them, newest first). The client API's tenant is ``tenant_id``; its
+passkey ceremonies may come from ``origins`` (the app's).
+
 Test controls are the public methods of ``FakeAuthsignal``; out-of-process users reach the same
 methods as ``POST /__fake/{method}`` with the keyword arguments as a JSON object, and read the
-recorded calls with ``GET /__fake/calls``. Run standalone with
-``python -m tests.fakes.authsignal_server --port N --secret KEY``.
+recorded calls with ``GET /__fake/calls`` and the outbox with ``GET /__fake/outbox``. Run
+standalone with ``python -m tests.fakes.authsignal_server --port N --secret KEY [--tenant-id ID]
+[--origin http://localhost:5173] [--print-codes]``.
 """
 
 from __future__ import annotations
@@ -704,9 +712,10 @@ def main() -> None:
     parser.add_argument("--tenant-id", default=DEFAULT_TENANT_ID, help="what the client API's Basic auth carries")
     parser.add_argument("--origin", action="append", default=[],
                         help="an app origin passkey ceremonies may come from (repeatable)")
+    parser.add_argument("--print-codes", action="store_true", help="print each one-time code sent")
     options = parser.parse_args()
     fake = FakeAuthsignal(options.secret, options.port, tenant_id=options.tenant_id, origins=options.origin,
-                          on_code=_print_code)
+                          on_code=_print_code if options.print_codes else None)
     print(fake.base_url, flush=True)  # one line a harness can read; the SDK's api_url is this + "/v1"
     try:
         fake._server.serve_forever()

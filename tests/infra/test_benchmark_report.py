@@ -67,6 +67,10 @@ def test_the_init_runs_at_a_full_vcpu_whatever_the_memory() -> None:
     assert set(cold_less_warm.values()) == {CONTAINER.init_cpu_ms + CONTAINER.init_network_ms}
 
 
+def test_without_the_waits_the_model_is_the_cpu_alone() -> None:
+    assert lambda_model.cold_ms([CONTAINER], lambda_model.ONE_VCPU_MB, waits=False) == 100.0 + 20.0
+
+
 def test_a_container_without_a_memory_of_the_table_is_modelled_at_its_own() -> None:
     assert lambda_model.cold_ms([CONTAINER]) == lambda_model.cold_ms([CONTAINER], CONTAINER.memory_mb)
 
@@ -127,6 +131,7 @@ def test_the_budgets_of_the_comparison_with_the_node_reference_are_judged(figure
         for ratio in ("local_ratio_to_node", "modelled_ratio_to_node"):
             assert figures[f"cold_sign_in.{flow}.{ratio}"]["limit"] is not None
             assert figures[f"cold_sign_in.{flow}.{ratio}"]["unit"] == "x"
+        assert figures[f"cold_sign_in.{flow}.modelled_cpu_ratio_to_node"]["value"] > 0
 
 
 def test_the_model_table_has_every_memory_size_and_the_node_reference(figures):

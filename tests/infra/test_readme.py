@@ -3,7 +3,7 @@ docs/. A README that grows past its budget fails here, before it is merged."""
 
 from __future__ import annotations
 
-from tests.infra.conftest import ROOT
+from tests.conftest import ROOT
 
 README_LINE_BUDGET = 200
 

@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 import requests
 
+from e2e import deploy, signin
 from e2e.app_server import AppServer
+from e2e.deploy import sandbox_context
 from e2e.emulator import HOST
 from e2e.sandbox import SandboxError, SandboxPorts
 from e2e.sandbox_state import (SandboxStateError, read_state, refuse_a_running_sandbox, remove_state, sandbox_state,
@@ -22,7 +24,7 @@ from e2e.sandbox_state import (SandboxStateError, read_state, refuse_a_running_s
 def a_state(endpoint: str = "http://127.0.0.1:1") -> dict[str, Any]:
     return sandbox_state(stack="local-Passwordless", region="us-east-1", endpoint=endpoint,
                          fake_url="http://127.0.0.1:2", tenant_id="tenant-1",
-                         outputs={"UserPoolClientId": "client-1", "ApiUrl": "http://api/"},
+                         outputs={"UserPoolClientId": "client-1", "ApiUrl": "http://api/", "AttemptLimit": "3"},
                          app_url="http://localhost:3/")
 
 
@@ -77,7 +79,7 @@ def test_a_stopping_sandbox_leaves_another_sandboxs_state_file_alone(tmp_path: P
 
 
 @pytest.mark.parametrize(("content", "says"), [
-    (None, "no sandbox state at .*: start one with scripts/sandbox"),
+    (None, r"no sandbox state at .*: start one with scripts/sandbox"),
     ("not json", "is not a sandbox state file"),
     (json.dumps({"version": 2}), "is not a version 1 sandbox state file"),
     (json.dumps({"version": 1, "stack": "s"}), "lacks region"),
@@ -126,10 +128,24 @@ def test_the_app_server_serves_the_build_and_this_sandboxs_config(app_dir: Path)
     assert server.url.startswith("http://localhost:")
     assert config.json() == {"region": "us-east-1", "userPoolClientId": "client-1", "apiUrl": "http://api/",
                              "authsignalTenantId": "tenant-1", "authsignalClientUrl": "http://127.0.0.1:2/v1",
-                             "cognitoEndpoint": "http://127.0.0.1:1"}
+                             "attemptLimit": 3, "cognitoEndpoint": "http://127.0.0.1:1"}
     assert config.headers["Cache-Control"] == "no-store"
     assert script.text == "console.log(1)"
     assert "<title>app</title>" in route.text
+
+
+def test_the_app_server_names_an_output_the_stack_lacks(app_dir: Path) -> None:
+    state = a_state()
+    del state["outputs"]["AttemptLimit"]
+    server = AppServer(app_dir, lambda: state).start()
+    try:
+        config = requests.get(server.url + "config.json", timeout=5)
+    finally:
+        server.stop()
+
+    assert config.status_code == 503
+    assert config.json() == {"error": "the stack has no AttemptLimit output (deploy the stack with this version "
+                                      "first)"}
 
 
 def test_the_app_server_says_when_there_is_no_build_or_no_sandbox_yet(tmp_path: Path) -> None:
@@ -141,3 +157,34 @@ def test_the_app_server_says_when_there_is_no_build_or_no_sandbox_yet(tmp_path: 
 
     assert page.status_code == 404 and "npm run build" in page.text
     assert config.status_code == 503
+
+
+def test_the_app_server_says_which_output_the_stack_lacks(app_dir: Path) -> None:
+    state = {**a_state(), "outputs": {"UserPoolClientId": "client-1"}}
+    server = AppServer(app_dir, lambda: state).start()
+    try:
+        config = requests.get(server.url + "config.json", timeout=5)
+    finally:
+        server.stop()
+
+    assert config.status_code == 503 and "the stack has no ApiUrl" in config.json()["error"]
+
+
+def test_deploy_local_points_a_synth_of_the_local_environment_at_the_sandboxs_fake_and_app() -> None:
+    assert sandbox_context(a_state()) == {"authsignalUrl": "http://127.0.0.1:2/v1", "appOrigin": "http://localhost:3"}
+    assert sandbox_context({**a_state(), "appUrl": None}) == {"authsignalUrl": "http://127.0.0.1:2/v1"}
+
+
+@pytest.mark.parametrize(("tool", "arguments"), [
+    (deploy.main, []),
+    (signin.main, ["--sandbox", "--username", "ada@example.com"]),
+])
+def test_a_tool_aimed_at_the_sandbox_says_when_there_is_none(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                             tool: Any, arguments: list[str]) -> None:
+    status = tool([*arguments, "--state", str(tmp_path / "state.json")])
+
+    assert status == 1
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"{'deploy' if tool is deploy.main else 'sign-in'} failed: no sandbox state at {tmp_path / 'state.json'}: "
+        "start one with scripts/sandbox (or give the --state path it was started with)"
+        + ("; or give --endpoint-url" if tool is deploy.main else "")]

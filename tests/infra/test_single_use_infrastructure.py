@@ -67,7 +67,7 @@ def test_the_custom_auth_function_gets_the_table_name_and_the_passkey_token_age(
 def test_the_custom_auth_function_may_mark_contacts_verified_in_this_pool_only(templates):
     template = templates["dev"]
     (pool_id,) = resources(template, "AWS::Cognito::UserPool")
-    _custom_auth_id, custom_auth = functions_by_handler(template)[CUSTOM_AUTH]
+    _, custom_auth = functions_by_handler(template)[CUSTOM_AUTH]
     custom_auth_role = custom_auth["Properties"]["Role"]["Fn::GetAtt"][0]
     grants = [(policy, roles, statement) for policy, roles, statement in _statements(template)
               if any(action.startswith("cognito-idp:") for action in statement["Action"])]

@@ -86,7 +86,7 @@ def test_writing_refuses_a_key_outside_the_allowlist(tmp_path: Path):
 
 def test_the_command_writes_the_sandbox_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     state, out = tmp_path / "state.json", tmp_path / "public" / "config.json"
-    state.write_text(json.dumps(STATE))
+    state.write_text(json.dumps(STATE))  # what a running sandbox wrote
 
     assert main(["--sandbox", "--state", str(state), "--out", str(out)]) == 0
     assert json.loads(out.read_text()) == config_from_state(STATE)
@@ -95,7 +95,7 @@ def test_the_command_writes_the_sandbox_config(tmp_path: Path, capsys: pytest.Ca
 def test_the_command_without_a_sandbox_says_to_start_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     assert main(["--sandbox", "--state", str(tmp_path / "none.json"), "--out", str(tmp_path / "c.json")]) == 1
     error = capsys.readouterr().err.strip()
-    assert error == f"no sandbox state at {tmp_path / 'none.json'}: start scripts/sandbox first"
+    assert error.startswith(f"no sandbox state at {tmp_path / 'none.json'}: start one with scripts/sandbox")
 
 
 def cloudformation_answering(method: str, response: dict[str, Any] | None = None,

@@ -15,6 +15,7 @@ from shared import authsignal_client, aws, log, retry, secret, single_use
 from tests.events import (  # noqa: F401 - the runtime tests import the event builders from here
     CLIENT_ID,
     REGION,
+    Json,
     USER_POOL_ID,
     User,
     access_claims,
@@ -168,7 +169,7 @@ class Logs:
 
 
 Answer = Callable[[dict[str, str]], str]  # what the app answers, given the public challenge parameters
-Handler = Callable[[dict[str, Any]], dict[str, Any]]
+Handler = Callable[[Json], Any]  # a function's handler: takes an event, answers it
 
 
 def sign_in(user: User, answer: Answer, *, handler: Handler | None = None) -> bool:

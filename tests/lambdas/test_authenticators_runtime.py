@@ -15,6 +15,7 @@ from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import (
     RECENT_AUTH_MINUTES,
     SECRET_KEY,
+    Json,
     Logs,
     Secrets,
     User,
@@ -36,7 +37,7 @@ def call(event: Any) -> tuple[int, Any]:
     return response["statusCode"], json.loads(response["body"])
 
 
-def delete(user: User, authenticator_id: str) -> dict[str, Any]:
+def delete(user: User, authenticator_id: str) -> Json:
     return api_event(DELETE, access_claims(user), path_parameters={"authenticatorId": authenticator_id})
 
 
@@ -44,7 +45,7 @@ def deletes(fake: FakeAuthsignal) -> list[str]:
     return [call.path for call in fake.calls() if call.method == "DELETE"]
 
 
-def route_events(user: User) -> list[dict[str, Any]]:
+def route_events(user: User) -> list[Json]:
     return [api_event(ADD, access_claims(user)), api_event(LIST, access_claims(user)),
             delete(user, "0b8c8e02-5a0e-4d0b-9b3a-8f0a2c1d3e4f")]
 
@@ -134,7 +135,7 @@ def signed_in_ago(user: User, seconds: int) -> dict[str, str]:
     return access_claims(user, auth_time=int(time.time()) - seconds)
 
 
-def answer(event: dict[str, Any]) -> tuple[int, str | None, Any]:
+def answer(event: Json) -> tuple[int, str | None, Any]:
     response = authenticators.handler(event)
     return response["statusCode"], response["headers"].get("WWW-Authenticate"), json.loads(response["body"])
 

@@ -13,7 +13,7 @@ from botocore.stub import Stubber
 
 from shared import aws as functions_aws
 from tests.fakes.authsignal_server import FakeAuthsignal
-from tests.lambdas.support import REGION, LambdaContext, Logs, User, create_event, new_user, verify_event
+from tests.lambdas.support import REGION, Json, LambdaContext, Logs, User, create_event, new_user, verify_event
 from triggers import create_auth_challenge, verify_auth_challenge
 
 
@@ -49,7 +49,7 @@ def pool() -> Pool:
 
 
 def answer_event(fake: FakeAuthsignal, pool: Pool, user: User, user_name: str, *, answer: str | None = None,
-                 method: str | None = None) -> dict[str, Any]:
+                 method: str | None = None) -> Json:
     """The verify event of a sign-in the create trigger started: answering with ``answer``, or
     with the completed challenge's token (its ``verificationMethod`` forged to ``method``)."""
     created = create_auth_challenge.handler(create_event(user))["response"]
@@ -155,7 +155,7 @@ def test_a_failure_to_verify_is_logged_once_and_the_sign_in_stands(
     assert problem["correlation_id"] == user.sub
 
 
-def completed_email_otp(fake: FakeAuthsignal, pool: Pool) -> tuple[str, dict[str, Any]]:
+def completed_email_otp(fake: FakeAuthsignal, pool: Pool) -> tuple[str, Json]:
     """A new, unverified email account that completed an email OTP: its user name and the verify
     event answering with it."""
     user = new_user(email="grace@example.com", verified=False)

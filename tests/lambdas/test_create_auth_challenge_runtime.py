@@ -14,6 +14,7 @@ from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import (
     ENROL,
     TRACK,
+    Json,
     Logs,
     Secrets,
     User,
@@ -27,7 +28,7 @@ from triggers import create_auth_challenge
 from triggers.create_auth_challenge import ChallengeRefused
 
 
-def refused(event: dict[str, Any]) -> None:
+def refused(event: Json) -> None:
     """Invoke the trigger and require it to raise, so Cognito ends the sign-in."""
     with pytest.raises(ChallengeRefused):
         create_auth_challenge.handler(event)

@@ -18,7 +18,7 @@ from tests.lambdas.support import ATTEMPT_LIMIT, Logs, Secrets, User, define_eve
 from triggers import define_auth_challenge
 
 
-def decide(event: Any) -> dict[str, Any]:
+def decide(event: Any) -> Any:
     return define_auth_challenge.handler(event)["response"]
 
 

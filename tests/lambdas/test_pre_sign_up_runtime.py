@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.fakes.authsignal_server import FakeAuthsignal
-from tests.lambdas.support import Logs, Secrets, pre_sign_up_event
+from tests.lambdas.support import Json, Logs, Secrets, pre_sign_up_event
 from triggers import pre_sign_up
 from triggers.pre_sign_up import SignUpRefused
 
@@ -17,7 +17,7 @@ PHONE = "+447700900123"
 NOTHING_VERIFIED = {"autoConfirmUser": True, "autoVerifyEmail": False, "autoVerifyPhone": False}
 
 
-def refused(event: dict[str, Any], logs: Logs) -> tuple[str, str]:
+def refused(event: Json, logs: Logs) -> tuple[str, str]:
     """Invoke the trigger, require a refusal; the message the caller sees and the logged reason."""
     with pytest.raises(SignUpRefused) as refusal:
         pre_sign_up.handler(event)

@@ -22,7 +22,7 @@ def small_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("API_REQUESTS_PER_MINUTE_PER_USER", str(LIMIT))
 
 
-def list_authenticators(user: User) -> dict[str, Any]:
+def list_authenticators(user: User) -> Any:
     return authenticators.handler(api_event("GET /authenticators", access_claims(user)))
 
 

@@ -35,7 +35,7 @@ from tests.lambdas.support import (
 )
 from triggers import create_auth_challenge, verify_auth_challenge
 
-def create(user: User, context: object = None) -> dict[str, Any]:
+def create(user: User, context: object = None) -> Any:
     return create_auth_challenge.handler(create_event(user), context)
 
 

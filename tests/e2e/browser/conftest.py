@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,12 +21,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from e2e.chromium import MISSING, NO_AUTOFILL, add_virtual_authenticator, find_chromium, launch
 from tests.conftest import ROOT
 
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 SCREENSHOTS = ROOT / ".artifacts" / "screenshots"
-VIRTUAL_AUTHENTICATOR = {"protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
-                         "hasUserVerification": True, "isUserVerified": True, "automaticPresenceSimulation": True}
 # How long the app may take for one step (a sign-in runs three Lambdas in the emulator).
 STEP_TIMEOUT_MS = 15_000
 
@@ -38,19 +36,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item,
+                               call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Under ``CI=true`` a browser test that would be skipped (no Chromium, no emulator) fails."""
+    report = yield
+    if report.skipped and os.environ.get("CI") == "true" and item.get_closest_marker("browser"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true, where the browser tests must run: {reason}"
+    return report
+
+
 @pytest.fixture(scope="package")
 def chromium() -> Iterator[Any]:
     """One headless Chromium for all the browser tests."""
-    if not CHROMIUM.exists():
-        message = f"Chromium is missing at {CHROMIUM}: run scripts/setup (as root it installs it)"
+    executable = find_chromium()
+    if executable is None:
         if os.environ.get("CI") == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+            pytest.fail(MISSING, pytrace=False)
+        pytest.skip(MISSING)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        arguments = ["--no-sandbox"] if os.geteuid() == 0 else []  # Chromium's sandbox refuses root
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=arguments)
+        browser = launch(playwright, executable)
         yield browser
         browser.close()
 
@@ -132,14 +141,12 @@ def open_app(chromium: Any, web_app_url: str, request: pytest.FixtureRequest) ->
         context = chromium.new_context(viewport={"width": 520, "height": 720})
         contexts.append(context)
         if not autofill:
-            context.add_init_script("PublicKeyCredential.isConditionalMediationAvailable = async () => false;")
+            context.add_init_script(NO_AUTOFILL)
         page = context.new_page()
         page.set_default_timeout(STEP_TIMEOUT_MS)
-        cdp = context.new_cdp_session(page)
-        cdp.send("WebAuthn.enable")
-        added = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": VIRTUAL_AUTHENTICATOR})
+        cdp, authenticator_id = add_virtual_authenticator(context, page)
         suffix = f"-{len(contexts)}" if len(contexts) > 1 else ""
-        app = AppPage(page, web_app_url, SCREENSHOTS / f"{name}{suffix}", cdp, added["authenticatorId"])
+        app = AppPage(page, web_app_url, SCREENSHOTS / f"{name}{suffix}", cdp, authenticator_id)
         page.on("request", lambda request: app.requests.append(sent(request)))
         app.open()
         return app

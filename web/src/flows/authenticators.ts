@@ -14,7 +14,10 @@ export function removeAuthenticator(app: App, id: string): Promise<void> {
 /** How a method is named on screen. */
 export function describe(authenticator: Authenticator): string {
   switch (authenticator.type) {
-    case "PASSKEY": return `Passkey${authenticator.displayName ? ` (${authenticator.displayName})` : ""}`;
+    case "PASSKEY": {
+      const name = authenticator.displayName;
+      return name && name.toLowerCase() !== "passkey" ? `Passkey (${name})` : "Passkey";
+    }
     case "EMAIL_OTP": return "Code by email";
     case "SMS": return "Code by text message";
     default: return authenticator.type;
