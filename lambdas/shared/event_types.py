@@ -13,10 +13,10 @@ No ``from __future__ import annotations`` here: the test reads which keys are ``
 at run time, and postponed annotations would hide it.
 """
 
-from typing import NotRequired, TypedDict
+from typing import NotRequired, TypeAlias, TypedDict
 
 # Cognito's name-value maps: user attributes, client metadata, challenge parameters.
-type StringMap = dict[str, str]
+StringMap: TypeAlias = dict[str, str]
 
 
 class CallerContext(TypedDict):
@@ -117,9 +117,9 @@ class VerifyAuthChallengeEvent(TriggerEvent):
 
 
 # The three events of a custom-auth sign-in (one function serves them: triggers/custom_auth.py).
-type SignInEvent = DefineAuthChallengeEvent | CreateAuthChallengeEvent | VerifyAuthChallengeEvent
+SignInEvent: TypeAlias = DefineAuthChallengeEvent | CreateAuthChallengeEvent | VerifyAuthChallengeEvent
 # Every event that carries a user's attributes.
-type CognitoEvent = PreSignUpEvent | SignInEvent
+CognitoEvent: TypeAlias = PreSignUpEvent | SignInEvent
 
 
 class Http(TypedDict):

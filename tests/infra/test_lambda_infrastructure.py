@@ -153,9 +153,11 @@ def test_every_function_logs_to_its_own_group_kept_as_long_as_config_says(templa
         assert groups[group_id]["Properties"]["RetentionInDays"] == configs[environment].log_retention_days
 
 
-def test_every_function_has_at_least_the_memory_its_timeouts_were_chosen_for(templates, configs):
-    # An invocation gets memory/1,769 of a vCPU: below 512 MB the triggers' work would no longer
-    # fit the timeouts above (Lambda's default of 128 MB would give 0.07 of one).
-    for environment in configs:
-        for handler, (_, properties) in functions(templates[environment]).items():
-            assert properties.get("MemorySize", 128) >= 512, (environment, handler)
+def test_every_function_gets_the_memory_its_config_gives_it(templates, configs):
+    # Set explicitly, never Lambda's default of 128 MB: an invocation gets memory/1,769 of a vCPU.
+    function_keys = {"triggers.pre_sign_up.handler": "preSignUp", "triggers.custom_auth.handler": "customAuth",
+                     "api.authenticators.handler": "api"}
+    for environment, config in configs.items():
+        memory = {handler: properties.get("MemorySize") for handler, (_, properties)
+                  in functions(templates[environment]).items()}
+        assert memory == {handler: config.lambda_memory_mb[key] for handler, key in function_keys.items()}, environment
