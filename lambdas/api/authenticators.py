@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from api import rate_limit
 from shared import event as read
+from shared.contact_verification import PROVES
 from shared import init_phase, retry
 from shared.authsignal_client import authsignal
 from shared.event import MalformedEvent
@@ -44,6 +45,8 @@ STEP_UP_ROUTES = frozenset({"POST /authenticators", "DELETE /authenticators/{aut
 # Cognito's and Lambda's clocks are both AWS's; an auth_time further ahead than this is not
 # "recent", it is wrong.
 CLOCK_SKEW_SECONDS = 60
+# The methods a sign-in accepts (verify_auth_challenge): a passkey, or a code on a contact channel.
+SIGNS_IN = frozenset({"PASSKEY", *PROVES})
 _EPOCH_SECONDS = re.compile(r"^[0-9]{1,12}$")
 # What every request asks of AWS: the key, and its count against the user's limit.
 init_phase.prepare(("secretsmanager", "dynamodb"))
@@ -189,12 +192,13 @@ def _dispatch(route: str, user_id: str, event: HttpApiEvent) -> tuple[int, Any]:
         if authenticator_id is None or not AUTHENTICATOR_ID.fullmatch(authenticator_id):
             raise ApiError(400, "malformed authenticator id")
         # Distinct non-empty ids, not list items: a malformed item (no id, or one listed twice)
-        # must never make the last real authenticator look like one of two.
-        owned = {found for item in _authenticators(user_id)
+        # must never make the last real authenticator look like one of two. And what is left must
+        # sign in: an authenticator app (TOTP) or the like never does, so it does not count.
+        owned = {found: item.get("verification_method") for item in _authenticators(user_id)
                  if isinstance(found := item.get("user_authenticator_id"), str) and found}
         if authenticator_id not in owned:
             raise ApiError(404, "authenticator not found")
-        if len(owned) < 2:
+        if not any(method in SIGNS_IN for found, method in owned.items() if found != authenticator_id):
             raise ApiError(409, "this is your only authenticator: add another one before removing it")
         _call("delete_authenticator", user_id=user_id, user_authenticator_id=authenticator_id)
         decision("authenticator_removed", metric="AuthenticatorRemoved", route=route)

@@ -320,6 +320,18 @@ def test_the_same_authenticator_listed_twice_is_still_the_only_one(fake: FakeAut
     assert call(delete(email_user, only))[0] == 409
 
 
+@pytest.mark.parametrize("method", ["TOTP", "PUSH", None])
+def test_an_authenticator_that_cannot_sign_in_does_not_make_the_last_one_deletable(
+    fake: FakeAuthsignal, email_user: User, method: str | None
+) -> None:
+    """An authenticator app or the like is no way to sign in: it never counts as a second one."""
+    only = fake.add_authenticator(email_user.sub)
+    fake.list_as_is(email_user.sub, {"userAuthenticatorId": "totp-1", "verificationMethod": method})
+
+    assert call(delete(email_user, only))[0] == 409
+    assert only in fake.authenticator_ids(email_user.sub)
+
+
 def test_delete_of_another_users_only_authenticator_still_answers_404(
     fake: FakeAuthsignal, email_user: User, other_user: User
 ) -> None:
