@@ -121,6 +121,13 @@ def test_diff_job_runs_only_for_pull_requests_with_an_oidc_role_configured():
     assert credentials["role-to-assume"] == "${{ vars.AWS_DIFF_ROLE_ARN }}"
 
 
+def test_diff_job_installs_and_reads_settings_only_from_the_base_branch_while_it_holds_a_token():
+    """A pull request's own lockfile or cdk.json (a CLI plugin) must not run where a token can be minted."""
+    diff = WORKFLOW["jobs"]["diff"]
+    [checkout] = [step for step in steps_of(diff) if step.get("uses", "").startswith("actions/checkout@")]
+    assert checkout["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
+
+
 def test_diff_job_compares_the_test_jobs_assemblies_so_the_read_only_diff_role_suffices():
     # passwordless-diff may read deployed templates and nothing else: no change set, no assets
     diff, test = WORKFLOW["jobs"]["diff"], WORKFLOW["jobs"]["test"]
