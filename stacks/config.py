@@ -311,6 +311,9 @@ def config_warnings(config: EnvironmentConfig) -> list[tuple[str, str]]:
         if config.alarm_email and _EXAMPLE_DOMAIN.search(config.alarm_email):
             warnings.append(("alarmEmail", f"{prefix}.alarmEmail is the example address {config.alarm_email}: "
                                            "set an address someone reads"))
+        if config.email_magic_link_enabled:
+            warnings.append(("emailMagicLinkEnabled", f"{prefix}.emailMagicLinkEnabled is true: whoever starts a "
+                                                      "sign-in can poll for its token once the link is clicked"))
     if config.alarm_email and not config.alarms_enabled:
         warnings.append(("alarmEmail", f"{prefix}.alarmEmail has no effect: alarmsEnabled is false"))
     return warnings

@@ -336,6 +336,15 @@ def test_example_values_left_in_production_are_warnings_naming_the_key():
     ]
 
 
+def test_magic_links_turned_on_in_production_are_a_warning_and_elsewhere_not():
+    """A strict synth (as the deploy workflow runs it) stops on it: the cost is in docs/security.md."""
+    production = parse_environment("prod", {**PROD, "alarmEmail": "oncall@acme.io", "emailMagicLinkEnabled": True})
+    staging = parse_environment("staging", {**PROD, "production": False, "emailMagicLinkEnabled": True})
+
+    assert [key for key, _ in config_warnings(production)] == ["emailMagicLinkEnabled"]
+    assert config_warnings(staging) == []
+
+
 def test_example_values_outside_production_are_not_warned_about():
     config = parse_environment("staging", {**PROD, "production": False, "account": EXAMPLE_ACCOUNT,
                                            "corsOrigins": ["https://app.example.com"]})
