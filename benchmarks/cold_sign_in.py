@@ -55,7 +55,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -161,7 +161,8 @@ class Aws:
 
     def calls(self) -> list[str]:
         with urllib.request.urlopen(f"{self.url}/__calls", timeout=5) as response:
-            return json.loads(response.read())
+            calls: list[str] = json.loads(response.read())
+            return calls
 
     def environment(self, container: Container) -> dict[str, str]:
         return {name: self._resolve(value) for name, value in container.environment.items()}
@@ -207,7 +208,7 @@ class Aws:
             attributes.append({"Name": "email_verified", "Value": "true"})
         created = self.idp.admin_create_user(UserPoolId=self.pool_id, Username=email, MessageAction="SUPPRESS",
                                              UserAttributes=attributes)
-        return created["User"]["Username"]
+        return str(created["User"]["Username"])
 
     def attributes(self, username: str) -> dict[str, str]:
         """The user's attributes as Cognito hands them to a trigger, read afresh."""
@@ -448,14 +449,14 @@ class Bench:
             token = fake.passkey_sign_in(sub)  # passkey.signIn(action: "cognitoAuth"), before InitiateAuth
 
             def answer(public: dict[str, str]) -> str:
-                return token
+                return str(token)
         else:
             if not first:  # a returning account: its first sign-in enrolled its email
                 fake._control("add_authenticator", user_id=sub, verification_method="EMAIL_OTP",
                               email=self.aws.attributes(username)["email"])
 
             def answer(public: dict[str, str]) -> str:
-                return fake.complete(public["token"])  # the user enters the OTP
+                return str(fake.complete(public["token"]))  # the user enters the OTP
         sign_in(replay, self.aws, username, answer)
 
     def timed_process(self, code: str, container: Container) -> dict[str, Any]:
@@ -578,12 +579,12 @@ def _rounds(bench: Bench, runs: int, custom_auth: Container) -> list[Figure]:
     return _figures(results, runs, services_list, first, custom_auth.memory_mb, quota=bench.quota is not None)
 
 
-def _median(values: Any) -> float:
-    return round(statistics.median(values), 1)
+def _median(values: Iterable[float]) -> float:
+    return round(float(statistics.median(values)), 1)
 
 
-def _ratio(values: Any) -> float:
-    return round(statistics.median(values), 2)
+def _ratio(values: Iterable[float]) -> float:
+    return round(float(statistics.median(values)), 2)
 
 
 def _figures(results: dict[Item, list[Any]], runs: int, services: list[str], first: Run, memory_mb: int, *,

@@ -15,12 +15,13 @@ from stacks.lambda_function import PythonLambda
 from stacks.single_use_table import SingleUseTable
 
 # Cognito waits 5 s for a trigger; the 4 s Lambda timeout ends the function before that. On
-# create the function reads the secret (a cold container) and tracks (an account's first sign-in
-# also enrols its contact and tracks again); on verify it validates, makes one DynamoDB put and
-# at most one Cognito update. Every Authsignal attempt (1.2 s at most) starts only if it can end
-# in time (shared/retry.py), keeping verify's time for its put (shared/single_use.CLAIM_SECONDS);
-# every AWS call is one try of 0.5 s to connect and 1 s to read (shared/aws.py), and the Cognito
-# update is skipped when it could not end in time (shared/contact_verification.py).
+# create the function reads the secret (only when its init could not: shared/init_phase.py) and
+# tracks (an account's first sign-in also enrols its contact and tracks again); on verify it
+# validates, makes one DynamoDB put and at most one Cognito update. Every Authsignal attempt
+# (1.2 s at most) starts only if it can end in time (shared/retry.py), keeping verify's time for
+# its put (shared/single_use.CLAIM_SECONDS); every AWS call is one try of 0.5 s to connect and 1 s
+# to read (shared/aws.py), and the Cognito update is skipped when it could not end in time
+# (shared/contact_verification.py).
 AUTHSIGNAL_TIMEOUT_SECONDS = "1.2"
 TRIGGER_TIMEOUT = Duration.seconds(4)
 

@@ -34,7 +34,7 @@ CONTEXT = load_cdk_json(ROOT / "cdk.json")["context"]
 EXISTING_SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:authsignal/prod-AbCdEf"
 EXAMPLE_TENANT_ID = "3f2b8c1e-9a4d-4e7f-8b6a-1c2d3e4f5a6b"  # not a real tenant
 # A variant of dev with SnapStart, and memory sizes no environment ships.
-SNAPSTART_MEMORY_MB = {"customAuth": 1536, "api": 1792, "preSignUp": 256}
+SNAPSTART_MEMORY_MB = {"customAuth": 1536, "api": 1792, "preSignUp": 768}
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ random numbers, then read the key again after each restore.
 
 from __future__ import annotations
 
+import functools
 import gc
 import random
 
@@ -66,9 +67,7 @@ def after_restore() -> None:
 
 def _make_clients_and_read_key() -> None:
     for service in _services:
-        def make_client(service: str = service) -> object:
-            return aws.client(service)
-        _attempt("aws_client", make_client)
+        _attempt("aws_client", functools.partial(aws.client, service))
     _attempt("authsignal_client", authsignal_client.authsignal)
 
 

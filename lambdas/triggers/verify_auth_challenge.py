@@ -53,6 +53,8 @@ def handler(event: VerifyAuthChallengeEvent, context: object = None) -> VerifyAu
         token = read.challenge_answer(event)
         session_key = read.optional_private_parameter(event, "idempotencyKey")
         kept_digest = read.private_parameter(event, session_binding.DIGEST_PARAMETER)
+        if not session_binding.is_token_text(token):
+            raise _NotAToken()
         if session_binding.is_track_token(token, kept_digest):
             raise _TrackToken()
         result = authsignal().validate_challenge({"action": SIGN_IN_ACTION, "userId": user_id, "token": token})
@@ -66,6 +68,8 @@ def handler(event: VerifyAuthChallengeEvent, context: object = None) -> VerifyAu
             single_use.claim(result["idempotency_key"])
     except _TrackToken:
         reason = "track_token"
+    except _NotAToken:
+        reason = "malformed_answer"
     except MalformedEvent as problem:
         reason, error = "malformed_event", str(problem)
     except SecretUnavailable as problem:
@@ -92,6 +96,10 @@ def handler(event: VerifyAuthChallengeEvent, context: object = None) -> VerifyAu
 
 class _TrackToken(Exception):
     """The answer is the track token this sign-in handed out: no proof of anything."""
+
+
+class _NotAToken(Exception):
+    """The answer holds what no token holds (whitespace, another alphabet): not worth a call."""
 
 
 def rejection(result: Any, user_id: str, session_key: str | None, now: datetime,

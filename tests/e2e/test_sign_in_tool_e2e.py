@@ -1,4 +1,4 @@
-"""``scripts/sign-in`` as the README uses it: ``ACCESS_TOKEN=$(scripts/sign-in ... --print-access-token)``
+"""``scripts/sign-in`` as docs/api.md uses it: ``ACCESS_TOKEN=$(scripts/sign-in ... --print-access-token)``
 gives the access token alone on standard output, the region comes from the usual variables, and a
 call Cognito throttles is tried again after a bounded, jittered wait (a real boto3 client, answered
 by botocore's Stubber: no sandbox needed)."""

@@ -290,7 +290,7 @@ class FakeAuthsignal:
             self._state.validated[token] = replace(found, **fields)
 
     def _issue_validation_token(self, action: _Action) -> str:
-        token = "validation-" + uuid.uuid4().hex
+        token = jws_token("validation")
         self._state.validated[token] = action
         return token
 
@@ -486,7 +486,7 @@ class FakeAuthsignal:
             if (tracked.user_id, tracked.action) != (user_id, action):
                 return 400, _error("invalid_request", "idempotencyKey already used for another action")
             return 200, self._tracked(token, tracked)
-        token = "token-" + uuid.uuid4().hex
+        token = jws_token("track")
         rule = state.rules.get(user_id, state.default_rule)
         scope = body.get("scope") if isinstance(body.get("scope"), str) else None
         contact = next((name for name in ("phoneNumber", "email") if isinstance(body.get(name), str) and body[name]),
@@ -522,12 +522,23 @@ class FakeAuthsignal:
             "ruleIds": [],
         }
 
+    def _issued_as(self, token: str) -> str:
+        """The token this fake issued that ``token`` is, read as a lenient JWT library reads one
+        (whitespace, the other base64 alphabet, spare bits, another signature): the real service's
+        verifier is not documented, so the fake takes the lenient side."""
+        payload = lenient_payload(token)
+        if payload is None:
+            return token
+        return next((issued for issued in (*self._state.tracked, *self._state.validated)
+                     if lenient_payload(issued) == payload), token)
+
     def _validate(self, body: dict[str, Any]) -> dict[str, Any]:
         """A validation token reports its action; a track token reports what track decided, or,
         once its challenge was completed, what its validation token reports."""
         token = body.get("token")
         found = None
         if isinstance(token, str):
+            token = self._issued_as(token)
             found = self._state.validated.get(token) or self._state.tracked.get(token)
         if found is None:
             return {"isValid": False}
@@ -541,6 +552,28 @@ class FakeAuthsignal:
             "verificationMethod": found.verification_method,
         }
         return {key: value for key, value in answer.items() if value is not None}
+
+
+def jws_token(kind: str) -> str:
+    """A token shaped as Authsignal's are (a compact JWS: header.payload.signature, base64url),
+    opaque to its holders; its payload names its kind and a random id."""
+    def encode(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    payload = json.dumps({"kind": kind, "jti": uuid.uuid4().hex}).encode()
+    return ".".join((encode(b'{"alg":"HS256","typ":"JWT"}'), encode(payload), encode(uuid.uuid4().bytes * 2)))
+
+
+def lenient_payload(token: str) -> bytes | None:
+    """The payload a lenient decoder reads from a JWS-shaped ``token``, or None."""
+    parts = token.strip().split(".")
+    if len(parts) != 3:
+        return None
+    segment = parts[1].replace("+", "-").replace("/", "_").rstrip("=")
+    segment = segment[:len(segment) - 1] if len(segment) % 4 == 1 else segment
+    try:
+        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except ValueError:
+        return None
 
 
 class _Server(ThreadingHTTPServer):

@@ -179,3 +179,10 @@ def test_the_table_lists_every_figure_with_its_result(quick_run, figures):
     for figure in figures.values():
         assert figure["label"] in table
     assert "budgets met" in table
+
+
+def test_the_web_app_is_held_to_its_budgets(figures):
+    """The production build's JavaScript, gzipped, and the first sign-in page load on the sandbox."""
+    assert figures["web_app.js_gzipped_bytes"]["budget"] == "<= 204,800 bytes"
+    assert figures["web_app.js_gzipped_bytes"]["value"] > 0
+    assert figures["web_app.first_load_s"]["budget"] == "<= 1 s"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from stacks.config import LAMBDA_MEMORY_DEFAULTS_MB, ConfigError, parse_environment
-from tests.infra.conftest import CONTEXT
+from tests.conftest import CONTEXT
 
 VALID = CONTEXT["environments"]["dev"]
 
@@ -19,10 +19,10 @@ def _with(**settings: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize(("key", "value", "allowed"), [
     ("lambdaMemoryMb", 1024, "an object of memory sizes in MB by function"),
-    ("lambdaMemoryMb", {"customAuth": 127}, "a whole number from 128 to 10240"),
-    ("lambdaMemoryMb", {"api": 10_241}, "a whole number from 128 to 10240"),
-    ("lambdaMemoryMb", {"preSignUp": "512"}, "a whole number from 128 to 10240"),
-    ("lambdaMemoryMb", {"preSignUp": True}, "a whole number from 128 to 10240"),
+    ("lambdaMemoryMb", {"customAuth": 511}, "a whole number from 512 to 10240"),
+    ("lambdaMemoryMb", {"api": 10_241}, "a whole number from 512 to 10240"),
+    ("lambdaMemoryMb", {"preSignUp": "512"}, "a whole number from 512 to 10240"),
+    ("lambdaMemoryMb", {"preSignUp": True}, "a whole number from 512 to 10240"),
     ("lambdaMemoryMb", {"verify": 512}, "is not a function; allowed: customAuth, api, preSignUp"),
     ("snapStart", "yes", "true or false"),
     ("provisionedConcurrency", -1, "a whole number from 0 to 1000"),
@@ -42,8 +42,8 @@ def test_memory_set_for_one_function_leaves_the_others_at_their_defaults() -> No
     assert config.lambda_memory_mb == {**LAMBDA_MEMORY_DEFAULTS_MB, "customAuth": 2048}
 
 
-def test_the_memory_limits_are_lambdas_own() -> None:
-    sizes = {"customAuth": 128, "api": 10_240, "preSignUp": 128}
+def test_memory_goes_from_what_the_timeouts_need_to_lambdas_largest() -> None:
+    sizes = {"customAuth": 512, "api": 10_240, "preSignUp": 512}
 
     assert parse_environment("dev", _with(lambdaMemoryMb=sizes)).lambda_memory_mb == sizes
 

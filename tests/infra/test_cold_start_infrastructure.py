@@ -10,8 +10,12 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk.assertions import Template
 
+from stacks.config import EnvironmentConfig
 from stacks.lambda_function import LIVE_ALIAS, PythonLambda
 from tests.infra.conftest import functions_by_handler, resources
+
+Templates = dict[str, dict[str, Any]]
+Configs = dict[str, EnvironmentConfig]
 
 # handler -> the function's name in lambdaMemoryMb
 MEMORY_KEYS = {"triggers.custom_auth.handler": "customAuth", "api.authenticators.handler": "api",
@@ -31,7 +35,7 @@ def _alias_of(template: dict[str, Any], function_id: str) -> str:
     return alias
 
 
-def test_each_function_gets_the_memory_its_environment_sets(templates, configs):
+def test_each_function_gets_the_memory_its_environment_sets(templates: Templates, configs: Configs) -> None:
     for name in ("dev", "snapstart"):
         sizes = {handler: function["Properties"]["MemorySize"] for handler, (_, function)
                  in functions_by_handler(templates[name]).items()}
@@ -39,7 +43,7 @@ def test_each_function_gets_the_memory_its_environment_sets(templates, configs):
         assert sizes == {handler: configs[name].lambda_memory_mb[key] for handler, key in MEMORY_KEYS.items()}
 
 
-def test_without_snapstart_cognito_invokes_the_functions_themselves(templates, configs):
+def test_without_snapstart_cognito_invokes_the_functions_themselves(templates: Templates, configs: Configs) -> None:
     template = templates["dev"]
     assert not configs["dev"].snap_start and not configs["dev"].provisioned_concurrency
 
@@ -47,14 +51,14 @@ def test_without_snapstart_cognito_invokes_the_functions_themselves(templates, c
     assert all("SnapStart" not in function["Properties"] for _, function in functions_by_handler(template).values())
 
 
-def test_snapstart_is_on_for_the_sdk_functions_and_off_for_pre_sign_up(templates):
+def test_snapstart_is_on_for_the_sdk_functions_and_off_for_pre_sign_up(templates: Templates) -> None:
     for handler, (_, function) in functions_by_handler(templates["snapstart"]).items():
         expected = {"ApplyOn": "PublishedVersions"} if handler in SNAPSTART_HANDLERS else None
 
         assert function["Properties"].get("SnapStart") == expected, handler
 
 
-def test_with_snapstart_the_sign_in_triggers_name_the_live_alias_of_a_published_version(templates):
+def test_with_snapstart_the_sign_in_triggers_name_the_live_alias_of_a_published_version(templates: Templates) -> None:
     template = templates["snapstart"]
     function_id, _ = functions_by_handler(template)["triggers.custom_auth.handler"]
     alias_id = _alias_of(template, function_id)
@@ -67,7 +71,7 @@ def test_with_snapstart_the_sign_in_triggers_name_the_live_alias_of_a_published_
     assert all(pool["Properties"]["LambdaConfig"][trigger] == {"Ref": alias_id} for trigger in CUSTOM_AUTH_TRIGGERS)
 
 
-def test_with_snapstart_cognito_may_invoke_the_alias_and_nothing_else_of_custom_auth(templates):
+def test_with_snapstart_cognito_may_invoke_the_alias_and_nothing_else_of_custom_auth(templates: Templates) -> None:
     template = templates["snapstart"]
     function_id, _ = functions_by_handler(template)["triggers.custom_auth.handler"]
     alias_id = _alias_of(template, function_id)
@@ -82,7 +86,7 @@ def test_with_snapstart_cognito_may_invoke_the_alias_and_nothing_else_of_custom_
     assert all(permission["SourceArn"] == {"Fn::GetAtt": [pool_id, "Arn"]} for permission in granted)
 
 
-def test_with_snapstart_the_api_integrates_and_permits_the_alias(templates):
+def test_with_snapstart_the_api_integrates_and_permits_the_alias(templates: Templates) -> None:
     template = templates["snapstart"]
     function_id, _ = functions_by_handler(template)["api.authenticators.handler"]
     alias_id = _alias_of(template, function_id)
@@ -94,7 +98,7 @@ def test_with_snapstart_the_api_integrates_and_permits_the_alias(templates):
     assert permissions and all(permission["FunctionName"] == {"Ref": alias_id} for permission in permissions)
 
 
-def test_replaced_versions_are_deleted_so_snapstart_caches_only_the_live_one(templates):
+def test_replaced_versions_are_deleted_so_snapstart_caches_only_the_live_one(templates: Templates) -> None:
     versions = resources(templates["snapstart"], "AWS::Lambda::Version").values()
 
     assert versions and all(version.get("DeletionPolicy") == "Delete" for version in versions)
@@ -106,10 +110,10 @@ def _one_function(**options: Any) -> Mapping[str, Any]:
     PythonLambda(stack, "Fn", handler="triggers.pre_sign_up.handler", description="d", with_dependencies=False,
                  timeout=cdk.Duration.seconds(3), environment={}, log_retention_days=1,
                  removal_policy=cdk.RemovalPolicy.DESTROY, memory_size=512, **options)
-    return Template.from_stack(stack).to_json()
+    return dict(Template.from_stack(stack).to_json())
 
 
-def test_provisioned_concurrency_sits_on_the_live_alias_without_snapstart():
+def test_provisioned_concurrency_sits_on_the_live_alias_without_snapstart() -> None:
     template = _one_function(provisioned_concurrency=3)
     (alias,) = _aliases(template).values()
     (function,) = resources(template, "AWS::Lambda::Function").values()

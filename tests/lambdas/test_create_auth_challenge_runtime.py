@@ -4,6 +4,7 @@ private; refuses the sign-in outright on BLOCK, for an unknown user and on every
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Callable
 from typing import Any
@@ -62,7 +63,7 @@ def test_create_hands_the_app_the_token_url_and_enrolment_as_strings(fake: FakeA
     assert all(isinstance(value, str) for value in public.values())
     assert public["isEnrolled"] == "true"
     assert public["url"].startswith(fake.base_url)
-    assert public["token"].startswith("token-")  # what the fake's track issued
+    assert public["token"] in fake.issued_tokens()  # what the fake's track issued
     assert event["response"]["challengeMetadata"] == "AUTHSIGNAL"
 
 
@@ -86,7 +87,11 @@ def test_create_keeps_a_digest_of_the_track_token_it_hands_out_never_the_token(
 
     token = response["publicChallengeParameters"]["token"]
     assert token not in response["privateChallengeParameters"].values()
-    assert response["privateChallengeParameters"]["trackTokenDigest"] == hashlib.sha256(token.encode()).hexdigest()
+    # A JWS: what a verifier reads of it is its payload, so that is what the digest is of.
+    payload = token.split(".")[1]
+    decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    assert response["privateChallengeParameters"]["trackTokenDigest"] == hashlib.sha256(
+        b"jws-payload:" + decoded).hexdigest()
 
 
 def test_create_makes_exactly_one_authsignal_call_and_looks_up_nothing(fake: FakeAuthsignal, email_user: User) -> None:

@@ -18,8 +18,9 @@ import pytest
 import snapshot_restore_py
 
 from shared import authsignal_client, aws, init_phase, secret
+from tests.events import User
 from tests.fakes.authsignal_server import FakeAuthsignal
-from tests.lambdas.support import SECRET_KEY, Logs, Secrets, User, completes_otp, enrol_own_contact, sign_in
+from tests.lambdas.support import SECRET_KEY, Logs, Secrets, completes_otp, enrol_own_contact, sign_in
 from triggers import custom_auth
 
 SERVICES = ("secretsmanager", "dynamodb")
@@ -126,7 +127,7 @@ def _fresh_container(module: str) -> dict[str, Any]:
                                  "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "1",
                                  "AWS_DEFAULT_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "testing",
                                  "AWS_SECRET_ACCESS_KEY": "testing"})
-    report = json.loads(result.stderr.strip().splitlines()[-1])
+    report: dict[str, Any] = json.loads(result.stderr.strip().splitlines()[-1])
     return report | {"lines": [json.loads(line) for line in result.stdout.splitlines()]}
 
 

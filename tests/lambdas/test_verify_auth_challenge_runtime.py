@@ -175,6 +175,63 @@ def test_verify_refuses_the_track_token_of_this_sign_in_without_asking_authsigna
     logs.assert_free_of(session.token)
 
 
+B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def _with_segment(token: str, index: int, segment: str) -> str:
+    parts = token.split(".")
+    parts[index] = segment
+    return ".".join(parts)
+
+
+def _flip_spare_bit(segment: str) -> str:
+    """The same bytes to a lenient decoder: the last character's lowest (spare) bit flipped."""
+    assert len(segment) % 4 in (2, 3), "the segment has no spare bits"
+    return segment[:-1] + B64URL[B64URL.index(segment[-1]) ^ 1]
+
+
+@pytest.mark.parametrize("respell", [
+    pytest.param(lambda token: token + " ", id="trailing_space"),
+    pytest.param(lambda token: token + "\n", id="trailing_newline"),
+    pytest.param(lambda token: "\t" + token, id="leading_tab"),
+    pytest.param(lambda token: token + "=", id="padding"),
+    pytest.param(lambda token: token.replace(".", "+.", 1), id="other_alphabet"),
+])
+def test_verify_refuses_an_answer_no_token_holds_without_asking_authsignal(
+    fake: FakeAuthsignal, email_user: User, logs: Logs, respell: Callable[[str], str]
+) -> None:
+    """A lenient verifier might read the track token with whitespace or another alphabet as the
+    token itself (the fake does): such an answer is refused before anything is asked."""
+    session = start(email_user)
+    fake.complete(session.token)
+
+    assert answer_correct(email_user, respell(session.token), session.private) is False
+
+    assert validations(fake) == []
+    assert rejected_because(logs) == "malformed_answer"
+
+
+@pytest.mark.parametrize("respell", [
+    pytest.param(lambda token: _with_segment(token, 2, "A" * 43), id="another_signature"),
+    pytest.param(lambda token: _with_segment(token, 2, _flip_spare_bit(token.split(".")[2])), id="signature_spare_bit"),
+    pytest.param(lambda token: _with_segment(token, 1, token.split(".")[1] + "A"), id="payload_dangling_character"),
+])
+def test_verify_refuses_the_track_token_spelled_another_way(
+    fake: FakeAuthsignal, email_user: User, logs: Logs, respell: Callable[[str], str]
+) -> None:
+    """What a JWT verifier reads of a token is its payload: the same payload under another
+    signature or encoding is the track token still (the fake validates it, leniently)."""
+    session = start(email_user)
+    fake.complete(session.token)
+    answer = respell(session.token)
+    assert answer != session.token
+
+    assert answer_correct(email_user, answer, session.private) is False
+
+    assert validations(fake) == []
+    assert rejected_because(logs) == "track_token"
+
+
 def test_verify_rejects_a_completed_track_token_of_another_session(
     fake: FakeAuthsignal, email_user: User, logs: Logs
 ) -> None:

@@ -20,7 +20,10 @@ export class ApiRefused extends Error {
 export class ApiUnreachable extends Error {}
 
 export class Api {
-  constructor(private readonly config: AppConfig, private readonly accessToken: () => string) {}
+  /** ``refresh``: new tokens after a 401 that is not a step-up (an expired access token); false
+   * when there is no refresh token. The call is then made once more. */
+  constructor(private readonly config: AppConfig, private readonly accessToken: () => string,
+              private readonly refresh: () => Promise<boolean>) {}
 
   /** A token for ``passkey.signUp``: Authsignal's ``addAuthenticator`` action for this user. */
   async addPasskeyToken(): Promise<string> {
@@ -36,7 +39,17 @@ export class Api {
     await this.call("DELETE", `/authenticators/${encodeURIComponent(id)}`);
   }
 
-  private async call<T>(method: string, path: string): Promise<T> {
+  private async call<T>(method: string, path: string, retried = false): Promise<T> {
+    try {
+      return await this.send<T>(method, path);
+    } catch (error) {
+      if (retried || !(error instanceof ApiRefused) || error.status !== 401 || error.stepUp) throw error;
+      if (!(await this.refresh())) throw error;
+      return this.call<T>(method, path, true);
+    }
+  }
+
+  private async send<T>(method: string, path: string): Promise<T> {
     let response: Response;
     try {
       response = await fetch(this.config.apiUrl.replace(/\/$/, "") + path, {

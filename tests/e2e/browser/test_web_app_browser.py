@@ -265,8 +265,10 @@ def test_the_api_out_of_reach_is_a_sentence(open_app: OpenApp, authsignal: FakeA
 
 def test_cognito_throttling_is_retried_then_a_sentence(open_app: OpenApp, sandbox: LocalSandbox) -> None:
     """Cognito answers TooManyRequestsException when the account's quota is used up: the AWS
-    SDK tries again with backoff, then the app says to wait."""
+    SDK tries again with backoff, then the app says to wait. The page's clock runs fast, so the
+    SDK's waits take no real time."""
     app = open_app()
+    app.page.clock.install()
 
     def throttle(route: Any) -> None:
         if route.request.headers.get("x-amz-target", "").endswith("InitiateAuth"):
@@ -277,6 +279,10 @@ def test_cognito_throttling_is_retried_then_a_sentence(open_app: OpenApp, sandbo
     app.page.route(sandbox.emulator.endpoint_url.rstrip("/") + "/**", throttle)
     app.page.fill("#username", new_email())
     app.page.click("#continue")
+    for _ in range(100):
+        if app.page.locator("#error").is_visible():
+            break
+        app.page.clock.run_for(500)
 
     sentence = app.error()
     app.shot("throttled")
@@ -284,15 +290,37 @@ def test_cognito_throttling_is_retried_then_a_sentence(open_app: OpenApp, sandbo
     assert len(app.sent("^InitiateAuth$")) > 1
 
 
-# --- 6. sign out revokes the refresh token --------------------------------------------------------
+# --- 6. tokens refreshed when the access token expires; sign out revokes the refresh token --------
 
-def test_sign_out_revokes_the_refresh_token(open_app: OpenApp, authsignal: FakeAuthsignalControls,
-                                            sandbox: LocalSandbox) -> None:
+def test_an_expired_access_token_is_refreshed_and_sign_out_revokes_the_refresh_token(
+        open_app: OpenApp, authsignal: FakeAuthsignalControls, sandbox: LocalSandbox) -> None:
+    """The first GET /authenticators meets the JWT authorizer's answer to an expired access
+    token (an hour cannot pass in a test): the app refreshes its tokens and asks again. Sign-out
+    then revokes the refresh token, which Cognito refuses from then on."""
     app = open_app()
+    expired: list[str] = []
+
+    def expire_once(route: Any) -> None:
+        if route.request.method != "GET" or expired:
+            route.continue_()
+            return
+        expired.append(route.request.url)
+        route.fulfill(status=401, content_type="application/json", body=json.dumps({"message": "Unauthorized"}),
+                      headers={"WWW-Authenticate": 'Bearer scope="" error="invalid_token" '
+                                                   'error_description="the token has expired"',
+                               "Access-Control-Allow-Origin": app.page.evaluate("location.origin"),
+                               "Access-Control-Expose-Headers": "WWW-Authenticate"})
+
+    app.page.route(sandbox.deployment.api_url.rstrip("/") + "/authenticators", expire_once)
     with app.page.expect_response(lambda response: response.request.headers.get("x-amz-target", "")
                                   .endswith("RespondToAuthChallenge")) as answered:
         sign_in_with_code(app, authsignal, new_email())
     refresh_token = answered.value.json()["AuthenticationResult"]["RefreshToken"]
+    app.page.locator("#authenticators li").first.wait_for()
+
+    assert expired
+    assert [request for request in app.sent("^InitiateAuth$") if "REFRESH_TOKEN_AUTH" in (request.post_data or "")]
+    assert len(app.sent(r"^GET /.*authenticators$")) == 2
 
     sign_out(app)
     app.shot("signed-out")
