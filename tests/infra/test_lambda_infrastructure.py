@@ -152,12 +152,3 @@ def test_every_function_logs_to_its_own_group_kept_as_long_as_config_says(templa
         group_id = properties["LoggingConfig"]["LogGroup"]["Ref"]
         assert groups[group_id]["Properties"]["RetentionInDays"] == configs[environment].log_retention_days
 
-
-def test_every_function_gets_the_memory_its_config_gives_it(templates, configs):
-    # Set explicitly, never Lambda's default of 128 MB: an invocation gets memory/1,769 of a vCPU.
-    function_keys = {"triggers.pre_sign_up.handler": "preSignUp", "triggers.custom_auth.handler": "customAuth",
-                     "api.authenticators.handler": "api"}
-    for environment, config in configs.items():
-        memory = {handler: properties.get("MemorySize") for handler, (_, properties)
-                  in functions(templates[environment]).items()}
-        assert memory == {handler: config.lambda_memory_mb[key] for handler, key in function_keys.items()}, environment
