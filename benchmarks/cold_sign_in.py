@@ -513,9 +513,10 @@ os._exit(0)
 """
 
 
-def measure(python: str, runs: int, cdk_out: Path | None, *, quota: bool = True) -> list[Figure]:
+def measure(python: str, runs: int, cdk_out: Path | None, *, quota: bool = True, warm_up: bool = True) -> list[Figure]:
     """The cold sign-in figures, medians of ``runs`` rounds (a new shuffled order each round);
-    ``quota``: also replay OTP sign-ins under CPU quotas, when this machine allows it."""
+    ``quota``: also replay OTP sign-ins under CPU quotas, when this machine allows it;
+    ``warm_up``: replay a returning sign-in of each layout untimed first (``--quick`` does not)."""
     build_node_reference()
     with contextlib.ExitStack() as stack:
         if cdk_out is None:
@@ -536,7 +537,7 @@ def measure(python: str, runs: int, cdk_out: Path | None, *, quota: bool = True)
         if cpu_quota:
             stack.callback(cpu_quota.close)
         bench = Bench(python, FakeAuthsignalControls(fake_url), aws, layouts, base, cpu_quota)
-        return _rounds(bench, runs, deployed["create"])
+        return _rounds(bench, runs, deployed["create"], warm_up=warm_up)
 
 
 def python_for_servers() -> str:
@@ -553,12 +554,13 @@ def _synthesized_dev() -> Iterator[Path]:
 Item = tuple[str, str | None, bool]  # (layout or reference, flow, under quota)
 
 
-def _rounds(bench: Bench, runs: int, custom_auth: Container) -> list[Figure]:
+def _rounds(bench: Bench, runs: int, custom_auth: Container, *, warm_up: bool) -> list[Figure]:
     # untimed first: an account's very first sign-in (what it asks of Cognito), then a returning
     # one (page cache), which finds the AWS clients the deployed function makes on a sign-in
     first = bench.replay("ours", "otp", first=True)
-    bench.replay("node", "otp")
-    services_list = sorted(bench.replay("ours", "otp").services)
+    if warm_up:
+        bench.replay("node", "otp")
+    services_list = sorted((bench.replay("ours", "otp") if warm_up else first).services)
 
     references = {
         "parts": lambda: bench.timed_process(PARTS_CODE, custom_auth),

@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
     sign_in_runs = options.sign_in_runs or (1 if options.quick else 11)
     _progress(f"cold sign-ins: {sign_in_runs} interleaved rounds of fresh containers")
     figures += cold_sign_in.measure(python, sign_in_runs, options.cdk_out,
-                                    quota=not (options.quick or options.no_quota))
+                                    quota=not (options.quick or options.no_quota), warm_up=not options.quick)
     _progress(f"round trips and {invocations} warm invocations per handler")
     with in_process.harness() as harness:
         figures += in_process.round_trips(harness, warm_invocations=100)

@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from e2e.fake_authsignal import FakeAuthsignalControls
 from e2e.sandbox import LocalSandbox
-from tests.e2e.browser.conftest import AppPage
+from tests.e2e.browser.conftest import STEP_TIMEOUT_MS, AppPage
 from tests.e2e.browser.steps import (
     add_passkey,
     ask_for_code,
@@ -145,7 +145,13 @@ def test_passkey_autofill_signs_in_from_the_username_field(open_app: OpenApp,
     add_passkey(app)
     app.requests.clear()
 
-    app.page.click("#sign-out")
+    # Signed in again only once the autofill's sign-in reached Cognito: the signed-in screen of
+    # before the sign-out may still show for a moment after the click.
+    def answers_cognito(request: Any) -> bool:
+        return str(request.headers.get("x-amz-target", "")).endswith(".RespondToAuthChallenge")
+
+    with app.page.expect_request(answers_cognito, timeout=STEP_TIMEOUT_MS):
+        app.page.click("#sign-out")
     app.view("signed-in")
 
     assert app.page.inner_text("#sub") == sub
