@@ -60,8 +60,9 @@ def main() -> None:
             headers = HTTPHeaders()
             for key, value in self.headers.items():
                 headers[key] = value
-            request = AWSPreparedRequest(self.command, f"https://{service}.{region}.amazonaws.com{self.path}",
-                                         headers, body, False)
+            request = AWSPreparedRequest(
+                self.command, f"https://{service}.{region}.amazonaws.com{self.path}", headers, body, False
+            )
             with lock:  # moto's backends are not made for concurrent requests
                 answer = moto.process_request(request)
             if answer is None:
@@ -69,8 +70,15 @@ def main() -> None:
                 return
             status, response_headers, response_body = answer
             data = response_body.encode() if isinstance(response_body, str) else bytes(response_body or b"")
-            self._send(status, {key: str(value) for key, value in response_headers.items()
-                                if key.lower() not in ("content-length", "transfer-encoding")}, data)
+            self._send(
+                status,
+                {
+                    key: str(value)
+                    for key, value in response_headers.items()
+                    if key.lower() not in ("content-length", "transfer-encoding")
+                },
+                data,
+            )
 
         def _send(self, status: int, headers: dict[str, str], data: bytes) -> None:
             self.send_response(status)

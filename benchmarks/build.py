@@ -42,10 +42,17 @@ def zipped_size(directory: Path) -> int:
 
 def asset_sizes() -> list[Figure]:
     sizes = {sdk: zipped_size(bundle_directory(sdk)) for sdk in (True, False)}
-    return [Figure(f"asset_size.{name}.zipped_bytes", f"size: {name} (zipped)", sizes[function.sdk], "bytes",
-                   SDK_SIZE_BUDGET if function.sdk else PLAIN_SIZE_BUDGET,
-                   note="SDK bundle" if function.sdk else "bundle without dependencies")
-            for name, function in FUNCTIONS.items()]
+    return [
+        Figure(
+            f"asset_size.{name}.zipped_bytes",
+            f"size: {name} (zipped)",
+            sizes[function.sdk],
+            "bytes",
+            SDK_SIZE_BUDGET if function.sdk else PLAIN_SIZE_BUDGET,
+            note="SDK bundle" if function.sdk else "bundle without dependencies",
+        )
+        for name, function in FUNCTIONS.items()
+    ]
 
 
 def _cdk_environment() -> dict[str, str]:
@@ -81,8 +88,9 @@ def synth_times(runs: int) -> list[Figure]:
                 times.append(time.perf_counter() - start)
                 if name == "dev" and run == 0:
                     check_deployed(Path(out))
-        figures.append(_synth_figure(name, round(statistics.median(times), 2),
-                                     f"median of {runs}" if runs > 1 else "one run"))
+        figures.append(
+            _synth_figure(name, round(statistics.median(times), 2), f"median of {runs}" if runs > 1 else "one run")
+        )
     return figures
 
 
@@ -97,8 +105,10 @@ def check_deployed(cloud_assembly: Path) -> None:
                 deployed[properties["Handler"]] = _content(asset)
     expected = {function.handler: _content(bundle_directory(function.sdk)) for function in FUNCTIONS.values()}
     if deployed != expected:
-        raise RuntimeError("the functions or bundles synth deploys are not the ones measured: "
-                           f"synth deploys {sorted(deployed)}, benchmarks/functions.py lists {sorted(expected)}")
+        raise RuntimeError(
+            "the functions or bundles synth deploys are not the ones measured: "
+            f"synth deploys {sorted(deployed)}, benchmarks/functions.py lists {sorted(expected)}"
+        )
 
 
 def _content(directory: Path) -> str:
@@ -127,8 +137,15 @@ def skipped(reason: str, *, synth: bool, suite: bool) -> list[Figure]:
 
 
 def _synth_figure(environment: str, seconds: float | None, note: str) -> Figure:
-    return Figure(f"build.synth.{environment}_s", f"build: cdk synth -c env={environment}", seconds, "s",
-                  SYNTH_BUDGET_S, "<", note)
+    return Figure(
+        f"build.synth.{environment}_s",
+        f"build: cdk synth -c env={environment}",
+        seconds,
+        "s",
+        SYNTH_BUDGET_S,
+        "<",
+        note,
+    )
 
 
 def _suite_figure(seconds: float | None, note: str) -> Figure:

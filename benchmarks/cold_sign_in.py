@@ -105,9 +105,13 @@ def template_layout(cdk_out: Path) -> tuple[dict[str, Any], dict[str, Container]
     for trigger, kind in TRIGGERS.items():
         logical_id = _function_id(template, pool["Properties"]["LambdaConfig"][trigger])
         properties = template["Resources"][logical_id]["Properties"]
-        layout[kind] = Container(logical_id, cdk_out / asset_directory_name(properties),
-                                 properties["Handler"].removesuffix(".handler"),
-                                 properties["Environment"]["Variables"], properties["MemorySize"])
+        layout[kind] = Container(
+            logical_id,
+            cdk_out / asset_directory_name(properties),
+            properties["Handler"].removesuffix(".handler"),
+            properties["Environment"]["Variables"],
+            properties["MemorySize"],
+        )
     return template, layout
 
 
@@ -120,9 +124,17 @@ def _function_id(template: dict[str, Any], target: dict[str, Any]) -> str:
 
 def node_layout(secret_key: str) -> dict[str, Container]:
     """The Node reference's three functions, each its own bundle, the key in the environment."""
-    return {kind: Container(f"node-{kind}", NODE_REFERENCE / "dist" / f"{kind}.js", "",
-                            {"AUTHSIGNAL_SECRET": secret_key}, NODE_MEMORY_MB, "node")
-            for kind in TRIGGERS.values()}
+    return {
+        kind: Container(
+            f"node-{kind}",
+            NODE_REFERENCE / "dist" / f"{kind}.js",
+            "",
+            {"AUTHSIGNAL_SECRET": secret_key},
+            NODE_MEMORY_MB,
+            "node",
+        )
+        for kind in TRIGGERS.values()
+    }
 
 
 def build_node_reference() -> None:
@@ -174,8 +186,10 @@ class Aws:
             return self._resource(value["Ref"])[0]
         if isinstance(value, dict) and "Fn::GetAtt" in value and value["Fn::GetAtt"][1] == "Arn":
             return self._resource(value["Fn::GetAtt"][0])[1]
-        raise RuntimeError(f"cold sign-in: cannot resolve {value!r} in a function's environment: teach "
-                           "benchmarks/cold_sign_in.py's Aws to make it in moto")
+        raise RuntimeError(
+            f"cold sign-in: cannot resolve {value!r} in a function's environment: teach "
+            "benchmarks/cold_sign_in.py's Aws to make it in moto"
+        )
 
     def _resource(self, logical_id: str) -> tuple[str, str]:
         if logical_id not in self._made:
@@ -186,8 +200,11 @@ class Aws:
                 self._made[logical_id] = (arn, arn)
             elif kind == "AWS::DynamoDB::Table":
                 table = self._dynamodb.create_table(
-                    TableName=logical_id, KeySchema=properties["KeySchema"], BillingMode="PAY_PER_REQUEST",
-                    AttributeDefinitions=properties["AttributeDefinitions"])["TableDescription"]
+                    TableName=logical_id,
+                    KeySchema=properties["KeySchema"],
+                    BillingMode="PAY_PER_REQUEST",
+                    AttributeDefinitions=properties["AttributeDefinitions"],
+                )["TableDescription"]
                 ttl = properties.get("TimeToLiveSpecification")
                 if ttl:
                     self._dynamodb.update_time_to_live(TableName=logical_id, TimeToLiveSpecification=ttl)
@@ -195,8 +212,10 @@ class Aws:
             elif kind == "AWS::Cognito::UserPool":
                 self._made[logical_id] = (self.pool_id, self._pool_arn)
             else:
-                raise RuntimeError(f"cold sign-in: a function is given a {kind} ({logical_id}): teach "
-                                   "benchmarks/cold_sign_in.py's Aws to make it in moto")
+                raise RuntimeError(
+                    f"cold sign-in: a function is given a {kind} ({logical_id}): teach "
+                    "benchmarks/cold_sign_in.py's Aws to make it in moto"
+                )
         return self._made[logical_id]
 
     def new_account(self, *, email_verified: bool = False) -> str:
@@ -206,8 +225,9 @@ class Aws:
         attributes = [{"Name": "email", "Value": email}]
         if email_verified:
             attributes.append({"Name": "email_verified", "Value": "true"})
-        created = self.idp.admin_create_user(UserPoolId=self.pool_id, Username=email, MessageAction="SUPPRESS",
-                                             UserAttributes=attributes)
+        created = self.idp.admin_create_user(
+            UserPoolId=self.pool_id, Username=email, MessageAction="SUPPRESS", UserAttributes=attributes
+        )
         return str(created["User"]["Username"])
 
     def attributes(self, username: str) -> dict[str, str]:
@@ -220,8 +240,15 @@ class Aws:
 @contextlib.contextmanager
 def _server(command: list[str], environment: dict[str, str] | None = None) -> Iterator[tuple[str, Any]]:
     """A child process that prints its base URL on its first line, then serves."""
-    process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True, env=environment)
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=environment,
+    )
     try:
         url = process.stdout.readline().strip() if process.stdout else ""
         if not url.startswith("http://"):
@@ -230,8 +257,6 @@ def _server(command: list[str], environment: dict[str, str] | None = None) -> It
     finally:
         process.terminate()
         process.wait(timeout=10)
-
-
 
 
 class CpuQuota:
@@ -304,8 +329,9 @@ class Replay:
             process = self._start(container, environment)
             ready = self._read(process)
             self.spent_ms[container.name] = (time.perf_counter_ns() - start) / 1e6
-            self.costs[container.name] = ContainerCost(container.name, container.memory_mb, ready["cpu_ms"],
-                                                       ready["network_ms"])
+            self.costs[container.name] = ContainerCost(
+                container.name, container.memory_mb, ready["cpu_ms"], ready["network_ms"]
+            )
             self._running[container.name] = process
             if self.quota:
                 self.quota.enter(process.pid, container.memory_mb)
@@ -318,7 +344,8 @@ class Replay:
         if self.counting:
             self.operations += self.aws.calls()[before:]
         self.costs[container.name].invocations.append(
-            Invocation(answer["cpu_ms"], answer["wall_ms"], self.authsignal_calls() - calls_before))
+            Invocation(answer["cpu_ms"], answer["wall_ms"], self.authsignal_calls() - calls_before)
+        )
         if "error" in answer:
             raise RuntimeError(f"cold sign-in: {kind} ({container.name}) raised {answer['error']}")
         return answer["response"]
@@ -337,10 +364,16 @@ class Replay:
         else:
             path = os.pathsep.join([str(container.asset), sysconfig.get_paths()["purelib"]])
             command = [self.python, "-S", "-B", "-P", str(CONTAINER), path, container.module]
-        return subprocess.Popen(command, cwd=tempfile.gettempdir(),
-                                env={**environment, "AWS_LAMBDA_FUNCTION_NAME": container.name},
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                                bufsize=1)
+        return subprocess.Popen(
+            command,
+            cwd=tempfile.gettempdir(),
+            env={**environment, "AWS_LAMBDA_FUNCTION_NAME": container.name},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            bufsize=1,
+        )
 
     @staticmethod
     def _read(process: subprocess.Popen[str]) -> Any:
@@ -374,8 +407,13 @@ def sign_in(replay: Replay, aws: Aws, username: str, answer: Callable[[dict[str,
         verify = _event(verify_event, aws, username, answer=token)
         verify["request"]["privateChallengeParameters"] = created["privateChallengeParameters"]
         correct = replay.invoke("verify", verify)["response"]["answerCorrect"]
-        session.append({"challengeName": "CUSTOM_CHALLENGE", "challengeResult": correct,
-                        "challengeMetadata": created.get("challengeMetadata")})
+        session.append(
+            {
+                "challengeName": "CUSTOM_CHALLENGE",
+                "challengeResult": correct,
+                "challengeMetadata": created.get("challengeMetadata"),
+            }
+        )
     raise RuntimeError("cold sign-in: the sign-in did not issue tokens")
 
 
@@ -386,8 +424,6 @@ def _event(builder: Callable[..., dict[str, Any]], aws: Aws, username: str, **ar
     event |= {"userName": username, "userPoolId": aws.pool_id}
     event["request"]["userAttributes"] = attributes
     return event
-
-
 
 
 # --- the measurement ---------------------------------------------------------------------------
@@ -410,8 +446,15 @@ class Run:
 
 
 class Bench:
-    def __init__(self, python: str, fake: Any, aws: Aws, layouts: dict[str, dict[str, Container]],
-                 base: dict[str, str], quota: CpuQuota | None):
+    def __init__(
+        self,
+        python: str,
+        fake: Any,
+        aws: Aws,
+        layouts: dict[str, dict[str, Container]],
+        base: dict[str, str],
+        quota: CpuQuota | None,
+    ):
         """``fake``: the fake Authsignal's controls; ``base``: the environment every container gets
         besides its function's (region, endpoint, ...); ``quota``: CPU groups, when usable."""
         self.python, self.fake, self.aws, self.layouts, self.base = python, fake, aws, layouts, base
@@ -425,8 +468,14 @@ class Bench:
     def replay(self, layout: str, flow: str, *, first: bool = False, quota: bool = False) -> Run:
         """One sign-in of a returning account (or, ``first``, an account's very first: OTP only),
         then, unless under ``quota``, a second account's on the same warm containers."""
-        replay = Replay(self.python, self.layouts[layout], self.environment, self.aws,
-                        lambda: len(self.fake.calls()), self.quota if quota else None)
+        replay = Replay(
+            self.python,
+            self.layouts[layout],
+            self.environment,
+            self.aws,
+            lambda: len(self.fake.calls()),
+            self.quota if quota else None,
+        )
         calls_before = len(self.fake.calls())
         try:
             self._sign_in(replay, flow, first)
@@ -437,8 +486,7 @@ class Bench:
                 self._sign_in(replay, flow, False)
         finally:
             replay.close()
-        return Run(total, cold, list(replay.costs.values()), authsignal_calls, list(replay.operations),
-                   replay.services)
+        return Run(total, cold, list(replay.costs.values()), authsignal_calls, list(replay.operations), replay.services)
 
     def _sign_in(self, replay: Replay, flow: str, first: bool) -> None:
         fake = self.fake
@@ -452,11 +500,16 @@ class Bench:
                 return str(token)
         else:
             if not first:  # a returning account: its first sign-in enrolled its email
-                fake._control("add_authenticator", user_id=sub, verification_method="EMAIL_OTP",
-                              email=self.aws.attributes(username)["email"])
+                fake._control(
+                    "add_authenticator",
+                    user_id=sub,
+                    verification_method="EMAIL_OTP",
+                    email=self.aws.attributes(username)["email"],
+                )
 
             def answer(public: dict[str, str]) -> str:
                 return str(fake.complete(public["token"]))  # the user enters the OTP
+
         sign_in(replay, self.aws, username, answer)
 
     def timed_process(self, code: str, container: Container) -> dict[str, Any]:
@@ -466,8 +519,14 @@ class Bench:
         script = f"import sys; sys.path[0:0] = {path!r}\n{code}"
         environment = {**self.environment(container), "AWS_LAMBDA_FUNCTION_NAME": container.name}
         start = time.perf_counter_ns()
-        result = subprocess.run([self.python, "-S", "-B", "-c", script], cwd=tempfile.gettempdir(),
-                                env=environment, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        result = subprocess.run(
+            [self.python, "-S", "-B", "-c", script],
+            cwd=tempfile.gettempdir(),
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+        )
         wall = (time.perf_counter_ns() - start) / 1e6
         if result.returncode != 0:
             raise RuntimeError(f"cold sign-in: a reference process failed: {result.stderr[-2000:]}")
@@ -524,15 +583,27 @@ def measure(python: str, runs: int, cdk_out: Path | None, *, quota: bool = True,
         template, deployed = template_layout(cdk_out)
         secret_key = "sk-cold-sign-in-" + uuid.uuid4().hex
         layouts = {"ours": deployed, "node": node_layout(secret_key)}
-        fake_url, _ = stack.enter_context(_server(
-            [python_for_servers(), "-m", "tests.fakes.authsignal_server", "--secret", secret_key]))
-        aws_url, _ = stack.enter_context(_server([python_for_servers(), "-m", "benchmarks.aws_server"],
-                                                 {**os.environ, **CREDENTIALS, "AWS_DEFAULT_REGION": REGION}))
+        fake_url, _ = stack.enter_context(
+            _server([python_for_servers(), "-m", "tests.fakes.authsignal_server", "--secret", secret_key])
+        )
+        aws_url, _ = stack.enter_context(
+            _server(
+                [python_for_servers(), "-m", "benchmarks.aws_server"],
+                {**os.environ, **CREDENTIALS, "AWS_DEFAULT_REGION": REGION},
+            )
+        )
         from e2e.fake_authsignal import FakeAuthsignalControls
 
         aws = Aws(aws_url, template, secret_key)
-        base = {**CREDENTIALS, "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION, "AWS_ENDPOINT_URL": aws_url,
-                "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
+        base = {
+            **CREDENTIALS,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "AWS_ENDPOINT_URL": aws_url,
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
         cpu_quota = CpuQuota() if quota and CpuQuota.usable() else None
         if cpu_quota:
             stack.callback(cpu_quota.close)
@@ -564,8 +635,9 @@ def _rounds(bench: Bench, runs: int, custom_auth: Container, *, warm_up: bool) -
 
     references = {
         "parts": lambda: bench.timed_process(PARTS_CODE, custom_auth),
-        "sdk_and_clients": lambda: bench.timed_process(f"SERVICES = {services_list!r}\n" + SDK_AND_CLIENTS_CODE,
-                                                       custom_auth),
+        "sdk_and_clients": lambda: bench.timed_process(
+            f"SERVICES = {services_list!r}\n" + SDK_AND_CLIENTS_CODE, custom_auth
+        ),
     }
     items: list[Item] = [(layout, flow, False) for layout in bench.layouts for flow in FLOWS]
     items += [(name, None, False) for name in references]
@@ -589,15 +661,20 @@ def _ratio(values: Iterable[float]) -> float:
     return round(float(statistics.median(values)), 2)
 
 
-def _figures(results: dict[Item, list[Any]], runs: int, services: list[str], first: Run, memory_mb: int, *,
-             quota: bool) -> list[Figure]:
+def _figures(
+    results: dict[Item, list[Any]], runs: int, services: list[str], first: Run, memory_mb: int, *, quota: bool
+) -> list[Figure]:
     note = f"median of {runs} rounds"
     model = lambda_model
     sdk_and_clients = [result["wall_ms"] for result in results[("sdk_and_clients", None, False)]]
     figures = [
-        Figure("cold_sign_in.sdk_and_clients_ms",
-               f"cold: import authsignal + AWS clients ({', '.join(services) or 'none'})",
-               _median(sdk_and_clients), "ms", note=note + "; a fresh process, spawn to exit, no call made"),
+        Figure(
+            "cold_sign_in.sdk_and_clients_ms",
+            f"cold: import authsignal + AWS clients ({', '.join(services) or 'none'})",
+            _median(sdk_and_clients),
+            "ms",
+            note=note + "; a fresh process, spawn to exit, no call made",
+        ),
     ]
     for flow, flow_label in FLOWS.items():
         ours, node = results[("ours", flow, False)], results[("node", flow, False)]
@@ -605,63 +682,141 @@ def _figures(results: dict[Item, list[Any]], runs: int, services: list[str], fir
         for layout, runs_of in (("ours", ours), ("node", node)):
             name = LAYOUTS[layout]
             figures += [
-                Figure(f"cold_sign_in.{flow}.{layout}_ms", f"{label}, {name}, this machine",
-                       _median(run.total_ms for run in runs_of), "ms", note=note + "; every container's init and "
-                                                                             "invocations, wall time"),
-                Figure(f"cold_sign_in.{flow}.{layout}_init_cpu_ms", f"{label}, {name}, init CPU",
-                       _median(sum(c.init_cpu_ms for c in run.cold) for run in runs_of), "ms", note=note),
-                Figure(f"cold_sign_in.{flow}.{layout}_invocation_cpu_ms", f"{label}, {name}, invocation CPU",
-                       _median(sum(i.cpu_ms for c in run.cold for i in c.invocations) for run in runs_of), "ms",
-                       note=note),
-                Figure(f"cold_sign_in.{flow}.{layout}_wait_ms", f"{label}, {name}, waits (init and invocations)",
-                       _median(sum(c.init_network_ms + sum(i.wait_ms for i in c.invocations) for c in run.cold)
-                               for run in runs_of), "ms", note=note + "; the init's sockets, and each invocation's "
-                                                                      "wall less CPU"),
-                Figure(f"cold_sign_in.{flow}.{layout}_modelled_ms",
-                       f"{label}, {name}, modelled on Lambda at {run_memory(runs_of[0])} MB",
-                       _median(model.cold_ms(run.cold) for run in runs_of), "ms",
-                       note=note + "; init CPU at 1 vCPU + invocation CPU x 1769 / memory + waits"),
+                Figure(
+                    f"cold_sign_in.{flow}.{layout}_ms",
+                    f"{label}, {name}, this machine",
+                    _median(run.total_ms for run in runs_of),
+                    "ms",
+                    note=note + "; every container's init and invocations, wall time",
+                ),
+                Figure(
+                    f"cold_sign_in.{flow}.{layout}_init_cpu_ms",
+                    f"{label}, {name}, init CPU",
+                    _median(sum(c.init_cpu_ms for c in run.cold) for run in runs_of),
+                    "ms",
+                    note=note,
+                ),
+                Figure(
+                    f"cold_sign_in.{flow}.{layout}_invocation_cpu_ms",
+                    f"{label}, {name}, invocation CPU",
+                    _median(sum(i.cpu_ms for c in run.cold for i in c.invocations) for run in runs_of),
+                    "ms",
+                    note=note,
+                ),
+                Figure(
+                    f"cold_sign_in.{flow}.{layout}_wait_ms",
+                    f"{label}, {name}, waits (init and invocations)",
+                    _median(
+                        sum(c.init_network_ms + sum(i.wait_ms for i in c.invocations) for c in run.cold)
+                        for run in runs_of
+                    ),
+                    "ms",
+                    note=note + "; the init's sockets, and each invocation's wall less CPU",
+                ),
+                Figure(
+                    f"cold_sign_in.{flow}.{layout}_modelled_ms",
+                    f"{label}, {name}, modelled on Lambda at {run_memory(runs_of[0])} MB",
+                    _median(model.cold_ms(run.cold) for run in runs_of),
+                    "ms",
+                    note=note + "; init CPU at 1 vCPU + invocation CPU x 1769 / memory + waits",
+                ),
             ]
         figures += [
-            Figure(f"cold_sign_in.{flow}.local_ratio_to_node", f"{label}, ours / Node reference, this machine",
-                   _ratio(a.total_ms / b.total_ms for a, b in zip(ours, node, strict=True)), "x", LOCAL_RATIO_BUDGET,
-                   note="median of same-round ratios"),
-            Figure(f"cold_sign_in.{flow}.modelled_ratio_to_node",
-                   f"{label}, ours at {memory_mb} MB / Node reference at {NODE_MEMORY_MB} MB, modelled on Lambda",
-                   _ratio(model.cold_ms(a.cold) / model.cold_ms(b.cold) for a, b in zip(ours, node, strict=True)),
-                   "x", MODELLED_RATIO_BUDGET, note="median of same-round ratios"),
-            Figure(f"cold_sign_in.{flow}.modelled_cpu_ratio_to_node",
-                   f"{label}, ours / Node reference, modelled on Lambda without the waits",
-                   _ratio(model.cold_ms(a.cold, waits=False) / model.cold_ms(b.cold, waits=False)
-                          for a, b in zip(ours, node, strict=True)),
-                   "x", note="median of same-round ratios; CPU alone, which this machine's load does not inflate"),
-            Figure(f"cold_sign_in.{flow}.over_sdk_and_clients_ms", f"{label} over import authsignal + AWS clients",
-                   _median(run.total_ms - base for run, base in zip(ours, sdk_and_clients, strict=True)), "ms",
-                   OVER_SDK_AND_CLIENTS_BUDGET_MS, note="median of same-round differences"),
-            Figure(f"cold_sign_in.{flow}.authsignal_calls", f"{label}, Authsignal calls", ours[-1].authsignal_calls,
-                   "calls", AUTHSIGNAL_CALLS_BUDGET, "=="),
-            Figure(f"cold_sign_in.{flow}.node_authsignal_calls", f"{label}, Node reference, Authsignal calls",
-                   node[-1].authsignal_calls, "calls"),
-            Figure(f"cold_sign_in.{flow}.dynamodb_writes", f"{label}, DynamoDB writes",
-                   sum(1 for op in ours[-1].operations if op.startswith("DynamoDB_") and op.endswith(WRITES)),
-                   "calls", 1, "==", note="single use of the answer"),
-            Figure(f"cold_sign_in.{flow}.secret_reads", f"{label}, secret reads (one container)",
-                   sum(1 for op in ours[-1].operations if op == "secretsmanager.GetSecretValue"), "reads", 1, "=="),
+            Figure(
+                f"cold_sign_in.{flow}.local_ratio_to_node",
+                f"{label}, ours / Node reference, this machine",
+                _ratio(a.total_ms / b.total_ms for a, b in zip(ours, node, strict=True)),
+                "x",
+                LOCAL_RATIO_BUDGET,
+                note="median of same-round ratios",
+            ),
+            Figure(
+                f"cold_sign_in.{flow}.modelled_ratio_to_node",
+                f"{label}, ours at {memory_mb} MB / Node reference at {NODE_MEMORY_MB} MB, modelled on Lambda",
+                _ratio(model.cold_ms(a.cold) / model.cold_ms(b.cold) for a, b in zip(ours, node, strict=True)),
+                "x",
+                MODELLED_RATIO_BUDGET,
+                note="median of same-round ratios",
+            ),
+            Figure(
+                f"cold_sign_in.{flow}.modelled_cpu_ratio_to_node",
+                f"{label}, ours / Node reference, modelled on Lambda without the waits",
+                _ratio(
+                    model.cold_ms(a.cold, waits=False) / model.cold_ms(b.cold, waits=False)
+                    for a, b in zip(ours, node, strict=True)
+                ),
+                "x",
+                note="median of same-round ratios; CPU alone, which this machine's load does not inflate",
+            ),
+            Figure(
+                f"cold_sign_in.{flow}.over_sdk_and_clients_ms",
+                f"{label} over import authsignal + AWS clients",
+                _median(run.total_ms - base for run, base in zip(ours, sdk_and_clients, strict=True)),
+                "ms",
+                OVER_SDK_AND_CLIENTS_BUDGET_MS,
+                note="median of same-round differences",
+            ),
+            Figure(
+                f"cold_sign_in.{flow}.authsignal_calls",
+                f"{label}, Authsignal calls",
+                ours[-1].authsignal_calls,
+                "calls",
+                AUTHSIGNAL_CALLS_BUDGET,
+                "==",
+            ),
+            Figure(
+                f"cold_sign_in.{flow}.node_authsignal_calls",
+                f"{label}, Node reference, Authsignal calls",
+                node[-1].authsignal_calls,
+                "calls",
+            ),
+            Figure(
+                f"cold_sign_in.{flow}.dynamodb_writes",
+                f"{label}, DynamoDB writes",
+                sum(1 for op in ours[-1].operations if op.startswith("DynamoDB_") and op.endswith(WRITES)),
+                "calls",
+                1,
+                "==",
+                note="single use of the answer",
+            ),
+            Figure(
+                f"cold_sign_in.{flow}.secret_reads",
+                f"{label}, secret reads (one container)",
+                sum(1 for op in ours[-1].operations if op == "secretsmanager.GetSecretValue"),
+                "reads",
+                1,
+                "==",
+            ),
         ]
     figures += [
-        Figure("cold_sign_in.otp.cognito_admin_calls_first",
-               "cold sign-in: email OTP, Cognito admin calls (an account's first sign-in)", first.admin_calls,
-               "calls", note="marking the email verified; an untimed replay"),
-        Figure("cold_sign_in.otp.cognito_admin_calls_after_first",
-               "cold sign-in: email OTP, Cognito admin calls (returning account)",
-               results[("ours", "otp", False)][-1].admin_calls, "calls", 0, "=="),
+        Figure(
+            "cold_sign_in.otp.cognito_admin_calls_first",
+            "cold sign-in: email OTP, Cognito admin calls (an account's first sign-in)",
+            first.admin_calls,
+            "calls",
+            note="marking the email verified; an untimed replay",
+        ),
+        Figure(
+            "cold_sign_in.otp.cognito_admin_calls_after_first",
+            "cold sign-in: email OTP, Cognito admin calls (returning account)",
+            results[("ours", "otp", False)][-1].admin_calls,
+            "calls",
+            0,
+            "==",
+        ),
     ]
     figures += _quota_figures(results, note, memory_mb, quota)
     parts = results[("parts", None, False)]
-    figures += [Figure(f"cold_sign_in.init_parts.{name}_ms", f"init of custom auth: {PART_LABELS[name]}",
-                       _median(part[name] for part in parts), "ms",
-                       note=note + "; in a fresh process, one part after the other")
-                for name in PART_LABELS]
+    figures += [
+        Figure(
+            f"cold_sign_in.init_parts.{name}_ms",
+            f"init of custom auth: {PART_LABELS[name]}",
+            _median(part[name] for part in parts),
+            "ms",
+            note=note + "; in a fresh process, one part after the other",
+        )
+        for name in PART_LABELS
+    ]
     return figures + _model_table(results[("ours", "otp", False)], results[("node", "otp", False)], note)
 
 
@@ -675,15 +830,27 @@ def _quota_figures(results: dict[Item, list[Any]], note: str, memory_mb: int, qu
     ours, node = results.get(("ours", "otp", True)), results.get(("node", "otp", True))
     why = "" if quota else "not measured: no CPU quota here (root and cgroup v1 or v2) or --quick"
     return [
-        Figure("cold_sign_in.otp.ours_quota_ms", f"cold sign-in: email OTP, ours at {memory_mb} MB under a CPU quota",
-               _median(run.total_ms for run in ours) if ours else None, "ms",
-               note=(note + "; invocations held to memory / 1769 of a CPU") if ours else why),
-        Figure("cold_sign_in.otp.node_quota_ms",
-               f"cold sign-in: email OTP, Node reference at {NODE_MEMORY_MB} MB under a CPU quota",
-               _median(run.total_ms for run in node) if node else None, "ms", note=note if node else why),
-        Figure("cold_sign_in.otp.quota_ratio_to_node", "cold sign-in: email OTP, ours / Node reference under quotas",
-               _ratio(a.total_ms / b.total_ms for a, b in zip(ours, node, strict=True)) if ours and node else None,
-               "x", note="median of same-round ratios" if ours else why),
+        Figure(
+            "cold_sign_in.otp.ours_quota_ms",
+            f"cold sign-in: email OTP, ours at {memory_mb} MB under a CPU quota",
+            _median(run.total_ms for run in ours) if ours else None,
+            "ms",
+            note=(note + "; invocations held to memory / 1769 of a CPU") if ours else why,
+        ),
+        Figure(
+            "cold_sign_in.otp.node_quota_ms",
+            f"cold sign-in: email OTP, Node reference at {NODE_MEMORY_MB} MB under a CPU quota",
+            _median(run.total_ms for run in node) if node else None,
+            "ms",
+            note=note if node else why,
+        ),
+        Figure(
+            "cold_sign_in.otp.quota_ratio_to_node",
+            "cold sign-in: email OTP, ours / Node reference under quotas",
+            _ratio(a.total_ms / b.total_ms for a, b in zip(ours, node, strict=True)) if ours and node else None,
+            "x",
+            note="median of same-round ratios" if ours else why,
+        ),
     ]
 
 
@@ -693,21 +860,49 @@ def _model_table(ours: list[Run], node: list[Run], note: str) -> list[Figure]:
     figures = []
     for memory in model.MEMORY_SIZES_MB:
         figures += [
-            Figure(f"model.cold_ms_at_{memory}", f"model: cold sign-in at {memory} MB",
-                   _median(model.cold_ms(run.cold, memory) for run in ours), "ms", note=note + ", email OTP"),
-            Figure(f"model.warm_ms_at_{memory}", f"model: warm sign-in at {memory} MB",
-                   _median(model.warm_ms(run.warm, memory) for run in ours), "ms", note=note + ", email OTP"),
-            Figure(f"model.usd_per_million_at_{memory}", f"model: USD per million warm sign-ins at {memory} MB",
-                   round(statistics.median(model.cost_per_million_usd(run.warm, memory) for run in ours), 2), "USD",
-                   note=f"arm64 price; {model.AUTHSIGNAL_ROUND_TRIP_MS:g} ms assumed per Authsignal call"),
+            Figure(
+                f"model.cold_ms_at_{memory}",
+                f"model: cold sign-in at {memory} MB",
+                _median(model.cold_ms(run.cold, memory) for run in ours),
+                "ms",
+                note=note + ", email OTP",
+            ),
+            Figure(
+                f"model.warm_ms_at_{memory}",
+                f"model: warm sign-in at {memory} MB",
+                _median(model.warm_ms(run.warm, memory) for run in ours),
+                "ms",
+                note=note + ", email OTP",
+            ),
+            Figure(
+                f"model.usd_per_million_at_{memory}",
+                f"model: USD per million warm sign-ins at {memory} MB",
+                round(statistics.median(model.cost_per_million_usd(run.warm, memory) for run in ours), 2),
+                "USD",
+                note=f"arm64 price; {model.AUTHSIGNAL_ROUND_TRIP_MS:g} ms assumed per Authsignal call",
+            ),
         ]
     return [
         *figures,
-        Figure("model.node_cold_ms", f"model: Node reference, cold sign-in at {NODE_MEMORY_MB} MB",
-               _median(model.cold_ms(run.cold) for run in node), "ms", note=note + ", email OTP"),
-        Figure("model.node_warm_ms", f"model: Node reference, warm sign-in at {NODE_MEMORY_MB} MB",
-               _median(model.warm_ms(run.warm) for run in node), "ms", note=note + ", email OTP"),
-        Figure("model.node_usd_per_million", "model: Node reference, USD per million warm sign-ins",
-               round(statistics.median(model.cost_per_million_usd(run.warm) for run in node), 2), "USD",
-               note=f"arm64 price; {model.AUTHSIGNAL_ROUND_TRIP_MS:g} ms assumed per Authsignal call"),
+        Figure(
+            "model.node_cold_ms",
+            f"model: Node reference, cold sign-in at {NODE_MEMORY_MB} MB",
+            _median(model.cold_ms(run.cold) for run in node),
+            "ms",
+            note=note + ", email OTP",
+        ),
+        Figure(
+            "model.node_warm_ms",
+            f"model: Node reference, warm sign-in at {NODE_MEMORY_MB} MB",
+            _median(model.warm_ms(run.warm) for run in node),
+            "ms",
+            note=note + ", email OTP",
+        ),
+        Figure(
+            "model.node_usd_per_million",
+            "model: Node reference, USD per million warm sign-ins",
+            round(statistics.median(model.cost_per_million_usd(run.warm) for run in node), 2),
+            "USD",
+            note=f"arm64 price; {model.AUTHSIGNAL_ROUND_TRIP_MS:g} ms assumed per Authsignal call",
+        ),
     ]

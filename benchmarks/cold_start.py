@@ -58,22 +58,41 @@ def measure(python: str, runs: int) -> list[Figure]:
             Variant("aws_client", (assets["sdk"], site_packages), AWS_CLIENT),  # shared/aws.py ships in the SDK bundle
             Variant("init_floor", (assets["sdk"], site_packages), INIT_FLOOR),
             # botocore (the runtime's) only where the import makes clients: a function's init
-            *(Variant(name, (assets["sdk" if FUNCTIONS[handler.function].sdk else "plain"],
-                             *((site_packages,) if handler.init else ())),
-                      f"import {handler.module}") for name, handler in HANDLERS.items()),
+            *(
+                Variant(
+                    name,
+                    (
+                        assets["sdk" if FUNCTIONS[handler.function].sdk else "plain"],
+                        *((site_packages,) if handler.init else ()),
+                    ),
+                    f"import {handler.module}",
+                )
+                for name, handler in HANDLERS.items()
+            ),
         ]
         samples = _interleaved(python, variants, runs)
     median = {name: statistics.median(times) for name, times in samples.items()}
 
     def timed(key: str, label: str) -> Figure:
-        return Figure(f"cold_import.{key}.median_ms", label, round(median[key], 1), "ms",
-                      note=f"median of {runs}, interquartile range {_iqr(samples[key]):.1f} ms")
+        return Figure(
+            f"cold_import.{key}.median_ms",
+            label,
+            round(median[key], 1),
+            "ms",
+            note=f"median of {runs}, interquartile range {_iqr(samples[key]):.1f} ms",
+        )
 
     def over(key: str, base: str, label: str, limit: float | None = None) -> Figure:
         """The median of the per-round differences: each pair ran in the same round, close in time."""
         differences = [a - b for a, b in zip(samples[key], samples[base], strict=True)]
-        return Figure(f"cold_import.{key}.over_{base}_ms", label, round(statistics.median(differences), 1), "ms",
-                      limit, note=f"median of {runs} same-round differences")
+        return Figure(
+            f"cold_import.{key}.over_{base}_ms",
+            label,
+            round(statistics.median(differences), 1),
+            "ms",
+            limit,
+            note=f"median of {runs} same-round differences",
+        )
 
     figures = [
         timed("bare", "cold: bare interpreter start"),
@@ -106,8 +125,12 @@ def _interleaved(python: str, variants: list[Variant], runs: int) -> dict[str, l
     single run, which only checks that every variant imports (the report's test: no figure of it
     is read as a measurement)."""
     # A region, so the init's clients are made; no secret ARN, so the key is not read (no network).
-    environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONDONTWRITEBYTECODE": "1",
-                   "LANG": "C.UTF-8", "AWS_DEFAULT_REGION": "eu-west-1"}
+    environment = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "LANG": "C.UTF-8",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }
     samples: dict[str, list[float]] = {variant.name: [] for variant in variants}
     order = random.Random(1)
     with tempfile.TemporaryDirectory() as cwd:
@@ -117,8 +140,14 @@ def _interleaved(python: str, variants: list[Variant], runs: int) -> dict[str, l
             for variant in variants:
                 command = variant.command(python)
                 start = time.perf_counter_ns()
-                result = subprocess.run(command, cwd=cwd, env=environment, stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                result = subprocess.run(
+                    command,
+                    cwd=cwd,
+                    env=environment,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                )
                 elapsed = (time.perf_counter_ns() - start) / 1e6
                 if result.returncode != 0:
                     raise RuntimeError(f"cold import of {variant.name} failed: {result.stderr.decode()[-2000:]}")

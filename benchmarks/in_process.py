@@ -114,18 +114,21 @@ class Harness:
 
     def sign_in(self, user: User, answer: Callable[[dict[str, str]], str]) -> bool:
         """Cognito's CUSTOM_AUTH loop: define, create, (the app answers), verify, define, ..."""
-        define, create, verify = (self.handlers[name] for name in
-                                  ("define_auth_challenge", "create_auth_challenge", "verify_auth_challenge"))
+        define, create, verify = (
+            self.handlers[name] for name in ("define_auth_challenge", "create_auth_challenge", "verify_auth_challenge")
+        )
         session: list[dict[str, Any]] = []
         for _ in range(10):
             decision = define(define_event(user, session))["response"]
             if decision["issueTokens"] or decision["failAuthentication"]:
                 return bool(decision["issueTokens"])
             created = create(create_event(user, session))["response"]
-            correct = verify(verify_event(user, answer(created["publicChallengeParameters"]),
-                                          created["privateChallengeParameters"]))["response"]["answerCorrect"]
-            session.append({"challengeName": "CUSTOM_CHALLENGE", "challengeResult": correct,
-                            "challengeMetadata": "AUTHSIGNAL"})
+            correct = verify(
+                verify_event(user, answer(created["publicChallengeParameters"]), created["privateChallengeParameters"])
+            )["response"]["answerCorrect"]
+            session.append(
+                {"challengeName": "CUSTOM_CHALLENGE", "challengeResult": correct, "challengeMetadata": "AUTHSIGNAL"}
+            )
         return False
 
     def otp(self, public: dict[str, str]) -> str:
@@ -143,15 +146,24 @@ def harness() -> Iterator[Harness]:
 
     fake = FakeAuthsignal(SECRET_KEY).start()
     saved = dict(os.environ)
-    os.environ.update({
-        "AWS_DEFAULT_REGION": REGION, "AWS_ACCESS_KEY_ID": "benchmark", "AWS_SECRET_ACCESS_KEY": "benchmark",
-        "AWS_SESSION_TOKEN": "benchmark", "AUTHSIGNAL_URL": fake.base_url + "/v1",
-        "AUTHSIGNAL_TIMEOUT_SECONDS": TIMEOUT_SECONDS, "ATTEMPT_LIMIT": "3", "RECENT_AUTH_MINUTES": "10",
-        "ENVIRONMENT_NAME": "benchmark",
-        "SINGLE_USE_TABLE_NAME": SINGLE_USE_TABLE, "PASSKEY_TOKEN_MAX_AGE_SECONDS": "300",
-        # the benchmark's one user makes many API calls a minute: its limit must never answer 429
-        "RATE_LIMIT_TABLE_NAME": RATE_LIMIT_TABLE, "API_REQUESTS_PER_MINUTE_PER_USER": "10000",
-    })
+    os.environ.update(
+        {
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": "benchmark",
+            "AWS_SECRET_ACCESS_KEY": "benchmark",
+            "AWS_SESSION_TOKEN": "benchmark",
+            "AUTHSIGNAL_URL": fake.base_url + "/v1",
+            "AUTHSIGNAL_TIMEOUT_SECONDS": TIMEOUT_SECONDS,
+            "ATTEMPT_LIMIT": "3",
+            "RECENT_AUTH_MINUTES": "10",
+            "ENVIRONMENT_NAME": "benchmark",
+            "SINGLE_USE_TABLE_NAME": SINGLE_USE_TABLE,
+            "PASSKEY_TOKEN_MAX_AGE_SECONDS": "300",
+            # the benchmark's one user makes many API calls a minute: its limit must never answer 429
+            "RATE_LIMIT_TABLE_NAME": RATE_LIMIT_TABLE,
+            "API_REQUESTS_PER_MINUTE_PER_USER": "10000",
+        }
+    )
     os.environ.pop("AWS_PROFILE", None)
     sys.path.insert(0, str(SOURCE))
     aws = mock_aws()
@@ -162,15 +174,18 @@ def harness() -> Iterator[Harness]:
         with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
             admin = boto3.session.Session(region_name=REGION)
             os.environ["AUTHSIGNAL_SECRET_ARN"] = admin.client("secretsmanager").create_secret(
-                Name="authsignal", SecretString=SECRET_KEY)["ARN"]
+                Name="authsignal", SecretString=SECRET_KEY
+            )["ARN"]
             create_tables(admin.client("dynamodb"))
             from shared import aws as functions_aws  # the session every function's client comes from
 
             for service, operation in (("secrets-manager", "GetSecretValue"), ("dynamodb", "PutItem")):
-                functions_aws.session().register(f"before-call.{service}.{operation}",
-                                                 lambda _calls=counted[operation], **_: _calls.append(None))
-            handlers = {name: importlib.import_module(FUNCTIONS[HANDLERS[name].function].module).handler
-                        for name in INVOKED}
+                functions_aws.session().register(
+                    f"before-call.{service}.{operation}", lambda _calls=counted[operation], **_: _calls.append(None)
+                )
+            handlers = {
+                name: importlib.import_module(FUNCTIONS[HANDLERS[name].function].module).handler for name in INVOKED
+            }
             yield Harness(fake, handlers, counted, aws)
     finally:
         aws.stop()
@@ -190,8 +205,13 @@ def round_trips(h: Harness, warm_invocations: int) -> list[Figure]:
     flows: list[tuple[str, str, int, int | None, Callable[[], object]]] = [
         ("email_otp_sign_in", "round trips: email OTP sign-in", 2, 1, lambda: _otp_sign_in(h, "email")),
         ("sms_otp_sign_in", "round trips: SMS OTP sign-in", 2, 1, lambda: _otp_sign_in(h, "phone")),
-        ("first_sign_in", "round trips: an account's first sign-in (email OTP)", 4, 1,
-         lambda: _otp_sign_in(h, "email", first=True)),
+        (
+            "first_sign_in",
+            "round trips: an account's first sign-in (email OTP)",
+            4,
+            1,
+            lambda: _otp_sign_in(h, "email", first=True),
+        ),
         ("passkey_sign_in", "round trips: passkey sign-in", 2, 1, lambda: _passkey_sign_in(h)),
         ("add_passkey", "round trips: add passkey", 1, None, lambda: _add_passkey(h)),
     ]
@@ -201,13 +221,21 @@ def round_trips(h: Harness, warm_invocations: int) -> list[Figure]:
         flow()
         calls = h.fake.calls()
         endpoints = ", ".join(f"{call.method} {_endpoint(call.path)}" for call in calls)
-        figures.append(Figure(f"round_trips.{key}.authsignal_calls", label, len(calls), "calls", budget, "==",
-                              note=endpoints))
+        figures.append(
+            Figure(f"round_trips.{key}.authsignal_calls", label, len(calls), "calls", budget, "==", note=endpoints)
+        )
         if writes is not None:
-            figures.append(Figure(f"round_trips.{key}.dynamodb_writes",
-                                  label.replace("round trips:", "DynamoDB writes:"),
-                                  h.dynamodb_writes() - writes_before, "writes", writes, "==",
-                                  note="the single-use put of the answer's idempotency key"))
+            figures.append(
+                Figure(
+                    f"round_trips.{key}.dynamodb_writes",
+                    label.replace("round trips:", "DynamoDB writes:"),
+                    h.dynamodb_writes() - writes_before,
+                    "writes",
+                    writes,
+                    "==",
+                    note="the single-use put of the answer's idempotency key",
+                )
+            )
     for name in SDK_FUNCTIONS:
         h.fake.reset()
         handler, event = _prepared(h, "create_auth_challenge" if name == "custom_auth" else name)
@@ -215,10 +243,17 @@ def round_trips(h: Harness, warm_invocations: int) -> list[Figure]:
         before = h.secret_reads()
         for _ in range(1 + warm_invocations):
             handler(event())
-        figures.append(Figure(f"round_trips.{name}.secret_reads_per_cold_start",
-                              f"round trips: {name} secret reads / cold start", h.secret_reads() - before, "reads",
-                              1, "==", note=f"1 cold + {warm_invocations} warm invocations"
-                              + (" of create" if name == "custom_auth" else "")))
+        figures.append(
+            Figure(
+                f"round_trips.{name}.secret_reads_per_cold_start",
+                f"round trips: {name} secret reads / cold start",
+                h.secret_reads() - before,
+                "reads",
+                1,
+                "==",
+                note=f"1 cold + {warm_invocations} warm invocations" + (" of create" if name == "custom_auth" else ""),
+            )
+        )
     return figures
 
 
@@ -276,9 +311,11 @@ def _prepared(h: Harness, name: str) -> tuple[Handler, Callable[[], dict[str, An
     if name == "define_auth_challenge":
         return handler, lambda: define_event(user, [])
     if name == "create_auth_challenge":  # a returning user (the fake forgets them between blocks)
+
         def returning_users_event() -> dict[str, Any]:
             _enrolled(h, user)
             return create_event(user, [])
+
         return handler, returning_users_event
     if name == "verify_auth_challenge":
         _enrolled(h, user)
@@ -319,17 +356,35 @@ def warm_overhead(h: Harness, invocations: int) -> list[Figure]:
         per_invocation = calls[name] / invocations
         p50 = statistics.median(samples)
         figures += [
-            Figure(f"warm.{name}.p50_ms", f"warm: {name} p50", round(p50, 3), "ms", WARM_BUDGET_MS,
-                   note=f"{invocations} invocations, {per_invocation:g} Authsignal calls each"),
+            Figure(
+                f"warm.{name}.p50_ms",
+                f"warm: {name} p50",
+                round(p50, 3),
+                "ms",
+                WARM_BUDGET_MS,
+                note=f"{invocations} invocations, {per_invocation:g} Authsignal calls each",
+            ),
             Figure(f"warm.{name}.p99_ms", f"warm: {name} p99", round(_percentile(samples, 99), 3), "ms"),
         ]
         if HANDLERS[name].imports_sdk:
-            figures.append(Figure(f"warm.{name}.own_p50_ms", f"warm: {name} p50 less its bare requests",
-                                  round(p50 - per_invocation * loopback, 3), "ms",
-                                  note="p50 minus its Authsignal calls x the bare request's p50"))
-    figures.append(Figure("warm.loopback_request.p50_ms", "warm: one bare request to the fake, p50",
-                          round(loopback, 3), "ms",
-                          note="requests.Session GET on loopback, fake's own time included: the floor of each call"))
+            figures.append(
+                Figure(
+                    f"warm.{name}.own_p50_ms",
+                    f"warm: {name} p50 less its bare requests",
+                    round(p50 - per_invocation * loopback, 3),
+                    "ms",
+                    note="p50 minus its Authsignal calls x the bare request's p50",
+                )
+            )
+    figures.append(
+        Figure(
+            "warm.loopback_request.p50_ms",
+            "warm: one bare request to the fake, p50",
+            round(loopback, 3),
+            "ms",
+            note="requests.Session GET on loopback, fake's own time included: the floor of each call",
+        )
+    )
     return figures
 
 

@@ -68,16 +68,21 @@ def cold_ms(containers: Iterable[ContainerCost], memory_mb: int | None = None, *
     """A cold sign-in on Lambda: every container's init at a full vCPU, its invocations at its
     share. ``memory_mb`` replaces each container's own memory (the table's sizes); without
     ``waits``, the CPU alone."""
-    return sum(container.init_cpu_ms + (container.init_network_ms if waits else 0.0)
-               + sum(invocation_ms(call, memory_mb or container.memory_mb, waits=waits)
-                     for call in container.invocations)
-               for container in containers)
+    return sum(
+        container.init_cpu_ms
+        + (container.init_network_ms if waits else 0.0)
+        + sum(invocation_ms(call, memory_mb or container.memory_mb, waits=waits) for call in container.invocations)
+        for container in containers
+    )
 
 
 def warm_ms(containers: Iterable[ContainerCost], memory_mb: int | None = None) -> float:
     """A sign-in that finds its containers warm: the invocations alone."""
-    return sum(invocation_ms(call, memory_mb or container.memory_mb)
-               for container in containers for call in container.invocations)
+    return sum(
+        invocation_ms(call, memory_mb or container.memory_mb)
+        for container in containers
+        for call in container.invocations
+    )
 
 
 def cost_per_million_usd(containers: Iterable[ContainerCost], memory_mb: int | None = None) -> float:

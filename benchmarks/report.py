@@ -44,9 +44,16 @@ class Figure:
         return "pass" if _COMPARE[self.compare](self.value, self.limit) else "fail"
 
     def as_json(self) -> dict[str, Any]:
-        return {"label": self.label, "value": self.value, "unit": self.unit, "budget": self.budget,
-                "limit": self.limit, "compare": self.compare if self.limit is not None else None,
-                "status": self.status, "note": self.note}
+        return {
+            "label": self.label,
+            "value": self.value,
+            "unit": self.unit,
+            "budget": self.budget,
+            "limit": self.limit,
+            "compare": self.compare if self.limit is not None else None,
+            "status": self.status,
+            "note": self.note,
+        }
 
 
 def _number(value: float, unit: str = "") -> str:
@@ -58,11 +65,23 @@ def _number(value: float, unit: str = "") -> str:
 def table(figures: list[Figure]) -> str:
     """Figure, value, budget and result, one line each, grouped as measured."""
     rows = [("figure", "value", "budget", "result")]
-    rows += [(figure.label, f"{_number(figure.value, figure.unit)} {figure.unit}" if figure.value is not None else "-",
-              figure.budget or "", figure.status) for figure in figures]
+    rows += [
+        (
+            figure.label,
+            f"{_number(figure.value, figure.unit)} {figure.unit}" if figure.value is not None else "-",
+            figure.budget or "",
+            figure.status,
+        )
+        for figure in figures
+    ]
     widths = [max(len(row[column]) for row in rows) for column in range(4)]
-    lines = ["  ".join(cell.ljust(width) if column != 1 else cell.rjust(width)
-                       for column, (cell, width) in enumerate(zip(row, widths, strict=True))).rstrip() for row in rows]
+    lines = [
+        "  ".join(
+            cell.ljust(width) if column != 1 else cell.rjust(width)
+            for column, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in rows
+    ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)
 

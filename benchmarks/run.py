@@ -23,10 +23,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="scripts/benchmark",
-                                     description="Measure what the product costs, against its budgets.")
-    parser.add_argument("--quick", action="store_true",
-                        help="3 cold runs, 50 warm invocations, no synth or suite timing (figures still listed)")
+    parser = argparse.ArgumentParser(
+        prog="scripts/benchmark", description="Measure what the product costs, against its budgets."
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="3 cold runs, 50 warm invocations, no synth or suite timing (figures still listed)",
+    )
     parser.add_argument("--runs", type=int, help="cold-import runs per variant (default 21)")
     parser.add_argument("--invocations", type=int, help="warm invocations per handler (default 1000)")
     parser.add_argument("--synth-runs", type=int, default=1, help="synths per environment (default 1)")
@@ -34,10 +38,14 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-suite", action="store_true", help="do not time the test suite")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a measured budget is not met")
     parser.add_argument("--sign-in-runs", type=int, help="cold sign-in rounds (default 11)")
-    parser.add_argument("--cdk-out", type=Path,
-                        help="a cloud assembly with the dev stack for the cold sign-in (default: synth one)")
-    parser.add_argument("--no-quota", action="store_true",
-                        help="do not replay cold sign-ins under CPU quotas (root and a cgroup CPU controller needed)")
+    parser.add_argument(
+        "--cdk-out", type=Path, help="a cloud assembly with the dev stack for the cold sign-in (default: synth one)"
+    )
+    parser.add_argument(
+        "--no-quota",
+        action="store_true",
+        help="do not replay cold sign-ins under CPU quotas (root and a cgroup CPU controller needed)",
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "benchmark-results.json")
     return parser.parse_args(argv)
 
@@ -51,16 +59,19 @@ def main(argv: list[str] | None = None) -> None:
     started, load_at_start = time.perf_counter(), os.getloadavg()
     notes = []
     if not bytecode:
-        notes.append(f"no Python {PYTHON_VERSION} on this machine: bundles carry sources only and cold imports "
-                     f"ran on {platform.python_version()}")
+        notes.append(
+            f"no Python {PYTHON_VERSION} on this machine: bundles carry sources only and cold imports "
+            f"ran on {platform.python_version()}"
+        )
 
     figures: list[Figure] = []
     _progress(f"cold imports: {runs} interleaved runs per variant with {python}")
     figures += cold_start.measure(python, runs)
     sign_in_runs = options.sign_in_runs or (1 if options.quick else 11)
     _progress(f"cold sign-ins: {sign_in_runs} interleaved rounds of fresh containers")
-    figures += cold_sign_in.measure(python, sign_in_runs, options.cdk_out,
-                                    quota=not (options.quick or options.no_quota), warm_up=not options.quick)
+    figures += cold_sign_in.measure(
+        python, sign_in_runs, options.cdk_out, quota=not (options.quick or options.no_quota), warm_up=not options.quick
+    )
     _progress(f"round trips and {invocations} warm invocations per handler")
     with in_process.harness() as harness:
         figures += in_process.round_trips(harness, warm_invocations=100)
@@ -74,8 +85,7 @@ def main(argv: list[str] | None = None) -> None:
     if suite:
         _progress("the test suite (scripts/test)")
         figures += build.suite_time()
-    figures += build.skipped("--quick" if options.quick else "not asked for",
-                             synth=not synth, suite=not suite)
+    figures += build.skipped("--quick" if options.quick else "not asked for", synth=not synth, suite=not suite)
     figures = _grouped(figures)
 
     meta = {
@@ -84,8 +94,10 @@ def main(argv: list[str] | None = None) -> None:
         "cold_import_runs": runs,
         "warm_invocations": invocations,
         "cold_sign_in_runs": sign_in_runs,
-        "load_average_1_5_15_min": {"start": [round(load, 2) for load in load_at_start],
-                                    "end": [round(load, 2) for load in os.getloadavg()]},
+        "load_average_1_5_15_min": {
+            "start": [round(load, 2) for load in load_at_start],
+            "end": [round(load, 2) for load in os.getloadavg()],
+        },
         "python": python,
         "python_version": _version(python),
         "bytecode_in_bundles": bool(bytecode),
@@ -113,8 +125,9 @@ def _grouped(figures: list[Figure]) -> list[Figure]:
 
 
 def _version(python: str) -> str:
-    return subprocess.run([python, "-c", "import platform; print(platform.python_version())"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    return subprocess.run(
+        [python, "-c", "import platform; print(platform.python_version())"], capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def _progress(message: str) -> None:

@@ -46,21 +46,24 @@ def js_size(dist: Path = DIST) -> Figure:
         note = f"{len(list(dist.glob('assets/*.js')))} file(s) in web/dist/assets"
     except FileNotFoundError as missing:
         value, note = None, str(missing)
-    return Figure("web_app.js_gzipped_bytes", "web app: JavaScript, gzipped", value, "bytes", JS_BUDGET_BYTES,
-                  note=note)
+    return Figure(
+        "web_app.js_gzipped_bytes", "web app: JavaScript, gzipped", value, "bytes", JS_BUDGET_BYTES, note=note
+    )
 
 
 def first_load(state: Path = STATE, loads: int = LOADS) -> Figure:
     """Median seconds from navigation to the sign-in screen shown (config.json read, SDKs ready)."""
     url = _app_url(state)
     if url is None:
-        return _load_figure(None, f"no sandbox serving the app ({state} missing or without appUrl): "
-                                  "start scripts/sandbox")
+        return _load_figure(
+            None, f"no sandbox serving the app ({state} missing or without appUrl): start scripts/sandbox"
+        )
     executable = find_chromium()
     if executable is None:
         return _load_figure(None, MISSING)
-    return _load_figure(statistics.median(load_times(url, loads, executable)),
-                        f"median of {loads} loads, headless Chromium")
+    return _load_figure(
+        statistics.median(load_times(url, loads, executable)), f"median of {loads} loads, headless Chromium"
+    )
 
 
 def load_times(url: str, loads: int, executable: Path) -> list[float]:
@@ -91,5 +94,6 @@ def _app_url(state: Path) -> str | None:
 
 
 def _load_figure(seconds: float | None, note: str) -> Figure:
-    return Figure("web_app.first_load_s", "web app: first sign-in page load", seconds, "s", FIRST_LOAD_BUDGET_S,
-                  note=note)
+    return Figure(
+        "web_app.first_load_s", "web app: first sign-in page load", seconds, "s", FIRST_LOAD_BUDGET_S, note=note
+    )

@@ -31,8 +31,9 @@ class AppServer:
         handler = partial(_Handler, directory=str(directory), state=state)
         self._server = ThreadingHTTPServer((HOST, port), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name="app-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="app-server", daemon=True
+        )
 
     @property
     def port(self) -> int:
@@ -67,8 +68,11 @@ class _Handler(SimpleHTTPRequestHandler):
             self._config()
             return
         if not (Path(self.directory) / "index.html").exists():
-            self._answer(404, "text/plain; charset=utf-8",
-                         f"No app build in {self.directory}: build it (cd web && npm ci && npm run build).\n".encode())
+            self._answer(
+                404,
+                "text/plain; charset=utf-8",
+                f"No app build in {self.directory}: build it (cd web && npm ci && npm run build).\n".encode(),
+            )
             return
         if not (Path(self.directory) / path.lstrip("/")).is_file():
             self.path = "/index.html"  # a route of the app, not a file

@@ -146,8 +146,13 @@ class User:
 class Chaos:
     """The scenarios, against one deployed stack (a ``LocalSandbox``'s parts)."""
 
-    def __init__(self, client: PasswordlessClient, authsignal: FakeAuthsignalControls, aws: Callable[[str], Any],
-                 resources: dict[str, tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        client: PasswordlessClient,
+        authsignal: FakeAuthsignalControls,
+        aws: Callable[[str], Any],
+        resources: dict[str, tuple[str, str]],
+    ) -> None:
         """``resources``: the stack's, logical id -> (type, physical id), as the deploy read them."""
         self.client = client
         self.authsignal = authsignal
@@ -158,16 +163,29 @@ class Chaos:
 
     # --- the scenarios -------------------------------------------------------------------
 
-    def transient(self, sign_ins: int, *, concurrency: int = 1, rate: float = 0.3, seed: int | None = None,
-                  kinds: list[str] | None = None, users: int | None = None) -> Result:
+    def transient(
+        self,
+        sign_ins: int,
+        *,
+        concurrency: int = 1,
+        rate: float = 0.3,
+        seed: int | None = None,
+        kinds: list[str] | None = None,
+        users: int | None = None,
+    ) -> Result:
         kinds = kinds or list(TRANSIENT_KINDS)
-        result = Result("transient", f">= {REQUIRED_SUCCESS:.0%} signed in with {rate:.0%} of Authsignal "
-                                     f"requests failing ({', '.join(kinds)}); every token the signer's")
+        result = Result(
+            "transient",
+            f">= {REQUIRED_SUCCESS:.0%} signed in with {rate:.0%} of Authsignal "
+            f"requests failing ({', '.join(kinds)}); every token the signer's",
+        )
         people = self.sign_up(users or min(sign_ins, 50), concurrency)
         self.first_sign_ins(people, concurrency)
         since = _now_ms()
-        with self._faults(lambda: self.authsignal.set_fault_rate(rate, kinds, delay=SLOW_ANSWER_SECONDS, seed=seed),
-                          lambda: self.authsignal.set_fault_rate(0)):
+        with self._faults(
+            lambda: self.authsignal.set_fault_rate(rate, kinds, delay=SLOW_ANSWER_SECONDS, seed=seed),
+            lambda: self.authsignal.set_fault_rate(0),
+        ):
             runs = self._run(people, sign_ins, concurrency, app_retries=1)
             result.details["faults_injected"] = self.authsignal.fault_counts()
         result.add(runs)
@@ -177,31 +195,44 @@ class Chaos:
 
     def outage(self, sign_ins: int, *, concurrency: int = 1, kinds: list[str] | None = None) -> Result:
         kinds = kinds or list(TRANSIENT_KINDS)
-        result = Result("outage", f"Authsignal down ({', '.join(kinds)}): every sign-in refused, no tokens, "
-                                  f"every trigger invocation over in < {COGNITO_BUDGET_SECONDS:.0f} s (Cognito's "
-                                  "limit; InitiateAuth adds the emulator's own overhead)")
+        result = Result(
+            "outage",
+            f"Authsignal down ({', '.join(kinds)}): every sign-in refused, no tokens, "
+            f"every trigger invocation over in < {COGNITO_BUDGET_SECONDS:.0f} s (Cognito's "
+            "limit; InitiateAuth adds the emulator's own overhead)",
+        )
         people = self.sign_up(min(sign_ins, 10), concurrency)
         self.warm_up(people, concurrency)
         since = _now_ms()
-        with self._faults(lambda: self.authsignal.outage(True, kinds, delay=SLOW_ANSWER_SECONDS),
-                          lambda: self.authsignal.outage(False)):
+        with self._faults(
+            lambda: self.authsignal.outage(True, kinds, delay=SLOW_ANSWER_SECONDS),
+            lambda: self.authsignal.outage(False),
+        ):
             runs = self._run(people, sign_ins, concurrency, app_retries=0)
         result.add(runs)
         result.add_functions(self.functions_seen(since))
-        result.held = (result.signed_in == 0 and result.refused == result.sign_ins
-                       and (result.max_trigger_seconds or 0) < COGNITO_BUDGET_SECONDS)
+        result.held = (
+            result.signed_in == 0
+            and result.refused == result.sign_ins
+            and (result.max_trigger_seconds or 0) < COGNITO_BUDGET_SECONDS
+        )
         return result
 
     def dynamodb(self, sign_ins: int, *, concurrency: int = 1) -> Result:
-        result = Result("dynamodb", "DynamoDB unreachable for the functions whose environment names the "
-                                    "single-use table: every sign-in refused, never accepted")
+        result = Result(
+            "dynamodb",
+            "DynamoDB unreachable for the functions whose environment names the "
+            "single-use table: every sign-in refused, never accepted",
+        )
         functions = self._functions_using(self.single_use_table())
         result.details["functions"] = sorted(functions)
         people = self.sign_up(min(sign_ins, 10), concurrency)
         self.warm_up(people, concurrency)
         since = _now_ms()
-        with self._faults(lambda: self._point_at(functions, DYNAMODB_ENDPOINT_VARIABLE, _closed_port_url()),
-                          lambda: self._point_at(functions, DYNAMODB_ENDPOINT_VARIABLE, None)):
+        with self._faults(
+            lambda: self._point_at(functions, DYNAMODB_ENDPOINT_VARIABLE, _closed_port_url()),
+            lambda: self._point_at(functions, DYNAMODB_ENDPOINT_VARIABLE, None),
+        ):
             runs = self._run(people, sign_ins, concurrency, app_retries=0)
         result.add(runs)
         result.add_functions(self.functions_seen(since))
@@ -209,9 +240,12 @@ class Chaos:
         return result
 
     def concurrent(self, sign_ins: int, users: int, concurrency: int, *, racers: int = 10) -> Result:
-        result = Result("concurrent", f"{sign_ins} sign-ins of {users} users at concurrency {concurrency}: all "
-                                      f"succeed, every token the signer's; one passkey token in {racers} "
-                                      "parallel sessions: exactly one winner")
+        result = Result(
+            "concurrent",
+            f"{sign_ins} sign-ins of {users} users at concurrency {concurrency}: all "
+            f"succeed, every token the signer's; one passkey token in {racers} "
+            "parallel sessions: exactly one winner",
+        )
         people = self.sign_up(users, concurrency)
         self.warm_up(people, concurrency)
         since = _now_ms()
@@ -226,9 +260,17 @@ class Chaos:
             result.held = result.held and winners == 1
         return result
 
-    def throttling(self, sign_ins: int, *, concurrency: int = 1, rate: float = 0.3, seed: int | None = None,
-                   users: int | None = None, retry_after: str | None = RETRY_AFTER_SECONDS,
-                   authsignal_rate: float | None = None) -> Result:
+    def throttling(
+        self,
+        sign_ins: int,
+        *,
+        concurrency: int = 1,
+        rate: float = 0.3,
+        seed: int | None = None,
+        users: int | None = None,
+        retry_after: str | None = RETRY_AFTER_SECONDS,
+        authsignal_rate: float | None = None,
+    ) -> Result:
         """Cognito and Authsignal both throttling, over users whose email is not verified yet.
 
         The verify function (the one whose environment names the single-use table) gets a proxy
@@ -239,11 +281,14 @@ class Chaos:
         tries the contact update until one passes. Afterwards, with the faults off, each user
         still unverified signs in once more: that one must verify them."""
         authsignal_rate = rate if authsignal_rate is None else authsignal_rate
-        result = Result("throttling", f">= {REQUIRED_SUCCESS:.0%} signed in with {rate:.0%} of the verify function's "
-                                      f"Cognito admin calls throttled and {authsignal_rate:.0%} of Authsignal requests "
-                                      f"answered 429 (Retry-After {retry_after} s); every token the signer's; no "
-                                      "sign-in refused for a throttled contact update; a later sign-in verifies every "
-                                      "email left unverified")
+        result = Result(
+            "throttling",
+            f">= {REQUIRED_SUCCESS:.0%} signed in with {rate:.0%} of the verify function's "
+            f"Cognito admin calls throttled and {authsignal_rate:.0%} of Authsignal requests "
+            f"answered 429 (Retry-After {retry_after} s); every token the signer's; no "
+            "sign-in refused for a throttled contact update; a later sign-in verifies every "
+            "email left unverified",
+        )
         people = self.sign_up(users or min(sign_ins, 50), concurrency, fresh=True)
         for person in people:
             self.authsignal.add_email(person.sub, person.username)
@@ -254,8 +299,10 @@ class Chaos:
                 if concurrency > 1:  # a worker per concurrent invocation, started with the new endpoint
                     self._run(self.sign_up(concurrency, concurrency), concurrency, concurrency, app_retries=1)
                 since = _now_ms()
-                with self._faults(lambda: self._throttle(proxy, rate, authsignal_rate, seed, retry_after),
-                                  lambda: self._throttle(proxy, 0, 0, None, None)):
+                with self._faults(
+                    lambda: self._throttle(proxy, rate, authsignal_rate, seed, retry_after),
+                    lambda: self._throttle(proxy, 0, 0, None, None),
+                ):
                     runs = self._run(people, sign_ins, concurrency, app_retries=1)
                     result.details["authsignal_429s"] = self.authsignal.fault_counts().get("status", 0)
                     result.details["cognito_admin_calls"] = proxy.counts()
@@ -266,16 +313,27 @@ class Chaos:
         left = [person for person in people if not self.email_verified(person)]
         self._run(left, len(left), concurrency, app_retries=1)
         verified_later = sum(self.email_verified(person) for person in left)
-        result.details["emails"] = {"users": len(people), "unverified_after_the_wave": len(left),
-                                    "verified_by_a_later_sign_in": verified_later}
-        refusals = [key for key in result.details.get("function_problems", {})
-                    if key.startswith(("answer_rejected", "challenge_refused"))]
-        result.held = (result.signed_in >= REQUIRED_SUCCESS * result.sign_ins and result.wrong_sub == 0
-                       and verified_later == len(left) and all(key.endswith("status 429") for key in refusals))
+        result.details["emails"] = {
+            "users": len(people),
+            "unverified_after_the_wave": len(left),
+            "verified_by_a_later_sign_in": verified_later,
+        }
+        refusals = [
+            key
+            for key in result.details.get("function_problems", {})
+            if key.startswith(("answer_rejected", "challenge_refused"))
+        ]
+        result.held = (
+            result.signed_in >= REQUIRED_SUCCESS * result.sign_ins
+            and result.wrong_sub == 0
+            and verified_later == len(left)
+            and all(key.endswith("status 429") for key in refusals)
+        )
         return result
 
-    def _throttle(self, proxy: ThrottlingProxy, rate: float, authsignal_rate: float, seed: int | None,
-                  retry_after: str | None) -> None:
+    def _throttle(
+        self, proxy: ThrottlingProxy, rate: float, authsignal_rate: float, seed: int | None, retry_after: str | None
+    ) -> None:
         """Throttle ``rate`` of the admin calls through ``proxy``, ``authsignal_rate`` of the
         Authsignal requests."""
         proxy.set_rate(rate, seed)
@@ -363,8 +421,7 @@ class Chaos:
 
     def _run(self, people: list[User], sign_ins: int, concurrency: int, app_retries: int) -> list[SignIn]:
         with ThreadPoolExecutor(max(1, concurrency)) as pool:
-            return list(pool.map(lambda index: self.sign_in(people[index % len(people)], app_retries),
-                                 range(sign_ins)))
+            return list(pool.map(lambda index: self.sign_in(people[index % len(people)], app_retries), range(sign_ins)))
 
     # --- the stack -----------------------------------------------------------------------
 
@@ -400,8 +457,9 @@ class Chaos:
 
     def _resources(self, kind: str) -> list[tuple[str, str]]:
         """The stack's resources of type ``kind``: (logical id, physical id)."""
-        return [(logical_id, physical_id) for logical_id, (type_, physical_id) in self.resources.items()
-                if type_ == kind]
+        return [
+            (logical_id, physical_id) for logical_id, (type_, physical_id) in self.resources.items() if type_ == kind
+        ]
 
     def user_pool(self) -> str:
         """The id of the stack's one user pool."""
@@ -410,8 +468,11 @@ class Chaos:
 
     def single_use_table(self) -> str:
         """The physical name of the single-use table (the API's rate-limit table is the other one)."""
-        [table] = [physical_id for logical_id, physical_id in self._resources("AWS::DynamoDB::Table")
-                   if "SingleUse" in logical_id]
+        [table] = [
+            physical_id
+            for logical_id, physical_id in self._resources("AWS::DynamoDB::Table")
+            if "SingleUse" in logical_id
+        ]
         return table
 
     def _functions_using(self, table: str) -> dict[str, dict[str, str]]:
@@ -434,8 +495,9 @@ class Chaos:
             if endpoint:
                 changed[variable] = endpoint
             lambdas.update_function_configuration(FunctionName=name, Environment={"Variables": changed})
-            lambdas.get_waiter("function_updated_v2").wait(FunctionName=name,
-                                                             WaiterConfig={"Delay": 0.1, "MaxAttempts": 300})
+            lambdas.get_waiter("function_updated_v2").wait(
+                FunctionName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 300}
+            )
 
     @contextmanager
     def _faults(self, start: Callable[[], None], stop: Callable[[], None]) -> Iterator[None]:
@@ -463,23 +525,50 @@ def _closed_port_url() -> str:
 
 def table(results: list[Result]) -> str:
     """The results as a plain-text table, one row per scenario."""
-    header = ["scenario", "sign-ins", "signed in", "1st try", "refused", "wrong sub", "p50 s", "p95 s",
-              "max InitiateAuth s", "max trigger s", "verdict"]
+    header = [
+        "scenario",
+        "sign-ins",
+        "signed in",
+        "1st try",
+        "refused",
+        "wrong sub",
+        "p50 s",
+        "p95 s",
+        "max InitiateAuth s",
+        "max trigger s",
+        "verdict",
+    ]
     rows = [header]
     for result in results:
-        rows.append([result.scenario, str(result.sign_ins), str(result.signed_in), str(result.first_try),
-                     str(result.refused), str(result.wrong_sub), _seconds(result.p50_seconds),
-                     _seconds(result.p95_seconds), _seconds(result.max_initiate_seconds),
-                     _seconds(result.max_trigger_seconds), "held" if result.held else "NOT HELD"])
+        rows.append(
+            [
+                result.scenario,
+                str(result.sign_ins),
+                str(result.signed_in),
+                str(result.first_try),
+                str(result.refused),
+                str(result.wrong_sub),
+                _seconds(result.p50_seconds),
+                _seconds(result.p95_seconds),
+                _seconds(result.max_initiate_seconds),
+                _seconds(result.max_trigger_seconds),
+                "held" if result.held else "NOT HELD",
+            ]
+        )
     widths = [max(len(row[column]) for row in rows) for column in range(len(header) - 1)]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)) + "  " + row[-1]
-             for row in rows]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)) + "  " + row[-1]
+        for row in rows
+    ]
     lines.insert(1, "-" * len(lines[0]))
     for result in results:
-        lines.append(f"{result.scenario}: {result.requirement}"
-                     + (f"; {json.dumps(result.details)}" if result.details else ""))
-    lines.append("Latencies are the local emulator's (MiniStack on this machine), not AWS's; 'max trigger' is the "
-                 "longest function invocation (its REPORT line), InitiateAuth adds the emulator's own overhead.")
+        lines.append(
+            f"{result.scenario}: {result.requirement}" + (f"; {json.dumps(result.details)}" if result.details else "")
+        )
+    lines.append(
+        "Latencies are the local emulator's (MiniStack on this machine), not AWS's; 'max trigger' is the "
+        "longest function invocation (its REPORT line), InitiateAuth adds the emulator's own overhead."
+    )
     return "\n".join(lines)
 
 
@@ -488,24 +577,42 @@ def _seconds(value: float | None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scripts/chaos", description=__doc__.split("\n\n")[0],
-                                     epilog=__doc__.split("\n\n", 2)[2],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sign-ins", type=int, default=200, help="sign-ins per scenario (default %(default)s; "
-                                                                   "the outage and DynamoDB scenarios run a tenth)")
-    parser.add_argument("--users", type=int, default=50,
-                        help="distinct users signing in concurrently (default %(default)s)")
+    parser = argparse.ArgumentParser(
+        prog="scripts/chaos",
+        description=__doc__.split("\n\n")[0],
+        epilog=__doc__.split("\n\n", 2)[2],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--sign-ins",
+        type=int,
+        default=200,
+        help="sign-ins per scenario (default %(default)s; the outage and DynamoDB scenarios run a tenth)",
+    )
+    parser.add_argument(
+        "--users", type=int, default=50, help="distinct users signing in concurrently (default %(default)s)"
+    )
     parser.add_argument("--concurrency", type=int, default=10, help="sign-ins at once (default %(default)s)")
-    parser.add_argument("--fault-rate", type=float, default=0.3, help="share of Authsignal requests failing in "
-                                                                       "'transient', and of Authsignal requests and "
-                                                                       "Cognito admin calls throttled in 'throttling' "
-                                                                       "(default %(default)s)")
+    parser.add_argument(
+        "--fault-rate",
+        type=float,
+        default=0.3,
+        help="share of Authsignal requests failing in "
+        "'transient', and of Authsignal requests and "
+        "Cognito admin calls throttled in 'throttling' "
+        "(default %(default)s)",
+    )
     parser.add_argument("--seed", type=int, default=None, help="make the fake's faults repeatable")
     parser.add_argument("--scenario", action="append", choices=SCENARIOS, help="run only these (repeatable)")
-    parser.add_argument("--json", type=Path, default=Path("chaos-results.json"), help="where to write the figures "
-                                                                                       "(default %(default)s)")
-    parser.add_argument("--cdk-out", type=Path, help="deploy this cloud assembly (a synth of -c env=local "
-                        "-c authsignalUrl=http://127.0.0.1:PORT/v1) instead of synthesizing the local environment")
+    parser.add_argument(
+        "--json", type=Path, default=Path("chaos-results.json"), help="where to write the figures (default %(default)s)"
+    )
+    parser.add_argument(
+        "--cdk-out",
+        type=Path,
+        help="deploy this cloud assembly (a synth of -c env=local "
+        "-c authsignalUrl=http://127.0.0.1:PORT/v1) instead of synthesizing the local environment",
+    )
     options = parser.parse_args(argv)
 
     from e2e.sandbox import local_sandbox  # pulls in the CDK app and the CLI deployer: only when running
@@ -520,15 +627,28 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     load = [round(value, 1) for value in os.getloadavg()]
     print(table(results))
-    print(f"Load average of this machine at the end (1, 5, 15 min): {load}, on {os.cpu_count()} CPUs: the "
-          "emulator's latencies and the deadline's refusals grow with it.")
-    options.json.write_text(json.dumps({
-        "note": "latencies are the local emulator's (MiniStack), not AWS's",
-        "machine": {"cpus": os.cpu_count(), "load_average_at_end": load},
-        "settings": {"sign_ins": options.sign_ins, "users": options.users, "concurrency": options.concurrency,
-                     "fault_rate": options.fault_rate, "seed": options.seed},
-        "results": [asdict(result) for result in results],
-    }, indent=2) + "\n")
+    print(
+        f"Load average of this machine at the end (1, 5, 15 min): {load}, on {os.cpu_count()} CPUs: the "
+        "emulator's latencies and the deadline's refusals grow with it."
+    )
+    options.json.write_text(
+        json.dumps(
+            {
+                "note": "latencies are the local emulator's (MiniStack), not AWS's",
+                "machine": {"cpus": os.cpu_count(), "load_average_at_end": load},
+                "settings": {
+                    "sign_ins": options.sign_ins,
+                    "users": options.users,
+                    "concurrency": options.concurrency,
+                    "fault_rate": options.fault_rate,
+                    "seed": options.seed,
+                },
+                "results": [asdict(result) for result in results],
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"wrote {options.json}")
     return 0 if all(result.held for result in results) else 1
 
@@ -536,24 +656,41 @@ def main(argv: list[str] | None = None) -> int:
 def _ports(cdk_out: Path | None) -> Any:
     """Free ports, but the fake's where a given assembly's functions call Authsignal."""
     from e2e.sandbox import SandboxPorts, assembly_authsignal_port
+
     return SandboxPorts.choose(authsignal=assembly_authsignal_port(cdk_out) if cdk_out else None)
 
 
 def _run_scenarios(options: argparse.Namespace, local_sandbox: Any, say: Callable[[str], None]) -> list[Result]:
     results: list[Result] = []
-    with tempfile.TemporaryDirectory(prefix="passwordless-chaos-") as scratch, \
-            local_sandbox(Path(scratch), ports=_ports(options.cdk_out),
-                          assembly=(lambda: options.cdk_out) if options.cdk_out else None, say=say) as sandbox:
+    with (
+        tempfile.TemporaryDirectory(prefix="passwordless-chaos-") as scratch,
+        local_sandbox(
+            Path(scratch),
+            ports=_ports(options.cdk_out),
+            assembly=(lambda: options.cdk_out) if options.cdk_out else None,
+            say=say,
+        ) as sandbox,
+    ):
         chaos = Chaos(sandbox.client(), sandbox.authsignal, sandbox.aws, sandbox.stack.resources)
         tenth = max(1, options.sign_ins // 10)
         runs: dict[str, Callable[[], Result]] = {
-            "transient": lambda: chaos.transient(options.sign_ins, concurrency=options.concurrency,
-                                                 rate=options.fault_rate, seed=options.seed, users=options.users),
+            "transient": lambda: chaos.transient(
+                options.sign_ins,
+                concurrency=options.concurrency,
+                rate=options.fault_rate,
+                seed=options.seed,
+                users=options.users,
+            ),
             "outage": lambda: chaos.outage(tenth, concurrency=options.concurrency),
             "dynamodb": lambda: chaos.dynamodb(tenth, concurrency=options.concurrency),
             "concurrent": lambda: chaos.concurrent(options.sign_ins, options.users, options.concurrency),
-            "throttling": lambda: chaos.throttling(options.sign_ins, concurrency=options.concurrency,
-                                                   rate=options.fault_rate, seed=options.seed, users=options.users),
+            "throttling": lambda: chaos.throttling(
+                options.sign_ins,
+                concurrency=options.concurrency,
+                rate=options.fault_rate,
+                seed=options.seed,
+                users=options.users,
+            ),
         }
         for name in options.scenario or SCENARIOS:
             say(f"scenario {name}…")

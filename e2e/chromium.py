@@ -24,14 +24,21 @@ def find_chromium() -> Path | None:
 
 def launch(playwright: Any, executable: Path) -> Any:
     """Headless Chromium; as root without its own sandbox, which refuses to run as root."""
-    return playwright.chromium.launch(executable_path=str(executable),
-                                      args=["--no-sandbox"] if os.geteuid() == 0 else [])
+    return playwright.chromium.launch(
+        executable_path=str(executable), args=["--no-sandbox"] if os.geteuid() == 0 else []
+    )
 
 
 # A platform authenticator as the browser tests and the screenshots use it, through the Chrome
 # DevTools Protocol: CTAP2, built in, resident keys (passkeys), user verification done.
-VIRTUAL_AUTHENTICATOR = {"protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
-                         "hasUserVerification": True, "isUserVerified": True, "automaticPresenceSimulation": True}
+VIRTUAL_AUTHENTICATOR = {
+    "protocol": "ctap2",
+    "transport": "internal",
+    "hasResidentKey": True,
+    "hasUserVerification": True,
+    "isUserVerified": True,
+    "automaticPresenceSimulation": True,
+}
 # Makes a page a browser without passkey autofill (conditional mediation).
 NO_AUTOFILL = "PublicKeyCredential.isConditionalMediationAvailable = async () => false;"
 

@@ -79,9 +79,16 @@ def start_cdk(arguments: list[str], endpoint_url: str, *, cwd: Path = ROOT) -> s
     """``cdk ARGUMENTS --no-notices`` against the emulator, running; ``finish_cdk`` waits for it."""
     if not (ROOT / "node_modules" / ".bin" / "cdk").exists():
         raise DeployError("the pinned CDK CLI is missing from node_modules: run scripts/setup")
-    return subprocess.Popen([*CDK, *arguments, "--no-notices"], cwd=cwd, env=cli_environment(endpoint_url),
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+    return subprocess.Popen(
+        [*CDK, *arguments, "--no-notices"],
+        cwd=cwd,
+        env=cli_environment(endpoint_url),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def stop_cdk(process: subprocess.Popen[str]) -> None:
@@ -127,15 +134,19 @@ def bootstrapped(endpoint_url: str) -> bool:
     return True
 
 
-def deploy(endpoint_url: str, environment: str, *, app: Path | None = None,
-           context: dict[str, str] | None = None) -> DeployedStack:
+def deploy(
+    endpoint_url: str, environment: str, *, app: Path | None = None, context: dict[str, str] | None = None
+) -> DeployedStack:
     """``cdk deploy`` of the environment's stack: from the cloud assembly ``app`` (no synth), or
     synthesized from cdk.json's app with ``-c env=ENV`` and ``context`` as more ``-c`` options;
     then the emulator's gaps covered."""
     name = stack_name(environment)
     options = [f"{key}={value}" for key, value in (context or {}).items()]
-    source = ["--app", str(app)] if app else ["-c", f"env={environment}", *(part for option in options
-                                                                              for part in ("-c", option))]
+    source = (
+        ["--app", str(app)]
+        if app
+        else ["-c", f"env={environment}", *(part for option in options for part in ("-c", option))]
+    )
     finish_cdk(start_cdk(["deploy", name, *source, "--require-approval", "never"], endpoint_url))
     stack = describe(endpoint_url, name)
     cover_emulator_gaps(endpoint_url, stack)
@@ -168,8 +179,9 @@ def _restore_cors(endpoint_url: str, stack: DeployedStack, template: dict[str, A
     for logical_id, resource in template.get("Resources", {}).items():
         cors = resource.get("Properties", {}).get("CorsConfiguration")
         if resource.get("Type") == "AWS::ApiGatewayV2::Api" and cors:
-            aws_client("apigatewayv2", endpoint_url).update_api(ApiId=stack.resources[logical_id][1],
-                                                                CorsConfiguration=cors)
+            aws_client("apigatewayv2", endpoint_url).update_api(
+                ApiId=stack.resources[logical_id][1], CorsConfiguration=cors
+            )
 
 
 def set_authsignal_secret(endpoint_url: str, secret_id: str, secret_key: str) -> None:
@@ -188,8 +200,9 @@ def sandbox_context(state: dict[str, Any]) -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/deploy-local", description=__doc__.split("\n\n")[0])
     parser.add_argument("--endpoint-url", help="the emulator (default: the running sandbox's, from its state file)")
-    parser.add_argument("--state", type=Path, default=DEFAULT_STATE_PATH,
-                        help="the sandbox's state file (default .sandbox/state.json)")
+    parser.add_argument(
+        "--state", type=Path, default=DEFAULT_STATE_PATH, help="the sandbox's state file (default .sandbox/state.json)"
+    )
     parser.add_argument("--env", default="local", help="the environment to deploy (default %(default)s)")
     parser.add_argument("--app", type=Path, help="a cloud assembly to deploy (default: synthesize, as cdk deploy does)")
     options = parser.parse_args(argv)

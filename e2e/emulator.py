@@ -33,8 +33,22 @@ REGION = "us-east-1"
 ACCOUNT = EMULATOR_ACCOUNT
 HOST = "127.0.0.1"
 # What the app's stacks use, and nothing else: CloudFormation and what it creates.
-SERVICES = ("cloudformation", "cognito-idp", "lambda", "apigateway", "s3", "secretsmanager", "ssm", "iam",
-            "sts", "logs", "monitoring", "sns", "wafv2", "dynamodb")
+SERVICES = (
+    "cloudformation",
+    "cognito-idp",
+    "lambda",
+    "apigateway",
+    "s3",
+    "secretsmanager",
+    "ssm",
+    "iam",
+    "sts",
+    "logs",
+    "monitoring",
+    "sns",
+    "wafv2",
+    "dynamodb",
+)
 START_TIMEOUT_SECONDS = 30.0
 
 
@@ -146,9 +160,15 @@ def start_emulator(workdir: Path, port: int | None = None) -> Emulator:
         "PYTHONDONTWRITEBYTECODE": "1",
     }
     log = (workdir / "ministack.log").open("wb")
-    process = subprocess.Popen([str(EMULATOR_PYTHON), "-m", "ministack"], cwd=workdir, env=environment,
-                               stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [str(EMULATOR_PYTHON), "-m", "ministack"],
+        cwd=workdir,
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     log.close()
     emulator = Emulator(process=process, port=port, workdir=workdir)
     try:
@@ -164,8 +184,7 @@ def _wait_healthy(emulator: Emulator) -> None:
     url = f"{emulator.endpoint_url}/_ministack/health"
     while time.monotonic() < deadline:
         if emulator.process.poll() is not None:
-            raise EmulatorError(f"MiniStack exited with status {emulator.process.returncode}:\n"
-                                f"{emulator.log_tail()}")
+            raise EmulatorError(f"MiniStack exited with status {emulator.process.returncode}:\n{emulator.log_tail()}")
         try:
             with urllib.request.urlopen(url, timeout=1) as response:
                 if response.status == 200:
@@ -173,8 +192,9 @@ def _wait_healthy(emulator: Emulator) -> None:
         except (urllib.error.URLError, OSError):
             pass
         time.sleep(0.05)
-    raise EmulatorError(f"MiniStack did not answer on {url} within {START_TIMEOUT_SECONDS:.0f} s:\n"
-                        f"{emulator.log_tail()}")
+    raise EmulatorError(
+        f"MiniStack did not answer on {url} within {START_TIMEOUT_SECONDS:.0f} s:\n{emulator.log_tail()}"
+    )
 
 
 def _signal_group(pid: int, signum: signal.Signals) -> None:

@@ -70,8 +70,9 @@ class FakeAuthsignalControls:
         the new authenticator's id."""
         return self._control("enrol_passkey", token=token)
 
-    def enroll_with_token(self, token: str, *, email: str | None = None, phone: str | None = None,
-                          passkey: bool = False) -> str:
+    def enroll_with_token(
+        self, token: str, *, email: str | None = None, phone: str | None = None, passkey: bool = False
+    ) -> str:
         """What the client SDK's ``email.enroll``, ``sms.enroll`` or ``passkey.signUp`` do with a
         sign-in's track token for a user with no authenticator (refused once the user has one)."""
         return self._control("enroll_with_token", token=token, email=email, phone=phone, passkey=passkey)
@@ -91,12 +92,21 @@ class FakeAuthsignalControls:
         ``state_updated_at`` (ISO 8601) makes it an old token."""
         return self._control("passkey_sign_in", user_id=user_id, action=action, state_updated_at=state_updated_at)
 
-    def set_fault_rate(self, rate: float, kinds: list[str] | None = None, *, delay: float = 1.0,
-                       seed: int | None = None, status: int = 503, retry_after: str | None = None) -> None:
+    def set_fault_rate(
+        self,
+        rate: float,
+        kinds: list[str] | None = None,
+        *,
+        delay: float = 1.0,
+        seed: int | None = None,
+        status: int = 503,
+        retry_after: str | None = None,
+    ) -> None:
         """Fail a share ``rate`` of the Lambdas' requests (503, reset, slow; see the fake); a
         status fault answers ``status``, with a ``Retry-After`` header when given."""
-        self._control("set_fault_rate", rate=rate, kinds=kinds, delay=delay, seed=seed, status=status,
-                      retry_after=retry_after)
+        self._control(
+            "set_fault_rate", rate=rate, kinds=kinds, delay=delay, seed=seed, status=status, retry_after=retry_after
+        )
 
     def outage(self, on: bool = True, kinds: list[str] | None = None, *, delay: float = 1.0) -> None:
         """Authsignal down for every request until ``outage(False)``."""
@@ -162,24 +172,38 @@ class FakeAuthsignalProcess:
                 self.process.wait(timeout=5)
 
 
-def start_fake_authsignal(log_path: Path, port: int | None = None, *, origins: list[str] | None = None,
-                          tenant_id: str = DEFAULT_TENANT_ID) -> FakeAuthsignalProcess:
+def start_fake_authsignal(
+    log_path: Path, port: int | None = None, *, origins: list[str] | None = None, tenant_id: str = DEFAULT_TENANT_ID
+) -> FakeAuthsignalProcess:
     """Start ``python -m tests.fakes.authsignal_server`` on 127.0.0.1 and wait until it answers.
     ``origins``: the app origins its client API takes passkey ceremonies from. (The codes it
     sends are read from its outbox, never from its log.)"""
     port = port or free_port()
     secret_key = "local-" + secrets.token_urlsafe(24)  # never printed; the emulator's secret gets it
-    command = [sys.executable, "-m", "tests.fakes.authsignal_server", "--port", str(port), "--secret", secret_key,
-               "--tenant-id", tenant_id, *(f"--origin={origin}" for origin in origins or [])]
+    command = [
+        sys.executable,
+        "-m",
+        "tests.fakes.authsignal_server",
+        "--port",
+        str(port),
+        "--secret",
+        secret_key,
+        "--tenant-id",
+        tenant_id,
+        *(f"--origin={origin}" for origin in origins or []),
+    ]
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     fake = FakeAuthsignalProcess(process, FakeAuthsignalControls(f"http://{HOST}:{port}"), secret_key, tenant_id)
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while True:
         if process.poll() is not None:
-            raise FakeAuthsignalError(f"the fake Authsignal server exited with status {process.returncode}: "
-                                      f"{log_path.read_text(errors='replace')[-1000:]}")
+            raise FakeAuthsignalError(
+                f"the fake Authsignal server exited with status {process.returncode}: "
+                f"{log_path.read_text(errors='replace')[-1000:]}"
+            )
         try:
             fake.controls.calls()
             return fake

@@ -29,12 +29,26 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from e2e.app_server import APP_HOST, AppServer
-from e2e.deploy import (DeployedStack, DeployError, deploy, finish_cdk, set_authsignal_secret, start_bootstrap,
-                        start_cdk, stop_cdk)
+from e2e.deploy import (
+    DeployedStack,
+    DeployError,
+    deploy,
+    finish_cdk,
+    set_authsignal_secret,
+    start_bootstrap,
+    start_cdk,
+    stop_cdk,
+)
 from e2e.emulator import HOST, REGION, ROOT, Emulator, EmulatorError, free_port, port_in_use, start_emulator
 from e2e.fake_authsignal import FakeAuthsignalControls, FakeAuthsignalError, start_fake_authsignal
-from e2e.sandbox_state import (DEFAULT_STATE_PATH, SandboxStateError, refuse_a_running_sandbox, remove_state,
-                               sandbox_state, write_state)
+from e2e.sandbox_state import (
+    DEFAULT_STATE_PATH,
+    SandboxStateError,
+    refuse_a_running_sandbox,
+    remove_state,
+    sandbox_state,
+    write_state,
+)
 from e2e.signin import Deployment, PasswordlessClient, Say, quiet
 from stacks.config import APP_ORIGIN_OVERRIDE_KEY, AUTHSIGNAL_URL_OVERRIDE_KEY, stack_name
 
@@ -92,14 +106,16 @@ class SandboxPorts:
     app: int
 
     @classmethod
-    def choose(cls, *, emulator: int | None = None, authsignal: int | None = None,
-               app: int | None = None) -> SandboxPorts:
+    def choose(
+        cls, *, emulator: int | None = None, authsignal: int | None = None, app: int | None = None
+    ) -> SandboxPorts:
         """Free ports for those not pinned, all distinct; a pinned port in use is refused."""
         pinned = {"--port": emulator, "--authsignal-port": authsignal, "--app-port": app}
         for option, port in pinned.items():
             if port is not None and port_in_use(port):
-                raise SandboxError(f"{HOST}:{port} ({option}) is in use: pick another port, or leave it out "
-                                   "for a free one")
+                raise SandboxError(
+                    f"{HOST}:{port} ({option}) is in use: pick another port, or leave it out for a free one"
+                )
         taken = {port for port in pinned.values() if port is not None}
         if len(taken) < sum(port is not None for port in pinned.values()):
             raise SandboxError("--port, --authsignal-port and --app-port must differ")
@@ -118,8 +134,12 @@ class SandboxPorts:
 
     def synth_context(self) -> list[str]:
         """The ``-c`` options that point the local environment at these ports."""
-        return ["-c", f"{AUTHSIGNAL_URL_OVERRIDE_KEY}={self.authsignal_url}",
-                "-c", f"{APP_ORIGIN_OVERRIDE_KEY}={self.app_origin}"]
+        return [
+            "-c",
+            f"{AUTHSIGNAL_URL_OVERRIDE_KEY}={self.authsignal_url}",
+            "-c",
+            f"{APP_ORIGIN_OVERRIDE_KEY}={self.app_origin}",
+        ]
 
 
 def _free_port_except(taken: set[int]) -> int:
@@ -135,21 +155,31 @@ def assembly_authsignal_port(cdk_out: Path) -> int:
     manifest = json.loads((cdk_out / "manifest.json").read_text())
     template_file = manifest["artifacts"][STACK_NAME]["properties"]["templateFile"]
     template = json.loads((cdk_out / template_file).read_text())
-    urls = {resource["Properties"]["Environment"]["Variables"]["AUTHSIGNAL_URL"]
-            for resource in template["Resources"].values()
-            if resource["Type"] == "AWS::Lambda::Function"
-            and "AUTHSIGNAL_URL" in resource["Properties"].get("Environment", {}).get("Variables", {})}
+    urls = {
+        resource["Properties"]["Environment"]["Variables"]["AUTHSIGNAL_URL"]
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::Lambda::Function"
+        and "AUTHSIGNAL_URL" in resource["Properties"].get("Environment", {}).get("Variables", {})
+    }
     ports = {urlsplit(url).port for url in urls}
     if len(ports) != 1 or None in ports:
-        raise SandboxError(f"{cdk_out}: synthesize it with -c {AUTHSIGNAL_URL_OVERRIDE_KEY}=http://{HOST}:PORT/v1 "
-                           f"(its functions call Authsignal at {', '.join(sorted(urls)) or 'nothing'})")
+        raise SandboxError(
+            f"{cdk_out}: synthesize it with -c {AUTHSIGNAL_URL_OVERRIDE_KEY}=http://{HOST}:PORT/v1 "
+            f"(its functions call Authsignal at {', '.join(sorted(urls)) or 'nothing'})"
+        )
     return int(ports.pop() or 0)
 
 
 @contextmanager
-def local_sandbox(workdir: Path, *, ports: SandboxPorts | None = None, assembly: Callable[[], Path] | None = None,
-                  app_dir: Path | None = None, state_path: Path | None = None,
-                  say: Say = quiet) -> Iterator[LocalSandbox]:
+def local_sandbox(
+    workdir: Path,
+    *,
+    ports: SandboxPorts | None = None,
+    assembly: Callable[[], Path] | None = None,
+    app_dir: Path | None = None,
+    state_path: Path | None = None,
+    say: Say = quiet,
+) -> Iterator[LocalSandbox]:
     """Start the fake and the emulator (and the app's server, given ``app_dir``), ``cdk bootstrap``
     the emulator, and ``cdk deploy`` the cloud assembly ``assembly()`` returns (called while the
     bootstrap runs; by default ``cdk synth -c env=local`` with ``ports.synth_context()``, started
@@ -192,21 +222,30 @@ def local_sandbox(workdir: Path, *, ports: SandboxPorts | None = None, assembly:
             raise
         set_authsignal_secret(endpoint, stack.outputs["AuthsignalSecretArn"], fake.secret_key)
         deployment = Deployment.from_outputs(STACK_NAME, stack.outputs)
-        state = sandbox_state(stack=STACK_NAME, region=REGION, endpoint=endpoint, fake_url=fake.controls.base_url,
-                              tenant_id=fake.tenant_id, outputs=stack.outputs, app_url=app.url if app else None)
+        state = sandbox_state(
+            stack=STACK_NAME,
+            region=REGION,
+            endpoint=endpoint,
+            fake_url=fake.controls.base_url,
+            tenant_id=fake.tenant_id,
+            outputs=stack.outputs,
+            app_url=app.url if app else None,
+        )
         holder["state"] = state
         if state_path is not None:
             write_state(state_path, state)
             cleanup.callback(remove_state, state_path, state)
         done("deploy")
-        yield LocalSandbox(emulator, fake.controls, deployment, stack, cdk_out, fake.secret_key, state, ports, app,
-                           state_path, timings)
+        yield LocalSandbox(
+            emulator, fake.controls, deployment, stack, cdk_out, fake.secret_key, state, ports, app, state_path, timings
+        )
 
 
 def _synthesize_in_background(outdir: Path, ports: SandboxPorts, cleanup: ExitStack) -> Callable[[], Path]:
     """Start ``cdk synth -c env=local -c authsignalUrl=… -c appOrigin=… -o OUTDIR``; returns what waits for it."""
-    synth = start_cdk(["synth", "--quiet", "-c", f"env={ENVIRONMENT}", *ports.synth_context(), "-o", str(outdir)],
-                      f"http://{HOST}")
+    synth = start_cdk(
+        ["synth", "--quiet", "-c", f"env={ENVIRONMENT}", *ports.synth_context(), "-o", str(outdir)], f"http://{HOST}"
+    )
     cleanup.callback(stop_cdk, synth)
 
     def wait() -> Path:
@@ -222,29 +261,39 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--authsignal-port", type=int, help="the fake Authsignal's port (default: a free one)")
     parser.add_argument("--app-port", type=int, help="the web app's port (default: a free one)")
     parser.add_argument("--app", type=Path, default=APP_DIR, help="the app's build to serve (default web/dist)")
-    parser.add_argument("--state", type=Path, default=DEFAULT_STATE_PATH,
-                        help="where to write the state file (default .sandbox/state.json)")
+    parser.add_argument(
+        "--state",
+        type=Path,
+        default=DEFAULT_STATE_PATH,
+        help="where to write the state file (default .sandbox/state.json)",
+    )
     options = parser.parse_args(argv)
 
     def stop(signum: int, _: object) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+
     def say(line: str) -> None:
         print(line, flush=True)
 
     try:
         ports = SandboxPorts.choose(emulator=options.port, authsignal=options.authsignal_port, app=options.app_port)
-        with tempfile.TemporaryDirectory(prefix="passwordless-sandbox-") as scratch, \
-                local_sandbox(Path(scratch), ports=ports, app_dir=options.app.resolve(), state_path=options.state,
-                              say=say) as sandbox:
+        with (
+            tempfile.TemporaryDirectory(prefix="passwordless-sandbox-") as scratch,
+            local_sandbox(
+                Path(scratch), ports=ports, app_dir=options.app.resolve(), state_path=options.state, say=say
+            ) as sandbox,
+        ):
             print(_welcome(sandbox, options.state, options.app), flush=True)
             printed = 0
             while sandbox.emulator.process.poll() is None:
                 printed = _print_new_codes(sandbox.authsignal, printed)
                 time.sleep(0.5)
-            print(f"MiniStack exited (status {sandbox.emulator.process.returncode}):\n"
-                  f"{sandbox.emulator.log_tail()}", file=sys.stderr)
+            print(
+                f"MiniStack exited (status {sandbox.emulator.process.returncode}):\n{sandbox.emulator.log_tail()}",
+                file=sys.stderr,
+            )
             return 1
     except KeyboardInterrupt:
         print("\nstopped the sandbox", flush=True)

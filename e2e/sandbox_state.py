@@ -30,21 +30,46 @@ STATE_VERSION = 1
 # own, so that commands written for the default path run as written against it.
 STATE_PATH_VARIABLE = "PASSWORDLESS_SANDBOX_STATE"
 DEFAULT_STATE_PATH = Path(os.environ.get(STATE_PATH_VARIABLE) or ROOT / ".sandbox" / "state.json")
-REQUIRED_KEYS = ("stack", "region", "endpoint", "authsignalUrl", "authsignalClientUrl", "authsignalTenantId",
-                 "outputs", "appUrl", "outboxUrl")
+REQUIRED_KEYS = (
+    "stack",
+    "region",
+    "endpoint",
+    "authsignalUrl",
+    "authsignalClientUrl",
+    "authsignalTenantId",
+    "outputs",
+    "appUrl",
+    "outboxUrl",
+)
 
 
 class SandboxStateError(Exception):
     """No usable state file: the message says what to do."""
 
 
-def sandbox_state(*, stack: str, region: str, endpoint: str, fake_url: str, tenant_id: str,
-                  outputs: dict[str, str], app_url: str | None) -> dict[str, Any]:
+def sandbox_state(
+    *,
+    stack: str,
+    region: str,
+    endpoint: str,
+    fake_url: str,
+    tenant_id: str,
+    outputs: dict[str, str],
+    app_url: str | None,
+) -> dict[str, Any]:
     """The state of a sandbox whose fake Authsignal answers at ``fake_url`` (scheme, host, port)."""
-    return {"version": STATE_VERSION, "stack": stack, "region": region, "endpoint": endpoint,
-            "authsignalUrl": fake_url + "/v1", "authsignalClientUrl": fake_url + "/v1",
-            "authsignalTenantId": tenant_id, "outputs": dict(outputs), "appUrl": app_url,
-            "outboxUrl": fake_url + "/outbox"}
+    return {
+        "version": STATE_VERSION,
+        "stack": stack,
+        "region": region,
+        "endpoint": endpoint,
+        "authsignalUrl": fake_url + "/v1",
+        "authsignalClientUrl": fake_url + "/v1",
+        "authsignalTenantId": tenant_id,
+        "outputs": dict(outputs),
+        "appUrl": app_url,
+        "outboxUrl": fake_url + "/outbox",
+    }
 
 
 def write_state(path: Path, state: dict[str, Any]) -> None:
@@ -70,8 +95,9 @@ def read_state(path: Path | None = None) -> dict[str, Any]:
     try:
         state = json.loads(path.read_text())
     except FileNotFoundError:
-        raise SandboxStateError(f"no sandbox state at {path}: start one with scripts/sandbox "
-                                "(or give the --state path it was started with)") from None
+        raise SandboxStateError(
+            f"no sandbox state at {path}: start one with scripts/sandbox (or give the --state path it was started with)"
+        ) from None
     except (OSError, ValueError) as error:
         raise SandboxStateError(f"{path} is not a sandbox state file: {error}") from None
     if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
@@ -90,8 +116,10 @@ def refuse_a_running_sandbox(path: Path) -> None:
     except SandboxStateError:
         return
     if listening(endpoint):
-        raise SandboxStateError(f"a sandbox is running with the state file {path} (its emulator listens at "
-                                f"{endpoint}): stop it, or start this one with --state OTHER_PATH")
+        raise SandboxStateError(
+            f"a sandbox is running with the state file {path} (its emulator listens at "
+            f"{endpoint}): stop it, or start this one with --state OTHER_PATH"
+        )
 
 
 def listening(url: str) -> bool:

@@ -89,9 +89,12 @@ def _shot(page: Any, path: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scripts/screenshots", description=__doc__.split("\n\n")[0],
-                                     epilog=__doc__.split("\n\n", 1)[1],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="scripts/screenshots",
+        description=__doc__.split("\n\n")[0],
+        epilog=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--state", type=Path, help="the sandbox's state file (default: .sandbox/state.json)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where the images go (default: %(default)s)")
     options = parser.parse_args(argv)

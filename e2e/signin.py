@@ -100,10 +100,12 @@ class Deployment:
         try:
             stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
         except ClientError as error:
-            raise SignInError("DescribeStacks", error.response["Error"]["Code"],
-                              error.response["Error"].get("Message", "")) from None
-        return cls.from_outputs(stack_name, {output["OutputKey"]: output["OutputValue"]
-                                             for output in stack.get("Outputs", [])})
+            raise SignInError(
+                "DescribeStacks", error.response["Error"]["Code"], error.response["Error"].get("Message", "")
+            ) from None
+        return cls.from_outputs(
+            stack_name, {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+        )
 
     @classmethod
     def from_outputs(cls, stack_name: str, outputs: dict[str, str]) -> Deployment:
@@ -111,8 +113,7 @@ class Deployment:
         missing = [key for key in ("Region", "UserPoolId", "UserPoolClientId", "ApiUrl") if not outputs.get(key)]
         if missing:
             raise SignInError("DescribeStacks", "MissingOutputs", f"{stack_name} has no output {', '.join(missing)}")
-        return cls(stack_name, outputs["Region"], outputs["UserPoolId"], outputs["UserPoolClientId"],
-                   outputs["ApiUrl"])
+        return cls(stack_name, outputs["Region"], outputs["UserPoolId"], outputs["UserPoolClientId"], outputs["ApiUrl"])
 
 
 @dataclass(frozen=True)
@@ -194,8 +195,16 @@ class PasswordlessClient:
     Cognito throttles is tried again after a jittered wait (``backoff``; ``sleep`` and ``rng``
     are there for tests)."""
 
-    def __init__(self, deployment: Deployment, cognito: Any, *, say: Say = quiet, backoff: Backoff = Backoff(),
-                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        deployment: Deployment,
+        cognito: Any,
+        *,
+        say: Say = quiet,
+        backoff: Backoff = Backoff(),
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
         self.deployment = deployment
         self.cognito = cognito
         self.say = say
@@ -215,16 +224,27 @@ class PasswordlessClient:
             raise SignInError("SignUp", "InvalidUsername", "the username must be an email or an E.164 phone number")
         password = secrets.token_urlsafe(24) + "aA1!"
         self.say(f"→ SignUp {attribute}={username} (random password, never used)")
-        result = self._call("SignUp", self.cognito.sign_up, ClientId=self.deployment.client_id, Username=username,
-                            Password=password, UserAttributes=[{"Name": attribute, "Value": username}])
+        result = self._call(
+            "SignUp",
+            self.cognito.sign_up,
+            ClientId=self.deployment.client_id,
+            Username=username,
+            Password=password,
+            UserAttributes=[{"Name": attribute, "Value": username}],
+        )
         self.say(f"← UserConfirmed={result['UserConfirmed']} sub={result['UserSub']}")
         return SignedUp(result["UserSub"], result["UserConfirmed"])
 
     def start(self, username: str) -> Challenge:
         """``InitiateAuth`` with ``CUSTOM_AUTH``: Authsignal's challenge for this sign-in."""
         self.say(f"→ InitiateAuth CUSTOM_AUTH USERNAME={username}")
-        result = self._call("InitiateAuth", self.cognito.initiate_auth, ClientId=self.deployment.client_id,
-                            AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": username})
+        result = self._call(
+            "InitiateAuth",
+            self.cognito.initiate_auth,
+            ClientId=self.deployment.client_id,
+            AuthFlow="CUSTOM_AUTH",
+            AuthParameters={"USERNAME": username},
+        )
         challenge = self._challenge_or_tokens("InitiateAuth", result, username)
         if isinstance(challenge, Tokens):  # no one may get tokens without answering a challenge
             raise SignInError("InitiateAuth", "TokensWithoutChallenge", "Cognito issued tokens without a challenge")
@@ -233,10 +253,14 @@ class PasswordlessClient:
     def answer(self, challenge: Challenge, answer: str) -> Challenge | Tokens:
         """``RespondToAuthChallenge`` with the Authsignal validation token: tokens, or another try."""
         self.say(f"→ RespondToAuthChallenge ANSWER={redact(answer)}")
-        result = self._call("RespondToAuthChallenge", self.cognito.respond_to_auth_challenge,
-                            ClientId=self.deployment.client_id, ChallengeName=CUSTOM_CHALLENGE,
-                            Session=challenge.session,
-                            ChallengeResponses={"USERNAME": challenge.username, "ANSWER": answer})
+        result = self._call(
+            "RespondToAuthChallenge",
+            self.cognito.respond_to_auth_challenge,
+            ClientId=self.deployment.client_id,
+            ChallengeName=CUSTOM_CHALLENGE,
+            Session=challenge.session,
+            ChallengeResponses={"USERNAME": challenge.username, "ANSWER": answer},
+        )
         return self._challenge_or_tokens("RespondToAuthChallenge", result, challenge.username)
 
     def sign_in(self, username: str, complete: Callable[[Challenge], str]) -> Tokens:
@@ -266,18 +290,23 @@ class PasswordlessClient:
     def _challenge_or_tokens(self, step: str, result: dict[str, Any], username: str) -> Challenge | Tokens:
         if "AuthenticationResult" in result:
             issued = result["AuthenticationResult"]
-            tokens = Tokens(issued["AccessToken"], issued["IdToken"], issued.get("RefreshToken", ""),
-                            issued.get("ExpiresIn", 0))
-            self.say(f"← tokens: AccessToken={redact(tokens.access_token)} IdToken={redact(tokens.id_token)} "
-                     f"RefreshToken={redact(tokens.refresh_token)} ExpiresIn={tokens.expires_in}")
+            tokens = Tokens(
+                issued["AccessToken"], issued["IdToken"], issued.get("RefreshToken", ""), issued.get("ExpiresIn", 0)
+            )
+            self.say(
+                f"← tokens: AccessToken={redact(tokens.access_token)} IdToken={redact(tokens.id_token)} "
+                f"RefreshToken={redact(tokens.refresh_token)} ExpiresIn={tokens.expires_in}"
+            )
             return tokens
         if result.get("ChallengeName") != CUSTOM_CHALLENGE:
             raise SignInError(step, "UnexpectedChallenge", f"Cognito asked for {result.get('ChallengeName')}")
         parameters = result.get("ChallengeParameters", {})
         # Cognito names the user in the challenge (its internal username); fall back to what was typed.
         challenge = Challenge(parameters.get("USERNAME", username), result["Session"], parameters)
-        self.say(f"← {CUSTOM_CHALLENGE} url={redact_url(challenge.url)} token={redact(challenge.token)} "
-                 f"isEnrolled={parameters.get('isEnrolled')}")
+        self.say(
+            f"← {CUSTOM_CHALLENGE} url={redact_url(challenge.url)} token={redact(challenge.token)} "
+            f"isEnrolled={parameters.get('isEnrolled')}"
+        )
         return challenge
 
     def _call(self, step: str, operation: Callable[..., dict[str, Any]], **arguments: Any) -> dict[str, Any]:
@@ -301,8 +330,9 @@ class PasswordlessClient:
     def call_api(self, method: str, path: str, token: str | None) -> ApiResponse:
         """Call the API with ``Authorization: Bearer <token>`` (no header without a token)."""
         self.say(f"→ {method} {path}" + (f" Authorization: Bearer {redact(token)}" if token else " (no token)"))
-        response = http_request(method, self.deployment.api_url.rstrip("/") + path,
-                                {"Authorization": f"Bearer {token}"} if token else {})
+        response = http_request(
+            method, self.deployment.api_url.rstrip("/") + path, {"Authorization": f"Bearer {token}"} if token else {}
+        )
         self.say(f"← {response.status} {_summary(response.body)}")
         return response
 
@@ -316,8 +346,11 @@ def http_request(method: str, url: str, headers: dict[str, str]) -> ApiResponse:
     connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     connection = connection_class("127.0.0.1" if local else host, parts.port, timeout=30)
     try:
-        connection.request(method, parts.path + (f"?{parts.query}" if parts.query else ""),
-                           headers={"Host": parts.netloc, "Accept": "application/json", **headers})
+        connection.request(
+            method,
+            parts.path + (f"?{parts.query}" if parts.query else ""),
+            headers={"Host": parts.netloc, "Accept": "application/json", **headers},
+        )
         response = connection.getresponse()
         raw = response.read()
         headers = {name.lower(): value for name, value in response.getheaders()}
@@ -333,8 +366,12 @@ def http_request(method: str, url: str, headers: dict[str, str]) -> ApiResponse:
 def _summary(body: Any) -> str:
     """An API answer as it may be shown: ``authsignalToken`` redacted."""
     if isinstance(body, dict):
-        return json.dumps({key: redact(value) if key.lower().endswith("token") and isinstance(value, str) else value
-                           for key, value in body.items()})
+        return json.dumps(
+            {
+                key: redact(value) if key.lower().endswith("token") and isinstance(value, str) else value
+                for key, value in body.items()
+            }
+        )
     return json.dumps(body)
 
 
@@ -408,26 +445,43 @@ def region_from(explicit: str | None, environ: Mapping[str, str]) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scripts/sign-in", description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="scripts/sign-in",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--stack", default="dev-Passwordless", help="the environment's stack (default %(default)s)")
-    parser.add_argument("--sandbox", action="store_true",
-                        help="the running local sandbox (its state file gives stack, endpoint and fake Authsignal)")
-    parser.add_argument("--state", type=Path, default=DEFAULT_STATE_PATH,
-                        help="the sandbox's state file, with --sandbox (default .sandbox/state.json)")
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="the running local sandbox (its state file gives stack, endpoint and fake Authsignal)",
+    )
+    parser.add_argument(
+        "--state",
+        type=Path,
+        default=DEFAULT_STATE_PATH,
+        help="the sandbox's state file, with --sandbox (default .sandbox/state.json)",
+    )
     parser.add_argument("--username", required=True, help="an email address or an E.164 phone number")
     parser.add_argument("--sign-up", action="store_true", help="sign the user up first")
     parser.add_argument("--region", help="AWS region (default: your AWS configuration's)")
-    parser.add_argument("--endpoint-url", type=_url,
-                        help="a local emulator, e.g. http://127.0.0.1:4566 (dummy credentials)")
+    parser.add_argument(
+        "--endpoint-url", type=_url, help="a local emulator, e.g. http://127.0.0.1:4566 (dummy credentials)"
+    )
     parser.add_argument("--fake-authsignal", metavar="URL", type=_url, help="complete challenges with this local fake")
     parser.add_argument("--open", action="store_true", help="open the challenge URL in your browser")
     parser.add_argument("--call-api", action="store_true", help="then list the user's authenticators")
     printed = parser.add_mutually_exclusive_group()
-    printed.add_argument("--print-access-token", action="store_true",
-                         help="print the access token, whole, alone on standard output (steps to standard error)")
-    printed.add_argument("--print-exports", action="store_true",
-                         help="print export lines of ACCESS_TOKEN, API, AUTHENTICATOR_ID for eval (steps to stderr)")
+    printed.add_argument(
+        "--print-access-token",
+        action="store_true",
+        help="print the access token, whole, alone on standard output (steps to standard error)",
+    )
+    printed.add_argument(
+        "--print-exports",
+        action="store_true",
+        help="print export lines of ACCESS_TOKEN, API, AUTHENTICATOR_ID for eval (steps to stderr)",
+    )
     options = parser.parse_args(argv)
     if options.sandbox:
         try:
@@ -441,20 +495,25 @@ def main(argv: list[str] | None = None) -> int:
         outbox_fake = None
 
     steps = sys.stderr if options.print_access_token or options.print_exports else sys.stdout
+
     def say(line: str) -> None:
         print(line, file=steps, flush=True)
 
     region = region_from(options.region, os.environ)
     if options.endpoint_url:
-        session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test",
-                                        region_name=region or "us-east-1")
+        session = boto3.session.Session(
+            aws_access_key_id="test", aws_secret_access_key="test", region_name=region or "us-east-1"
+        )
     else:
         session = boto3.session.Session(region_name=region)
     try:
-        deployment = Deployment.from_stack(session.client("cloudformation", endpoint_url=options.endpoint_url),
-                                           options.stack)
-        say(f"stack {deployment.stack_name}: pool {deployment.user_pool_id}, client {deployment.client_id}, "
-            f"API {deployment.api_url}")
+        deployment = Deployment.from_stack(
+            session.client("cloudformation", endpoint_url=options.endpoint_url), options.stack
+        )
+        say(
+            f"stack {deployment.stack_name}: pool {deployment.user_pool_id}, client {deployment.client_id}, "
+            f"API {deployment.api_url}"
+        )
         cognito = session.client("cognito-idp", region_name=deployment.region, endpoint_url=options.endpoint_url)
         client = PasswordlessClient(deployment, cognito, say=say)
         if outbox_fake:
@@ -468,8 +527,11 @@ def main(argv: list[str] | None = None) -> int:
         tokens = client.sign_in(options.username, complete)
         claims = tokens.access_claims
         say(f"signed in: sub={claims.get('sub')} token_use={claims.get('token_use')}")
-        listed = (client.call_api("GET", "/authenticators", tokens.access_token)
-                  if options.call_api or options.print_exports else None)
+        listed = (
+            client.call_api("GET", "/authenticators", tokens.access_token)
+            if options.call_api or options.print_exports
+            else None
+        )
         if options.print_access_token:
             print(tokens.access_token, flush=True)
         if options.print_exports:

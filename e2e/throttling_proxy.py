@@ -35,8 +35,9 @@ class ThrottlingProxy:
         self.set_rate(rate, seed)
         self._server = ThreadingHTTPServer((HOST, 0), _handler_for(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="throttling-proxy", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="throttling-proxy", daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -73,8 +74,9 @@ class ThrottlingProxy:
             self._counts["throttled" if throttled else "passed"] += 1
         return throttled
 
-    def forward(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, list[tuple[str, str]],
-                                                                                            bytes]:
+    def forward(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
         connection = http.client.HTTPConnection(*self._upstream, timeout=30)
         try:
             connection.request(method, path, body=body, headers=headers)
@@ -100,13 +102,17 @@ def _handler_for(proxy: ThrottlingProxy) -> type[BaseHTTPRequestHandler]:
         def _handle(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if proxy.throttles(self.headers.get("X-Amz-Target", "")):
-                self._answer(400, [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", THROTTLED)],
-                             json.dumps({"__type": THROTTLED, "message": "Rate exceeded"}).encode())
+                self._answer(
+                    400,
+                    [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", THROTTLED)],
+                    json.dumps({"__type": THROTTLED, "message": "Rate exceeded"}).encode(),
+                )
                 return
             headers = {name: value for name, value in self.headers.items() if name.lower() not in _HOP_BY_HOP}
             status, answer_headers, answer = proxy.forward(self.command, self.path, headers, body)
-            self._answer(status, [(name, value) for name, value in answer_headers
-                                  if name.lower() not in _HOP_BY_HOP], answer)
+            self._answer(
+                status, [(name, value) for name, value in answer_headers if name.lower() not in _HOP_BY_HOP], answer
+            )
 
         def _answer(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
             self.send_response(status)

@@ -59,8 +59,10 @@ def secret_arn(cloudformation: Any, stack: str) -> str:
     try:
         described = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]
     except ClientError as error:
-        raise SetSecretError(f"{stack}: {error.response['Error'].get('Message', error)} "
-                             "(deploy it first, or check your AWS credentials and region)") from None
+        raise SetSecretError(
+            f"{stack}: {error.response['Error'].get('Message', error)} "
+            "(deploy it first, or check your AWS credentials and region)"
+        ) from None
     outputs = {output["OutputKey"]: output["OutputValue"] for output in described.get("Outputs", [])}
     if not outputs.get(SECRET_OUTPUT):
         raise SetSecretError(f"{stack} has no {SECRET_OUTPUT} output: deploy it first")
@@ -83,9 +85,12 @@ def set_secret(session: Any, environment: str, key: str) -> str:
 
 
 def main(argv: list[str] | None = None, stdin: TextIO | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scripts/set-authsignal-secret", description=__doc__.split("\n\n")[0],
-                                     epilog=__doc__.split("\n\n", 1)[1],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="scripts/set-authsignal-secret",
+        description=__doc__.split("\n\n")[0],
+        epilog=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("environment", metavar="ENV", help="the environment in cdk.json, e.g. staging")
     parser.add_argument("--region", help="the stack's AWS region (default: your AWS configuration's)")
     options = parser.parse_args(argv)
@@ -99,8 +104,10 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None) -> int:
     except (BotoCoreError, EOFError, KeyboardInterrupt) as error:
         print(f"nothing changed: {error or type(error).__name__}", file=sys.stderr)
         return 1
-    print(f"set the Authsignal secret of {stack}: new containers use it at once, warm ones "
-          "when Authsignal refuses the key they hold (docs/deploying.md: Rotating the secret)")
+    print(
+        f"set the Authsignal secret of {stack}: new containers use it at once, warm ones "
+        "when Authsignal refuses the key they hold (docs/deploying.md: Rotating the secret)"
+    )
     return 0
 
 

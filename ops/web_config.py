@@ -44,8 +44,11 @@ def config_from_outputs(outputs: dict[str, str], region: str) -> dict[str, Any]:
     """The app's config from a stack's outputs (output name -> value) in ``region``."""
     missing = [output for output in FROM_OUTPUTS.values() if not outputs.get(output)]
     if missing:
-        hint = (" (set authsignalTenantId for this environment in cdk.json and deploy)"
-                if "AuthsignalTenantId" in missing else " (deploy the stack with this version first)")
+        hint = (
+            " (set authsignalTenantId for this environment in cdk.json and deploy)"
+            if "AuthsignalTenantId" in missing
+            else " (deploy the stack with this version first)"
+        )
         raise WebConfigError(f"the stack has no {', '.join(missing)} output{hint}")
     config: dict[str, Any] = {key: outputs[output] for key, output in FROM_OUTPUTS.items()}
     try:
@@ -62,8 +65,11 @@ def config_from_state(state: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
         raise WebConfigError(f"the sandbox state is not version {STATE_VERSION}: restart scripts/sandbox")
     try:
-        outputs = {**state["outputs"], "AuthsignalTenantId": state["authsignalTenantId"],
-                   "AuthsignalClientUrl": state["authsignalClientUrl"]}
+        outputs = {
+            **state["outputs"],
+            "AuthsignalTenantId": state["authsignalTenantId"],
+            "AuthsignalClientUrl": state["authsignalClientUrl"],
+        }
         config = config_from_outputs(outputs, state["region"])
         config["cognitoEndpoint"] = state["endpoint"]
     except (KeyError, TypeError) as missing:
@@ -78,8 +84,10 @@ def stack_outputs(cloudformation: Any, stack: str) -> dict[str, str]:
     try:
         described = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]
     except ClientError as error:
-        raise WebConfigError(f"{stack}: {error.response['Error'].get('Message', error)} "
-                             "(deploy it first, or check your AWS credentials and region)") from None
+        raise WebConfigError(
+            f"{stack}: {error.response['Error'].get('Message', error)} "
+            "(deploy it first, or check your AWS credentials and region)"
+        ) from None
     return {output["OutputKey"]: output["OutputValue"] for output in described.get("Outputs", [])}
 
 
@@ -93,13 +101,19 @@ def write(config: dict[str, Any], out: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scripts/web-config", description=__doc__.split("\n\n")[0],
-                                     epilog=__doc__.split("\n\n", 1)[1],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="scripts/web-config",
+        description=__doc__.split("\n\n")[0],
+        epilog=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("environment", metavar="ENV", nargs="?", help="the environment in cdk.json, e.g. staging")
     parser.add_argument("--sandbox", action="store_true", help="read the running sandbox's state file instead")
-    parser.add_argument("--state", type=Path, help="the sandbox's state file (default: .sandbox/state.json, or "
-                                                   "$PASSWORDLESS_SANDBOX_STATE)")
+    parser.add_argument(
+        "--state",
+        type=Path,
+        help="the sandbox's state file (default: .sandbox/state.json, or $PASSWORDLESS_SANDBOX_STATE)",
+    )
     parser.add_argument("--region", help="the stack's AWS region (default: your AWS configuration's)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write (default: %(default)s)")
     options = parser.parse_args(argv)

@@ -61,35 +61,45 @@ class AuthenticatorsApi(Construct):
         # Requests per user and minute window (lambdas/api/rate_limit.py): one UpdateItem a request.
         self.rate_limit = ExpiringTable(self, "RateLimit", key_attribute=RATE_LIMIT_KEY_ATTRIBUTE)
         self.handler = PythonLambda(
-            self, "Handler", handler="api.authenticators.handler",
+            self,
+            "Handler",
+            handler="api.authenticators.handler",
             description="Adds, lists and removes the signed-in user's Authsignal authenticators",
-            with_dependencies=True, timeout=FUNCTION_TIMEOUT,
-            environment={**runtime_environment, "AUTHSIGNAL_SECRET_ARN": secret.secret_arn,
-                         "AUTHSIGNAL_URL": authsignal_url,
-                         "AUTHSIGNAL_TIMEOUT_SECONDS": AUTHSIGNAL_TIMEOUT_SECONDS,
-                         "RECENT_AUTH_MINUTES": str(recent_auth_minutes),
-                         "RATE_LIMIT_TABLE_NAME": self.rate_limit.table.table_name,
-                         "API_REQUESTS_PER_MINUTE_PER_USER": str(requests_per_minute_per_user)},
-            log_retention_days=log_retention_days, removal_policy=removal_policy,
-            memory_size=memory_mb, snap_start=snap_start,
+            with_dependencies=True,
+            timeout=FUNCTION_TIMEOUT,
+            environment={
+                **runtime_environment,
+                "AUTHSIGNAL_SECRET_ARN": secret.secret_arn,
+                "AUTHSIGNAL_URL": authsignal_url,
+                "AUTHSIGNAL_TIMEOUT_SECONDS": AUTHSIGNAL_TIMEOUT_SECONDS,
+                "RECENT_AUTH_MINUTES": str(recent_auth_minutes),
+                "RATE_LIMIT_TABLE_NAME": self.rate_limit.table.table_name,
+                "API_REQUESTS_PER_MINUTE_PER_USER": str(requests_per_minute_per_user),
+            },
+            log_retention_days=log_retention_days,
+            removal_policy=removal_policy,
+            memory_size=memory_mb,
+            snap_start=snap_start,
         )
         self.handler.allow_reading(secret)
         self.rate_limit.allow(self.handler.role, "dynamodb:UpdateItem")
 
         self.authorizer = authorizers.HttpUserPoolAuthorizer(
-            "CognitoAuthorizer", user_pool, user_pool_clients=[client],
+            "CognitoAuthorizer",
+            user_pool,
+            user_pool_clients=[client],
             identity_source=["$request.header.Authorization"],
         )
         self.http_api = apigwv2.HttpApi(
-            self, "HttpApi",
+            self,
+            "HttpApi",
             api_name=f"{environment_name}-passwordless-authenticators",
             description="Passkey and authenticator management for signed-in users",
             create_default_stage=False,
             default_authorizer=self.authorizer,
             cors_preflight=apigwv2.CorsPreflightOptions(
                 allow_origins=list(cors_origins),
-                allow_methods=[apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST,
-                               apigwv2.CorsHttpMethod.DELETE],
+                allow_methods=[apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST, apigwv2.CorsHttpMethod.DELETE],
                 allow_headers=["Authorization", "Content-Type"],
                 # the step-up answer (RFC 9470) of a stale sign-in carries max_age in this header, and
                 # a 429 of the per-user limit says when to come back in Retry-After
@@ -99,7 +109,8 @@ class AuthenticatorsApi(Construct):
         )
         self.access_logs = retained_log_group(self, "AccessLogs", log_retention_days, removal_policy)
         self.stage = apigwv2.HttpStage(
-            self, "DefaultStage",
+            self,
+            "DefaultStage",
             http_api=self.http_api,
             stage_name="$default",
             auto_deploy=True,
@@ -107,13 +118,16 @@ class AuthenticatorsApi(Construct):
             access_log_settings=_AccessLogs(self.access_logs),
         )
         integration = integrations.HttpLambdaIntegration(
-            "AuthenticatorsIntegration", self.handler.target,
+            "AuthenticatorsIntegration",
+            self.handler.target,
             payload_format_version=apigwv2.PayloadFormatVersion.VERSION_2_0,
         )
-        self.http_api.add_routes(path="/authenticators", methods=[apigwv2.HttpMethod.GET, apigwv2.HttpMethod.POST],
-                                 integration=integration)
-        self.http_api.add_routes(path="/authenticators/{authenticatorId}", methods=[apigwv2.HttpMethod.DELETE],
-                                 integration=integration)
+        self.http_api.add_routes(
+            path="/authenticators", methods=[apigwv2.HttpMethod.GET, apigwv2.HttpMethod.POST], integration=integration
+        )
+        self.http_api.add_routes(
+            path="/authenticators/{authenticatorId}", methods=[apigwv2.HttpMethod.DELETE], integration=integration
+        )
 
     @property
     def url(self) -> str:

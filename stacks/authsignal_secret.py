@@ -24,8 +24,9 @@ NOT_SET_MARKER = "authsignalSecretKeyNotSet"
 # Never change the generator: CloudFormation generates a new value, over the real key, when
 # GenerateSecretString changes.
 NOT_SET_GENERATOR = secretsmanager.SecretStringGenerator(
-    secret_string_template=json.dumps({NOT_SET_MARKER: "set the Authsignal secret key with "
-                                                       "scripts/set-authsignal-secret"}),
+    secret_string_template=json.dumps(
+        {NOT_SET_MARKER: "set the Authsignal secret key with scripts/set-authsignal-secret"}
+    ),
     generate_string_key="filler",
     exclude_punctuation=True,
     password_length=16,

@@ -48,8 +48,7 @@ PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_28_aarch64")
 # own test module. benchmarks/RESULTS.md says how that was checked.
 UNUSED_DISTRIBUTIONS = ("pyjwt",)
 UNUSED_FILES = ("authsignal/client_tests.py",)
-RECIPE = (f"v2 cp{PYTHON_VERSION} {' '.join(PLATFORMS)} no-bin "
-          f"without {' '.join(UNUSED_DISTRIBUTIONS + UNUSED_FILES)}")
+RECIPE = f"v2 cp{PYTHON_VERSION} {' '.join(PLATFORMS)} no-bin without {' '.join(UNUSED_DISTRIBUTIONS + UNUSED_FILES)}"
 
 
 class BundlingError(Exception):
@@ -75,8 +74,13 @@ def bytecode_python() -> str | None:
     candidates += sorted(glob.glob(f"{pyenv_root}/versions/{PYTHON_VERSION}.*/bin/python{PYTHON_VERSION}"))
     for candidate in filter(None, candidates):
         try:
-            version = subprocess.run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                                     capture_output=True, text=True, timeout=20, check=True).stdout.strip()
+            version = subprocess.run(
+                [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                capture_output=True,
+                text=True,
+                timeout=20,
+                check=True,
+            ).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             continue
         if version == PYTHON_VERSION:
@@ -195,21 +199,54 @@ def compile_bytecode(python: str, root: Path) -> None:
     Unchecked-hash: no timestamps in it, so the bundle is reproducible, and Python loads it
     without checking the source.
     """
-    subprocess.run([python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
-                    "-s", str(root), "-p", "/var/task", str(root)], check=True)
+    subprocess.run(
+        [
+            python,
+            "-m",
+            "compileall",
+            "-q",
+            "-j",
+            "0",
+            "--invalidation-mode",
+            "unchecked-hash",
+            "-s",
+            str(root),
+            "-p",
+            "/var/task",
+            str(root),
+        ],
+        check=True,
+    )
 
 
 def _pip_install(out: Path) -> None:
     if not WHEELHOUSE.is_dir():
         raise BundlingError(f"{WHEELHOUSE.name} is missing: run scripts/setup (it downloads the Lambda wheels once)")
-    command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
-               "--no-index", "--find-links", str(WHEELHOUSE), *pip_platform_arguments(),
-               "--require-hashes", "--target", str(out), "--requirement", str(LOCK)]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-compile",
+        "--no-index",
+        "--find-links",
+        str(WHEELHOUSE),
+        *pip_platform_arguments(),
+        "--require-hashes",
+        "--target",
+        str(out),
+        "--requirement",
+        str(LOCK),
+    ]
     environment = {**os.environ, "PIP_CONFIG_FILE": os.devnull}
     result = subprocess.run(command, capture_output=True, text=True, env=environment)
     if result.returncode != 0:
-        raise BundlingError(f"pip could not install lambdas/requirements.lock from {WHEELHOUSE.name} "
-                            f"(run scripts/setup again): {result.stderr.strip().splitlines()[-1:]}")
+        raise BundlingError(
+            f"pip could not install lambdas/requirements.lock from {WHEELHOUSE.name} "
+            f"(run scripts/setup again): {result.stderr.strip().splitlines()[-1:]}"
+        )
     shutil.rmtree(out / "bin", ignore_errors=True)
     _remove_unused(out)
 
@@ -267,15 +304,19 @@ def require_reproducible_bundles(environment: str) -> None:
     """
     if bytecode_python() or environment in SOURCES_ONLY_ENVIRONMENTS:
         return
-    raise BundlingError(f"no Python {PYTHON_VERSION} here, so the Lambda bundles would carry sources only and "
-                        f"differ from CI's for the same commit; {environment} deploys only bytecode bundles: "
-                        f"install Python {PYTHON_VERSION} (or name it in LAMBDA_BYTECODE_PYTHON)")
+    raise BundlingError(
+        f"no Python {PYTHON_VERSION} here, so the Lambda bundles would carry sources only and "
+        f"differ from CI's for the same commit; {environment} deploys only bytecode bundles: "
+        f"install Python {PYTHON_VERSION} (or name it in LAMBDA_BYTECODE_PYTHON)"
+    )
 
 
 def bundle_note() -> str | None:
     """What synth should tell the user about this machine's bundles, if anything."""
     if bytecode_python():
         return None
-    return (f"note: no Python {PYTHON_VERSION} here; Lambda bundles carry sources only "
-            f"(each cold start compiles them, ~100 ms slower, and their asset hash differs from CI's; "
-            f"staging and prod refuse them). Install Python {PYTHON_VERSION} to ship bytecode.")
+    return (
+        f"note: no Python {PYTHON_VERSION} here; Lambda bundles carry sources only "
+        f"(each cold start compiles them, ~100 ms slower, and their asset hash differs from CI's; "
+        f"staging and prod refuse them). Install Python {PYTHON_VERSION} to ship bytecode."
+    )

@@ -39,8 +39,9 @@ def deploy_role_variable(environment: str) -> str:
     return f"AWS_DEPLOY_ROLE_ARN_{environment.upper().replace('-', '_')}"
 
 
-def plan(environments: Mapping[str, Any], event: str, chosen: str | None,
-         variables: Mapping[str, str]) -> list[dict[str, str]]:
+def plan(
+    environments: Mapping[str, Any], event: str, chosen: str | None, variables: Mapping[str, str]
+) -> list[dict[str, str]]:
     """The matrix of ``event``: one entry per environment to deploy (or diff), in order."""
     if event not in EVENTS:
         raise ConfigError(f"event must be one of {', '.join(EVENTS)}, got {event!r}")
@@ -57,8 +58,11 @@ def plan(environments: Mapping[str, Any], event: str, chosen: str | None,
         targets = [config for config in deployable if config.production]
     else:
         return [_entry(config, DIFF_ROLE_VARIABLE) for config in deployable]
-    return [_entry(config, deploy_role_variable(config.name)) for config in targets
-            if variables.get(deploy_role_variable(config.name))]
+    return [
+        _entry(config, deploy_role_variable(config.name))
+        for config in targets
+        if variables.get(deploy_role_variable(config.name))
+    ]
 
 
 def _entry(config: EnvironmentConfig, role_variable: str) -> dict[str, str]:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from collections.abc import Callable, Mapping
 
 ENVIRONMENTS_KEY = "environments"
 SELECTOR_KEY = "env"
@@ -23,8 +23,30 @@ AUTHSIGNAL_URL_OVERRIDE_KEY = "authsignalUrl"
 APP_ORIGIN_OVERRIDE_KEY = "appOrigin"
 
 # The values CloudWatch Logs accepts for a log group's retention.
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
-                      2557, 2922, 3288, 3653)
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 _ACCOUNT = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d+)?(/[A-Za-z0-9._~/-]*)?$")
@@ -92,9 +114,11 @@ class EnvironmentConfig:
     def cognito_quotas_rps(self) -> dict[str, int]:
         """Cognito's request-rate quota per API category, in requests per second: what the
         account's user pools in this Region share (docs/capacity.md), as the alarms read it."""
-        return {"UserAuthentication": self.cognito_user_authentication_rps,
-                "UserCreation": self.cognito_user_creation_rps,
-                "UserUpdate": self.cognito_user_update_rps}
+        return {
+            "UserAuthentication": self.cognito_user_authentication_rps,
+            "UserCreation": self.cognito_user_creation_rps,
+            "UserUpdate": self.cognito_user_update_rps,
+        }
 
 
 def _integer(low: int, high: int) -> Callable[[str, Any], int]:
@@ -143,14 +167,18 @@ LAMBDA_MEMORY_RANGE_MB = (512, 10_240)
 
 def _memory(key: str, value: Any) -> dict[str, int]:
     if not isinstance(value, Mapping):
-        raise ConfigError(f"{key} must be an object of memory sizes in MB by function "
-                          f"({', '.join(LAMBDA_MEMORY_DEFAULTS_MB)}), got {value!r}")
+        raise ConfigError(
+            f"{key} must be an object of memory sizes in MB by function "
+            f"({', '.join(LAMBDA_MEMORY_DEFAULTS_MB)}), got {value!r}"
+        )
     unknown = sorted(set(value) - set(LAMBDA_MEMORY_DEFAULTS_MB))
     if unknown:
         raise ConfigError(f"{key}.{unknown[0]} is not a function; allowed: {', '.join(LAMBDA_MEMORY_DEFAULTS_MB)}")
     check = _integer(*LAMBDA_MEMORY_RANGE_MB)
-    return {function: check(f"{key}.{function}", value[function]) if function in value else default
-            for function, default in LAMBDA_MEMORY_DEFAULTS_MB.items()}
+    return {
+        function: check(f"{key}.{function}", value[function]) if function in value else default
+        for function, default in LAMBDA_MEMORY_DEFAULTS_MB.items()
+    }
 
 
 # key in cdk.json -> (field name, check, default; a default of ... means required)
@@ -159,10 +187,16 @@ _FIELDS: dict[str, tuple[str, Callable[[str, Any], Any], Any]] = {
     "region": ("region", _pattern(_REGION, "an AWS region like eu-west-1"), None),
     # Read first: it decides which Authsignal URLs are allowed.
     "localEmulator": ("local_emulator", _boolean, False),
-    "authsignalUrl": ("authsignal_url", _pattern(_HTTPS_URL, "an https:// URL like https://api.authsignal.com/v1"),
-                      ...),
-    "authsignalSecretArn": ("authsignal_secret_arn", _pattern(_SECRET_ARN, "the full ARN of a Secrets Manager secret"),
-                            None),
+    "authsignalUrl": (
+        "authsignal_url",
+        _pattern(_HTTPS_URL, "an https:// URL like https://api.authsignal.com/v1"),
+        ...,
+    ),
+    "authsignalSecretArn": (
+        "authsignal_secret_arn",
+        _pattern(_SECRET_ARN, "the full ARN of a Secrets Manager secret"),
+        None,
+    ),
     "attemptLimit": ("attempt_limit", _integer(1, 10), 3),
     "accessTokenValidityMinutes": ("access_token_validity_minutes", _integer(5, 1440), 60),
     "idTokenValidityMinutes": ("id_token_validity_minutes", _integer(5, 1440), 60),
@@ -184,11 +218,16 @@ _FIELDS: dict[str, tuple[str, Callable[[str, Any], Any], Any]] = {
     "cognitoUserCreationRps": ("cognito_user_creation_rps", _integer(1, 100_000), 50),
     "cognitoUserUpdateRps": ("cognito_user_update_rps", _integer(1, 100_000), 25),
     # What the web app's Authsignal client SDK needs: public settings, exported as stack outputs.
-    "authsignalTenantId": ("authsignal_tenant_id", _pattern(_TENANT_ID, "an Authsignal tenant id (letters, digits "
-                                                                        "and dashes, like a UUID)"), None),
-    "authsignalClientUrl": ("authsignal_client_url", _pattern(_HTTPS_URL, "an https:// URL like "
-                                                                          "https://api.authsignal.com/v1"),
-                            DEFAULT_AUTHSIGNAL_CLIENT_URL),
+    "authsignalTenantId": (
+        "authsignal_tenant_id",
+        _pattern(_TENANT_ID, "an Authsignal tenant id (letters, digits and dashes, like a UUID)"),
+        None,
+    ),
+    "authsignalClientUrl": (
+        "authsignal_client_url",
+        _pattern(_HTTPS_URL, "an https:// URL like https://api.authsignal.com/v1"),
+        DEFAULT_AUTHSIGNAL_CLIENT_URL,
+    ),
     # Off unless turned on: whoever holds a magic link's track token (whoever started the sign-in)
     # can poll for its validation token once the person clicks the link (docs/security.md).
     "emailMagicLinkEnabled": ("email_magic_link_enabled", _boolean, False),
@@ -207,7 +246,8 @@ REQUIRED_SETTINGS = tuple(key for key, (_, _, default) in _FIELDS.items() if def
 # With ``"localEmulator": true`` an environment deploys into a local emulator only (account
 # 000000000000, checked below), so its Lambdas may call a fake Authsignal over plain http on loopback.
 _LOCAL_AUTHSIGNAL_URL = _pattern(
-    _LOCAL_URL, "an https:// URL, or http://127.0.0.1[:port] or http://localhost[:port] (localEmulator only)")
+    _LOCAL_URL, "an https:// URL, or http://127.0.0.1[:port] or http://localhost[:port] (localEmulator only)"
+)
 _LOCAL_URL_KEYS = frozenset({"authsignalUrl", "authsignalClientUrl"})
 _LOCAL_APP_ORIGIN = _pattern(re.compile(r"^http://localhost(:\d+)?$"), "an origin like http://localhost:5173")
 
@@ -243,8 +283,10 @@ def parse_environment(name: str, raw: Any) -> EnvironmentConfig:
     if config.production:
         _check_production_promises(prefix, config)
     if config.local_emulator and config.account != EMULATOR_ACCOUNT:
-        raise ConfigError(f"{prefix}.account must be {EMULATOR_ACCOUNT} (the emulator's) with localEmulator: true, "
-                          f"so it can never deploy to a real account; got {config.account!r}")
+        raise ConfigError(
+            f"{prefix}.account must be {EMULATOR_ACCOUNT} (the emulator's) with localEmulator: true, "
+            f"so it can never deploy to a real account; got {config.account!r}"
+        )
     if config.local_emulator and config.production:
         raise ConfigError(f"{prefix}.production must be false with localEmulator: true")
     _check_placement(prefix, config)
@@ -257,24 +299,35 @@ def _check_production_promises(prefix: str, config: EnvironmentConfig) -> None:
     origins, and tokens short-lived enough that one taken from a user is soon useless."""
     if "*" in config.cors_origins:
         raise ConfigError(f"{prefix}.corsOrigins must list exact origins in production, not *")
-    minutes = dict(zip(_PRODUCTION_TOKEN_KEYS, (config.access_token_validity_minutes,
-                                                config.id_token_validity_minutes), strict=True))
+    minutes = dict(
+        zip(
+            _PRODUCTION_TOKEN_KEYS,
+            (config.access_token_validity_minutes, config.id_token_validity_minutes),
+            strict=True,
+        )
+    )
     for key, value in minutes.items():
         if value > PRODUCTION_TOKEN_VALIDITY_MAX_MINUTES:
-            raise ConfigError(f"{prefix}.{key} must be at most {PRODUCTION_TOKEN_VALIDITY_MAX_MINUTES} in production "
-                              f"(a token cannot be revoked before it expires), got {value}")
+            raise ConfigError(
+                f"{prefix}.{key} must be at most {PRODUCTION_TOKEN_VALIDITY_MAX_MINUTES} in production "
+                f"(a token cannot be revoked before it expires), got {value}"
+            )
 
 
 def _check_cold_starts(prefix: str, config: EnvironmentConfig) -> None:
     """Lambda refuses SnapStart and provisioned concurrency on one version, and provisioned
     concurrency above the function's reserved concurrency."""
     if config.snap_start and config.provisioned_concurrency:
-        raise ConfigError(f"{prefix}.provisionedConcurrency must be 0 when snapStart is true: Lambda does not "
-                          f"combine them on one version")
+        raise ConfigError(
+            f"{prefix}.provisionedConcurrency must be 0 when snapStart is true: Lambda does not "
+            f"combine them on one version"
+        )
     reserved = config.trigger_reserved_concurrency
     if reserved is not None and config.provisioned_concurrency > reserved:
-        raise ConfigError(f"{prefix}.provisionedConcurrency must be at most triggerReservedConcurrency ({reserved}), "
-                          f"got {config.provisioned_concurrency}")
+        raise ConfigError(
+            f"{prefix}.provisionedConcurrency must be at most triggerReservedConcurrency ({reserved}), "
+            f"got {config.provisioned_concurrency}"
+        )
 
 
 def _check_placement(prefix: str, config: EnvironmentConfig) -> None:
@@ -302,18 +355,32 @@ def config_warnings(config: EnvironmentConfig) -> list[tuple[str, str]]:
     warnings = []
     if config.production:
         if config.account == EXAMPLE_ACCOUNT:
-            warnings.append(("account", f"{prefix}.account is the example account {EXAMPLE_ACCOUNT}: "
-                                        "set your production account id"))
+            warnings.append(
+                (
+                    "account",
+                    f"{prefix}.account is the example account {EXAMPLE_ACCOUNT}: set your production account id",
+                )
+            )
         examples = [origin for origin in config.cors_origins if _EXAMPLE_DOMAIN.search(origin)]
         if examples:
-            warnings.append(("corsOrigins", f"{prefix}.corsOrigins holds the example origin {examples[0]}: "
-                                            "set your app's origins"))
+            warnings.append(
+                ("corsOrigins", f"{prefix}.corsOrigins holds the example origin {examples[0]}: set your app's origins")
+            )
         if config.alarm_email and _EXAMPLE_DOMAIN.search(config.alarm_email):
-            warnings.append(("alarmEmail", f"{prefix}.alarmEmail is the example address {config.alarm_email}: "
-                                           "set an address someone reads"))
+            warnings.append(
+                (
+                    "alarmEmail",
+                    f"{prefix}.alarmEmail is the example address {config.alarm_email}: set an address someone reads",
+                )
+            )
         if config.email_magic_link_enabled:
-            warnings.append(("emailMagicLinkEnabled", f"{prefix}.emailMagicLinkEnabled is true: whoever starts a "
-                                                      "sign-in can poll for its token once the link is clicked"))
+            warnings.append(
+                (
+                    "emailMagicLinkEnabled",
+                    f"{prefix}.emailMagicLinkEnabled is true: whoever starts a "
+                    "sign-in can poll for its token once the link is clicked",
+                )
+            )
     if config.alarm_email and not config.alarms_enabled:
         warnings.append(("alarmEmail", f"{prefix}.alarmEmail has no effect: alarmsEnabled is false"))
     return warnings
@@ -336,8 +403,10 @@ def refuse_near_misses(context: Mapping[str, Any], also_known: tuple[str, ...] =
         near_env = difflib.SequenceMatcher(None, lowered, SELECTOR_KEY).ratio() >= 0.6
         near_environment = difflib.SequenceMatcher(None, lowered, "environment").ratio() >= 0.75
         if near_env or near_environment or lowered.startswith(SELECTOR_KEY):
-            raise ConfigError(f"-c {key}={value} is not a setting: select the environment with "
-                              f"-c {SELECTOR_KEY}={value} (known top-level keys: {', '.join(KNOWN_CONTEXT_KEYS)})")
+            raise ConfigError(
+                f"-c {key}={value} is not a setting: select the environment with "
+                f"-c {SELECTOR_KEY}={value} (known top-level keys: {', '.join(KNOWN_CONTEXT_KEYS)})"
+            )
 
 
 def select_environment(context: Callable[[str], Any]) -> EnvironmentConfig:
@@ -351,15 +420,20 @@ def select_environment(context: Callable[[str], Any]) -> EnvironmentConfig:
     if not re.fullmatch(r"[a-z][a-z0-9-]{0,20}", name):
         raise ConfigError(f"{SELECTOR_KEY} must be lower-case letters, digits and dashes, got {name!r}")
     config = parse_environment(name, environments[name])
-    overrides = {key: value for key in (AUTHSIGNAL_URL_OVERRIDE_KEY, APP_ORIGIN_OVERRIDE_KEY)
-                 if (value := context(key)) is not None}
+    overrides = {
+        key: value
+        for key in (AUTHSIGNAL_URL_OVERRIDE_KEY, APP_ORIGIN_OVERRIDE_KEY)
+        if (value := context(key)) is not None
+    }
     if not overrides:
         return config
     if not config.local_emulator:
         key = next(iter(overrides))
         setting = "corsOrigins" if key == APP_ORIGIN_OVERRIDE_KEY else key
-        raise ConfigError(f"{key} may be given with -c only for an environment with "
-                          f"localEmulator: true; set environments.{name}.{setting} in cdk.json instead")
+        raise ConfigError(
+            f"{key} may be given with -c only for an environment with "
+            f"localEmulator: true; set environments.{name}.{setting} in cdk.json instead"
+        )
     raw = dict(environments[name])
     if AUTHSIGNAL_URL_OVERRIDE_KEY in overrides:
         raw["authsignalUrl"] = overrides[AUTHSIGNAL_URL_OVERRIDE_KEY]

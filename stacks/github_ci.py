@@ -14,9 +14,9 @@ cannot assume the lookup role. Only pull-request runs of this repository get it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from collections.abc import Callable, Mapping
 
 from aws_cdk import Acknowledgment, Aws, CfnOutput, Stack, Validations
 from aws_cdk import aws_iam as iam
@@ -65,25 +65,35 @@ def select_github_ci(context: Callable[[str], Any]) -> GitHubCiConfig | None:
         raise ConfigError(f"{SELECTOR_KEY} must be github (the only CI with roles as code), got {kind!r}")
     repository = context(REPOSITORY_KEY)
     if not isinstance(repository, str) or not _REPOSITORY.fullmatch(repository):
-        raise ConfigError(f"{REPOSITORY_KEY} must be OWNER/REPO (or OWNER@ID/REPO@ID as in your OIDC sub claim), "
-                          f"got {repository!r}")
+        raise ConfigError(
+            f"{REPOSITORY_KEY} must be OWNER/REPO (or OWNER@ID/REPO@ID as in your OIDC sub claim), got {repository!r}"
+        )
     entries = context(ENVIRONMENTS_KEY)
     known = list(entries) if isinstance(entries, Mapping) else []
     environments = _environment_names(context(ENVIRONMENTS_CI_KEY), known)
     provider_arn = context(PROVIDER_KEY)
     if provider_arn is not None and (not isinstance(provider_arn, str) or not _PROVIDER_ARN.fullmatch(provider_arn)):
-        raise ConfigError(f"{PROVIDER_KEY} must be the ARN of this account's {GITHUB_OIDC_HOST} OIDC provider, "
-                          f"got {provider_arn!r}")
+        raise ConfigError(
+            f"{PROVIDER_KEY} must be the ARN of this account's {GITHUB_OIDC_HOST} OIDC provider, got {provider_arn!r}"
+        )
     qualifier = context(QUALIFIER_KEY) or DEFAULT_QUALIFIER
     if not isinstance(qualifier, str) or not _QUALIFIER.fullmatch(qualifier):
-        raise ConfigError(f"{QUALIFIER_KEY} must be the CDK bootstrap qualifier (lower-case letters and digits, "
-                          f"at most 10), got {qualifier!r}")
-    released = frozenset(name for name in environments
-                         if isinstance(entries[name], Mapping) and entries[name].get("production") is True)
+        raise ConfigError(
+            f"{QUALIFIER_KEY} must be the CDK bootstrap qualifier (lower-case letters and digits, "
+            f"at most 10), got {qualifier!r}"
+        )
+    released = frozenset(
+        name for name in environments if isinstance(entries[name], Mapping) and entries[name].get("production") is True
+    )
     allow_shared_account = _flag(SHARED_ACCOUNT_KEY, context(SHARED_ACCOUNT_KEY))
     _refuse_production_beside_others(environments, released, entries, allow_shared_account)
-    return GitHubCiConfig(repository=repository, environments=environments, provider_arn=provider_arn,
-                          qualifier=qualifier, released=released)
+    return GitHubCiConfig(
+        repository=repository,
+        environments=environments,
+        provider_arn=provider_arn,
+        qualifier=qualifier,
+        released=released,
+    )
 
 
 def _environment_names(raw: Any, known: list[str]) -> tuple[str, ...]:
@@ -94,8 +104,10 @@ def _environment_names(raw: Any, known: list[str]) -> tuple[str, ...]:
     """
     listed = ", ".join(known) or "none"
     if raw is None:
-        raise ConfigError(f"{ENVIRONMENTS_CI_KEY} is required: the environments deployed to this account, "
-                          f"comma-separated (from {listed})")
+        raise ConfigError(
+            f"{ENVIRONMENTS_CI_KEY} is required: the environments deployed to this account, "
+            f"comma-separated (from {listed})"
+        )
     if isinstance(raw, str):
         names = [name.strip() for name in raw.split(",") if name.strip()]
     elif isinstance(raw, list) and all(isinstance(name, str) for name in raw):
@@ -103,8 +115,9 @@ def _environment_names(raw: Any, known: list[str]) -> tuple[str, ...]:
     else:
         names = []
     if not names or any(name not in known for name in names) or len(set(names)) != len(names):
-        raise ConfigError(f"{ENVIRONMENTS_CI_KEY} must name environments of cdk.json, comma-separated "
-                          f"(from {listed}), got {raw!r}")
+        raise ConfigError(
+            f"{ENVIRONMENTS_CI_KEY} must name environments of cdk.json, comma-separated (from {listed}), got {raw!r}"
+        )
     return tuple(names)
 
 
@@ -117,8 +130,9 @@ def _flag(key: str, raw: Any) -> bool:
     raise ConfigError(f"{key} must be true or false, got {raw!r}")
 
 
-def _refuse_production_beside_others(environments: tuple[str, ...], production: frozenset[str],
-                                     entries: Any, allow_shared_account: bool) -> None:
+def _refuse_production_beside_others(
+    environments: tuple[str, ...], production: frozenset[str], entries: Any, allow_shared_account: bool
+) -> None:
     """One roles stack lives in one account, and each of its deploy roles may assume that account's
     bootstrap roles: a dev deploy role beside prod's can change production from any push to main.
     So production and other environments never share a roles stack while their accounts are the
@@ -127,20 +141,26 @@ def _refuse_production_beside_others(environments: tuple[str, ...], production: 
     others = [name for name in environments if name not in production]
     if not production or not others:
         return
-    accounts = {name: entries[name].get("account") if isinstance(entries[name], Mapping) else None
-                for name in environments}
+    accounts = {
+        name: entries[name].get("account") if isinstance(entries[name], Mapping) else None for name in environments
+    }
     prod_name = sorted(production)[0]
-    different = [name for name in others if accounts[name] and accounts[prod_name]
-                 and accounts[name] != accounts[prod_name]]
+    different = [
+        name for name in others if accounts[name] and accounts[prod_name] and accounts[name] != accounts[prod_name]
+    ]
     if different:
-        raise ConfigError(f"{ENVIRONMENTS_CI_KEY} mixes {prod_name} (account {accounts[prod_name]}) with "
-                          f"{different[0]} (account {accounts[different[0]]}): deploy {STACK_NAME} once per "
-                          f"account, each naming only the environments that account hosts")
+        raise ConfigError(
+            f"{ENVIRONMENTS_CI_KEY} mixes {prod_name} (account {accounts[prod_name]}) with "
+            f"{different[0]} (account {accounts[different[0]]}): deploy {STACK_NAME} once per "
+            f"account, each naming only the environments that account hosts"
+        )
     if not allow_shared_account:
-        raise ConfigError(f"{SHARED_ACCOUNT_KEY} must be true to give the production environment {prod_name} and "
-                          f"{', '.join(others)} deploy roles in one account (their accounts are the same or "
-                          f"unknown): a push to main could then change production; better, give production an "
-                          f"account of its own")
+        raise ConfigError(
+            f"{SHARED_ACCOUNT_KEY} must be true to give the production environment {prod_name} and "
+            f"{', '.join(others)} deploy roles in one account (their accounts are the same or "
+            f"unknown): a push to main could then change production; better, give production an "
+            f"account of its own"
+        )
 
 
 # The refs the deploy workflow deploys from: main (pushes, manual runs) and, for production, the
@@ -153,9 +173,13 @@ RELEASE_REFS = ("refs/tags/v*",)
 def deploy_trust(repository: str, environment: str, *, released: bool = False) -> dict[str, Any]:
     """Only a job of this repository that names the GitHub environment ``environment`` and runs
     on main (or, for a ``released`` environment, on a release tag ``v*``)."""
-    return {"StringEquals": {f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE,
-                             f"{GITHUB_OIDC_HOST}:sub": f"repo:{repository}:environment:{environment}"},
-            "StringLike": {f"{GITHUB_OIDC_HOST}:ref": list(DEPLOY_REFS + (RELEASE_REFS if released else ()))}}
+    return {
+        "StringEquals": {
+            f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE,
+            f"{GITHUB_OIDC_HOST}:sub": f"repo:{repository}:environment:{environment}",
+        },
+        "StringLike": {f"{GITHUB_OIDC_HOST}:ref": list(DEPLOY_REFS + (RELEASE_REFS if released else ()))},
+    }
 
 
 def diff_trust(repository: str) -> dict[str, Any]:
@@ -165,9 +189,13 @@ def diff_trust(repository: str) -> dict[str, Any]:
     read-only; keep the private-repository setting that sends write tokens to forks off). The ref
     condition also refuses ``pull_request_target`` and other events, whose ref is a branch.
     """
-    return {"StringEquals": {f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE,
-                             f"{GITHUB_OIDC_HOST}:sub": f"repo:{repository}:pull_request"},
-            "StringLike": {f"{GITHUB_OIDC_HOST}:ref": "refs/pull/*/merge"}}
+    return {
+        "StringEquals": {
+            f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE,
+            f"{GITHUB_OIDC_HOST}:sub": f"repo:{repository}:pull_request",
+        },
+        "StringLike": {f"{GITHUB_OIDC_HOST}:ref": "refs/pull/*/merge"},
+    }
 
 
 class GitHubCiStack(Stack):
@@ -175,9 +203,15 @@ class GitHubCiStack(Stack):
 
     def __init__(self, scope: Construct, *, config: GitHubCiConfig) -> None:
         super().__init__(scope, STACK_NAME, description="GitHub Actions roles for the passwordless app (OIDC, no keys)")
-        provider_arn = config.provider_arn or iam.OidcProviderNative(
-            self, "GitHubOidcProvider", url=f"https://{GITHUB_OIDC_HOST}", client_ids=[STS_AUDIENCE],
-        ).oidc_provider_arn
+        provider_arn = (
+            config.provider_arn
+            or iam.OidcProviderNative(
+                self,
+                "GitHubOidcProvider",
+                url=f"https://{GITHUB_OIDC_HOST}",
+                client_ids=[STS_AUDIENCE],
+            ).oidc_provider_arn
+        )
 
         account, partition = Aws.ACCOUNT_ID, Aws.PARTITION
         bootstrap_roles = [
@@ -187,39 +221,61 @@ class GitHubCiStack(Stack):
         self.deploy_roles: dict[str, iam.Role] = {}
         for environment in config.environments:
             role = iam.Role(
-                self, f"Deploy-{environment}", role_name=f"passwordless-deploy-{environment}",
+                self,
+                f"Deploy-{environment}",
+                role_name=f"passwordless-deploy-{environment}",
                 description=f"GitHub Actions deploys {stack_name(environment)} through the CDK bootstrap roles",
-                assumed_by=iam.WebIdentityPrincipal(provider_arn, deploy_trust(
-                    config.repository, environment, released=environment in config.released)),
+                assumed_by=iam.WebIdentityPrincipal(
+                    provider_arn, deploy_trust(config.repository, environment, released=environment in config.released)
+                ),
             )
             role.add_to_policy(iam.PolicyStatement(actions=["sts:AssumeRole"], resources=bootstrap_roles))
-            _acknowledge_wildcards(role, [_nag_resource(config.qualifier, name) for name in BOOTSTRAP_ROLES], (
-                "The CDK bootstrap roles end in their region (cdk bootstrap names them so); this account's four "
-                "bootstrap roles are the whole grant, and they trust only this account."
-            ))
-            CfnOutput(self, f"DeployRoleArn{environment.replace('-', '')}", value=role.role_arn,
-                      description=f"repository variable AWS_DEPLOY_ROLE_ARN_{environment.upper().replace('-', '_')}")
+            _acknowledge_wildcards(
+                role,
+                [_nag_resource(config.qualifier, name) for name in BOOTSTRAP_ROLES],
+                (
+                    "The CDK bootstrap roles end in their region (cdk bootstrap names them so); this account's four "
+                    "bootstrap roles are the whole grant, and they trust only this account."
+                ),
+            )
+            CfnOutput(
+                self,
+                f"DeployRoleArn{environment.replace('-', '')}",
+                value=role.role_arn,
+                description=f"repository variable AWS_DEPLOY_ROLE_ARN_{environment.upper().replace('-', '_')}",
+            )
             self.deploy_roles[environment] = role
 
         self.diff_role = iam.Role(
-            self, "Diff", role_name="passwordless-diff",
+            self,
+            "Diff",
+            role_name="passwordless-diff",
             description="GitHub Actions pull requests read the deployed templates of this app's stacks",
             assumed_by=iam.WebIdentityPrincipal(provider_arn, diff_trust(config.repository)),
         )
-        self.diff_role.add_to_policy(iam.PolicyStatement(
-            actions=["cloudformation:DescribeStacks", "cloudformation:GetTemplate"],
-            resources=[f"arn:{partition}:cloudformation:*:{account}:stack/{stack_name(environment)}/*"
-                       for environment in config.environments],
-        ))
-        _acknowledge_wildcards(self.diff_role, [
-            f"arn:<AWS::Partition>:cloudformation:*:<AWS::AccountId>:stack/{stack_name(environment)}/*"
-            for environment in config.environments
-        ], (
-            "CloudFormation appends a generated id to a stack's ARN and the stack may live in any region; "
-            "the grant is read-only (DescribeStacks, GetTemplate) and names this app's stacks only."
-        ))
-        CfnOutput(self, "DiffRoleArn", value=self.diff_role.role_arn,
-                  description="repository variable AWS_DIFF_ROLE_ARN")
+        self.diff_role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["cloudformation:DescribeStacks", "cloudformation:GetTemplate"],
+                resources=[
+                    f"arn:{partition}:cloudformation:*:{account}:stack/{stack_name(environment)}/*"
+                    for environment in config.environments
+                ],
+            )
+        )
+        _acknowledge_wildcards(
+            self.diff_role,
+            [
+                f"arn:<AWS::Partition>:cloudformation:*:<AWS::AccountId>:stack/{stack_name(environment)}/*"
+                for environment in config.environments
+            ],
+            (
+                "CloudFormation appends a generated id to a stack's ARN and the stack may live in any region; "
+                "the grant is read-only (DescribeStacks, GetTemplate) and names this app's stacks only."
+            ),
+        )
+        CfnOutput(
+            self, "DiffRoleArn", value=self.diff_role.role_arn, description="repository variable AWS_DIFF_ROLE_ARN"
+        )
 
 
 def _nag_resource(qualifier: str, role: str) -> str:
@@ -231,4 +287,5 @@ def _acknowledge_wildcards(role: iam.Role, resources: list[str], reason: str) ->
     """Acknowledge cdk-nag's IAM5 for exactly these resource patterns of ``role``, nothing broader."""
     for resource in resources:
         Validations.of(role).acknowledge(
-            Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{resource}]", reason=reason))
+            Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{resource}]", reason=reason)
+        )

@@ -72,12 +72,16 @@ class PythonLambda(Construct):
         self.target: lambda_.IFunction = self.function
         if snap_start or provisioned_concurrency:
             self.target = lambda_.Alias(
-                self, "Live", alias_name=LIVE_ALIAS, version=self.function.current_version,
+                self,
+                "Live",
+                alias_name=LIVE_ALIAS,
+                version=self.function.current_version,
                 provisioned_concurrent_executions=provisioned_concurrency or None,
             )
         if snap_start:  # the alias publishes the version SnapStart needs
-            Annotations.of(self.function).acknowledge_warning("@aws-cdk/aws-lambda:snapStartRequirePublish",
-                                                              "published: the alias live names its version")
+            Annotations.of(self.function).acknowledge_warning(
+                "@aws-cdk/aws-lambda:snapStartRequirePublish", "published: the alias live names its version"
+            )
 
     def allow_reading(self, secret: secretsmanager.ISecret) -> None:
         """``secretsmanager:GetSecretValue`` on ``secret`` alone: unlike ``grant_read``, no

@@ -60,6 +60,8 @@ def unacknowledged_findings(assembly_directory: str) -> list[str]:
             continue
         for violation in plugin.get("violations", []):
             for construct in violation.get("violatingConstructs", []):
-                lines.append(f"{violation.get('severity')}: {violation.get('ruleName')} at "
-                             f"{construct.get('constructPath')}: {violation.get('description')}")
+                lines.append(
+                    f"{violation.get('severity')}: {violation.get('ruleName')} at "
+                    f"{construct.get('constructPath')}: {violation.get('description')}"
+                )
     return lines

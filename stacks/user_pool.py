@@ -63,20 +63,40 @@ class PasswordlessUserPool(Construct):
         # behind the define, create and verify triggers (lambdas/triggers/custom_auth.py says why).
         self.triggers: dict[str, PythonLambda] = {}
 
-        def trigger(name: str, module: str, description: str, *, needs_authsignal: bool,
-                    memory_mb: int, extra: dict[str, str] | None = None, signs_in: bool = True,
-                    with_snap_start: bool = False, provisioned: int = 0) -> PythonLambda:
+        def trigger(
+            name: str,
+            module: str,
+            description: str,
+            *,
+            needs_authsignal: bool,
+            memory_mb: int,
+            extra: dict[str, str] | None = None,
+            signs_in: bool = True,
+            with_snap_start: bool = False,
+            provisioned: int = 0,
+        ) -> PythonLambda:
             environment = {**runtime_environment, **(extra or {})}
             if needs_authsignal:
-                environment |= {"AUTHSIGNAL_SECRET_ARN": secret.secret_arn, "AUTHSIGNAL_URL": authsignal_url,
-                                "AUTHSIGNAL_TIMEOUT_SECONDS": AUTHSIGNAL_TIMEOUT_SECONDS}
+                environment |= {
+                    "AUTHSIGNAL_SECRET_ARN": secret.secret_arn,
+                    "AUTHSIGNAL_URL": authsignal_url,
+                    "AUTHSIGNAL_TIMEOUT_SECONDS": AUTHSIGNAL_TIMEOUT_SECONDS,
+                }
             function = PythonLambda(
-                self, name, handler=f"triggers.{module}.handler", description=description,
-                with_dependencies=needs_authsignal, timeout=TRIGGER_TIMEOUT, environment=environment,
-                log_retention_days=log_retention_days, removal_policy=removal_policy,
+                self,
+                name,
+                handler=f"triggers.{module}.handler",
+                description=description,
+                with_dependencies=needs_authsignal,
+                timeout=TRIGGER_TIMEOUT,
+                environment=environment,
+                log_retention_days=log_retention_days,
+                removal_policy=removal_policy,
                 # Concurrency set aside for sign-in, so a flood elsewhere in the account cannot starve it.
                 reserved_concurrency=trigger_reserved_concurrency if signs_in else None,
-                memory_size=memory_mb, snap_start=with_snap_start, provisioned_concurrency=provisioned,
+                memory_size=memory_mb,
+                snap_start=with_snap_start,
+                provisioned_concurrency=provisioned,
             )
             if needs_authsignal:
                 function.allow_reading(secret)
@@ -84,20 +104,31 @@ class PasswordlessUserPool(Construct):
             return function
 
         # No SnapStart for pre sign-up: its init is the interpreter and a few modules, less than a restore.
-        pre_sign_up = trigger("PreSignUp", "pre_sign_up",
-                              "Confirms a sign-up whose one contact is its username; verifies nothing",
-                              needs_authsignal=False, signs_in=False,
-                              memory_mb=memory_mb["preSignUp"])
+        pre_sign_up = trigger(
+            "PreSignUp",
+            "pre_sign_up",
+            "Confirms a sign-up whose one contact is its username; verifies nothing",
+            needs_authsignal=False,
+            signs_in=False,
+            memory_mb=memory_mb["preSignUp"],
+        )
         self.single_use = SingleUseTable(self, "SingleUse")
-        custom_auth = trigger("CustomAuth", "custom_auth",
-                              "Define, create and verify auth challenge: one Authsignal challenge per sign-in, "
-                              "tokens only after it succeeded, each answer once",
-                              needs_authsignal=True, memory_mb=memory_mb["customAuth"],
-                              with_snap_start=snap_start, provisioned=provisioned_concurrency,
-                              extra={"ATTEMPT_LIMIT": str(attempt_limit),
-                                     "SINGLE_USE_TABLE_NAME": self.single_use.table.table_name,
-                                     "PASSKEY_TOKEN_MAX_AGE_SECONDS": str(passkey_token_max_age_seconds),
-                                     "EMAIL_MAGIC_LINK_ENABLED": str(email_magic_link_enabled).lower()})
+        custom_auth = trigger(
+            "CustomAuth",
+            "custom_auth",
+            "Define, create and verify auth challenge: one Authsignal challenge per sign-in, "
+            "tokens only after it succeeded, each answer once",
+            needs_authsignal=True,
+            memory_mb=memory_mb["customAuth"],
+            with_snap_start=snap_start,
+            provisioned=provisioned_concurrency,
+            extra={
+                "ATTEMPT_LIMIT": str(attempt_limit),
+                "SINGLE_USE_TABLE_NAME": self.single_use.table.table_name,
+                "PASSKEY_TOKEN_MAX_AGE_SECONDS": str(passkey_token_max_age_seconds),
+                "EMAIL_MAGIC_LINK_ENABLED": str(email_magic_link_enabled).lower(),
+            },
+        )
         self.single_use.allow_claiming(custom_auth.role)
 
         self.user_pool = cognito.UserPool(
@@ -117,8 +148,9 @@ class PasswordlessUserPool(Construct):
             ),
             # Users never type a password (the app sends a random one at sign-up); the policy
             # still makes that password strong, so it could not be guessed if ever enabled.
-            password_policy=cognito.PasswordPolicy(min_length=16, require_digits=True, require_lowercase=True,
-                                                   require_uppercase=True, require_symbols=True),
+            password_policy=cognito.PasswordPolicy(
+                min_length=16, require_digits=True, require_lowercase=True, require_uppercase=True, require_symbols=True
+            ),
             account_recovery=cognito.AccountRecovery.NONE,
             # Authsignal sends the OTPs; Cognito itself never sends SMS, so it gets no SNS role.
             enable_sms_role=False,
@@ -137,9 +169,14 @@ class PasswordlessUserPool(Construct):
         # of its own, outside the function's role construct, so the function does not depend on
         # it: pool -> function -> role stays acyclic, and this policy comes after the pool.
         self.verify_contact_policy = iam.Policy(
-            self, "VerifyMarksContactsVerified", roles=[custom_auth.role],
-            statements=[iam.PolicyStatement(actions=["cognito-idp:AdminUpdateUserAttributes"],
-                                            resources=[self.user_pool.user_pool_arn])],
+            self,
+            "VerifyMarksContactsVerified",
+            roles=[custom_auth.role],
+            statements=[
+                iam.PolicyStatement(
+                    actions=["cognito-idp:AdminUpdateUserAttributes"], resources=[self.user_pool.user_pool_arn]
+                )
+            ],
         )
         self.client = self.user_pool.add_client(
             "AppClient",

@@ -101,22 +101,40 @@ def local_app_origin(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="session")
 def synthesized(request: pytest.FixtureRequest, local_authsignal_url: str, local_app_origin: str) -> Synthesized:
-    from stacks.config import (APP_ORIGIN_OVERRIDE_KEY, AUTHSIGNAL_URL_OVERRIDE_KEY, parse_environment,
-                               select_environment)
+    from stacks.config import (
+        APP_ORIGIN_OVERRIDE_KEY,
+        AUTHSIGNAL_URL_OVERRIDE_KEY,
+        parse_environment,
+        select_environment,
+    )
 
     configs = {name: parse_environment(name, raw) for name, raw in CONTEXT["environments"].items()}
-    configs["local"] = select_environment({**CONTEXT, "env": "local", AUTHSIGNAL_URL_OVERRIDE_KEY: local_authsignal_url,
-                                           APP_ORIGIN_OVERRIDE_KEY: local_app_origin}.get)
+    configs["local"] = select_environment(
+        {
+            **CONTEXT,
+            "env": "local",
+            AUTHSIGNAL_URL_OVERRIDE_KEY: local_authsignal_url,
+            APP_ORIGIN_OVERRIDE_KEY: local_app_origin,
+        }.get
+    )
     # A team's own settings, made outside cdk.json: its existing secret and its tenant id; and
     # what is off by default turned on (magic links).
-    configs["byosecret"] = replace(configs["dev"], name="byosecret", authsignal_secret_arn=EXISTING_SECRET_ARN,
-                                   authsignal_tenant_id=EXAMPLE_TENANT_ID, email_magic_link_enabled=True)
-    configs["snapstart"] = replace(configs["dev"], name="snapstart", snap_start=True,
-                                   lambda_memory_mb=SNAPSTART_MEMORY_MB)
+    configs["byosecret"] = replace(
+        configs["dev"],
+        name="byosecret",
+        authsignal_secret_arn=EXISTING_SECRET_ARN,
+        authsignal_tenant_id=EXAMPLE_TENANT_ID,
+        email_magic_link_enabled=True,
+    )
+    configs["snapstart"] = replace(
+        configs["dev"], name="snapstart", snap_start=True, lambda_memory_mb=SNAPSTART_MEMORY_MB
+    )
     directory = made_once(request, "cdk.out", lambda outdir: synthesize(configs, outdir))
     artifacts = json.loads((directory / "manifest.json").read_text())["artifacts"]
-    templates = {name: json.loads((directory / artifacts[stack_name(name)]["properties"]["templateFile"]).read_text())
-                 for name in configs}
+    templates = {
+        name: json.loads((directory / artifacts[stack_name(name)]["properties"]["templateFile"]).read_text())
+        for name in configs
+    }
     return Synthesized(directory=directory, configs=configs, templates=templates)
 
 
@@ -151,8 +169,10 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if SANDBOX_TIMINGS:
-        terminalreporter.write_line("e2e sandbox, done after: " + ", ".join(
-            f"{name} {seconds:.1f} s" for name, seconds in SANDBOX_TIMINGS.items()))
+        terminalreporter.write_line(
+            "e2e sandbox, done after: "
+            + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in SANDBOX_TIMINGS.items())
+        )
 
 
 # How scripts/test's two workers (pytest-xdist, ``--dist loadgroup``) share the tests: the

@@ -50,8 +50,11 @@ def new_user(*, email: str | None = None, phone: str | None = None, verified: bo
 
 def entry(result: bool, name: str = "CUSTOM_CHALLENGE") -> dict[str, Any]:
     """One entry of a Cognito session: a challenge and whether it was answered correctly."""
-    return {"challengeName": name, "challengeResult": result,
-            "challengeMetadata": "AUTHSIGNAL" if name == "CUSTOM_CHALLENGE" else None}
+    return {
+        "challengeName": name,
+        "challengeResult": result,
+        "challengeMetadata": "AUTHSIGNAL" if name == "CUSTOM_CHALLENGE" else None,
+    }
 
 
 def _trigger(source: str, user_name: str, request: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
@@ -67,15 +70,23 @@ def _trigger(source: str, user_name: str, request: dict[str, Any], response: dic
     }
 
 
-def pre_sign_up_event(*, email: str | None = None, phone: str | None = None,
-                      user_name: str | None = None, other: dict[str, str] | None = None) -> Json:
+def pre_sign_up_event(
+    *,
+    email: str | None = None,
+    phone: str | None = None,
+    user_name: str | None = None,
+    other: dict[str, str] | None = None,
+) -> Json:
     """``SignUp`` with the email or phone as username: no ``sub`` yet, a generated UUID userName
     (``user_name``: what an emulator sends instead, the name as typed); ``other``: any further
     attributes the caller sent."""
     attributes = {key: value for key, value in (("email", email), ("phone_number", phone)) if value} | (other or {})
-    return _trigger("PreSignUp_SignUp", user_name or str(uuid.uuid4()),
-                    {"userAttributes": attributes, "validationData": None},
-                    {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False})
+    return _trigger(
+        "PreSignUp_SignUp",
+        user_name or str(uuid.uuid4()),
+        {"userAttributes": attributes, "validationData": None},
+        {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False},
+    )
 
 
 def _known_or_not(user: User, user_not_found: bool) -> tuple[str, dict[str, str]]:
@@ -86,18 +97,27 @@ def _known_or_not(user: User, user_not_found: bool) -> tuple[str, dict[str, str]
 
 def define_event(user: User, session: list[Any], *, user_not_found: bool = False) -> Json:
     user_name, attributes = _known_or_not(user, user_not_found)
-    return _trigger("DefineAuthChallenge_Authentication", user_name,
-                    {"userAttributes": attributes, "session": session, "userNotFound": user_not_found},
-                    {"challengeName": None, "issueTokens": None, "failAuthentication": None})
+    return _trigger(
+        "DefineAuthChallenge_Authentication",
+        user_name,
+        {"userAttributes": attributes, "session": session, "userNotFound": user_not_found},
+        {"challengeName": None, "issueTokens": None, "failAuthentication": None},
+    )
 
 
 def create_event(user: User, session: list[Any] | None = None, *, user_not_found: bool = False) -> Json:
     user_name, attributes = _known_or_not(user, user_not_found)
-    return _trigger("CreateAuthChallenge_Authentication", user_name,
-                    {"userAttributes": attributes, "challengeName": "CUSTOM_CHALLENGE",
-                     "session": session or [], "userNotFound": user_not_found},
-                    {"publicChallengeParameters": None, "privateChallengeParameters": None,
-                     "challengeMetadata": None})
+    return _trigger(
+        "CreateAuthChallenge_Authentication",
+        user_name,
+        {
+            "userAttributes": attributes,
+            "challengeName": "CUSTOM_CHALLENGE",
+            "session": session or [],
+            "userNotFound": user_not_found,
+        },
+        {"publicChallengeParameters": None, "privateChallengeParameters": None, "challengeMetadata": None},
+    )
 
 
 def session_private(idempotency_key: str | None = None, track_token: str | None = None) -> dict[str, str]:
@@ -105,17 +125,31 @@ def session_private(idempotency_key: str | None = None, track_token: str | None 
     the digest of the ``track_token`` it handed out (default: a token nobody here knows)."""
     digest = hashlib.sha256((track_token or f"token-{uuid.uuid4().hex}").encode()).hexdigest()
     return {"action": "cognitoAuth", "trackTokenDigest": digest} | (
-        {"idempotencyKey": idempotency_key} if idempotency_key else {})
+        {"idempotencyKey": idempotency_key} if idempotency_key else {}
+    )
 
 
-def verify_event(user: User, answer: Any, private: dict[str, str] | None = None, *,
-                 user_pool_id: str = USER_POOL_ID, user_name: str | None = None) -> Json:
+def verify_event(
+    user: User,
+    answer: Any,
+    private: dict[str, str] | None = None,
+    *,
+    user_pool_id: str = USER_POOL_ID,
+    user_name: str | None = None,
+) -> Json:
     """``private``: what this session's create step kept (default: a session without a key)."""
     private = dict(private) if private is not None else session_private()
-    event = _trigger("VerifyAuthChallengeResponse_Authentication", user_name or user.sub,
-                     {"userAttributes": user.attributes(), "privateChallengeParameters": private,
-                      "challengeAnswer": answer, "userNotFound": False},
-                     {"answerCorrect": None})
+    event = _trigger(
+        "VerifyAuthChallengeResponse_Authentication",
+        user_name or user.sub,
+        {
+            "userAttributes": user.attributes(),
+            "privateChallengeParameters": private,
+            "challengeAnswer": answer,
+            "userNotFound": False,
+        },
+        {"answerCorrect": None},
+    )
     event["userPoolId"] = user_pool_id
     return event
 
@@ -156,8 +190,9 @@ def id_claims(user: User) -> dict[str, str]:
     }
 
 
-def api_event(route: str, claims: dict[str, str] | None, *, path_parameters: dict[str, str] | None = None,
-              body: str | None = None) -> Json:
+def api_event(
+    route: str, claims: dict[str, str] | None, *, path_parameters: dict[str, str] | None = None, body: str | None = None
+) -> Json:
     """An HTTP API payload 2.0 event; ``claims=None`` is a route reached without an authorizer."""
     method, path = route.split(" ", 1)
     for name, value in (path_parameters or {}).items():
@@ -167,8 +202,13 @@ def api_event(route: str, claims: dict[str, str] | None, *, path_parameters: dic
         "apiId": "a1b2c3d4e5",
         "domainName": f"a1b2c3d4e5.execute-api.{REGION}.amazonaws.com",
         "domainPrefix": "a1b2c3d4e5",
-        "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.7",
-                 "userAgent": "okhttp/4.12.0"},
+        "http": {
+            "method": method,
+            "path": path,
+            "protocol": "HTTP/1.1",
+            "sourceIp": "203.0.113.7",
+            "userAgent": "okhttp/4.12.0",
+        },
         "requestId": "JKJaXmPLvHcESHA=",
         "routeKey": route,
         "stage": "$default",
@@ -182,8 +222,12 @@ def api_event(route: str, claims: dict[str, str] | None, *, path_parameters: dic
         "routeKey": route,
         "rawPath": path,
         "rawQueryString": "",
-        "headers": {"accept": "application/json", "authorization": "Bearer eyJraWQiOi.redacted.sig",
-                    "host": context["domainName"], "user-agent": "okhttp/4.12.0"},
+        "headers": {
+            "accept": "application/json",
+            "authorization": "Bearer eyJraWQiOi.redacted.sig",
+            "host": context["domainName"],
+            "user-agent": "okhttp/4.12.0",
+        },
         "requestContext": context,
         "isBase64Encoded": False,
     }

@@ -24,14 +24,15 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from api import rate_limit
 from shared import event as read
-from shared.contact_verification import PROVES
 from shared import init_phase, retry
 from shared.authsignal_client import authsignal
+from shared.contact_verification import PROVES
 from shared.event import MalformedEvent
 from shared.log import decision, error_summary
 from shared.secret import SecretUnavailable
+
+from api import rate_limit
 
 if TYPE_CHECKING:
     from shared.event_types import HttpApiEvent, HttpApiResponse
@@ -77,9 +78,11 @@ class StepUpRequired(ApiError):
         super().__init__(
             401,
             f"sign in again: adding or removing an authenticator needs a sign-in within the last {minutes} minutes",
-            {"WWW-Authenticate": 'Bearer error="insufficient_user_authentication", '
-                                 f'error_description="A sign-in within the last {minutes} minutes is required", '
-                                 f"max_age={max_age}"},
+            {
+                "WWW-Authenticate": 'Bearer error="insufficient_user_authentication", '
+                f'error_description="A sign-in within the last {minutes} minutes is required", '
+                f"max_age={max_age}"
+            },
         )
 
 
@@ -105,8 +108,9 @@ def handler(event: HttpApiEvent, context: object = None) -> HttpApiResponse:
         decision("api_error", metric="AuthsignalError", level="ERROR", route=route, status_code=502, error=str(problem))
         status, body = 502, {"message": "authenticator service unavailable"}
     except Exception as problem:  # noqa: BLE001 - a bug of ours: answer 500, say nothing more
-        decision("api_error", metric="ApiError", level="ERROR", route=route, status_code=500,
-                 error=error_summary(problem))
+        decision(
+            "api_error", metric="ApiError", level="ERROR", route=route, status_code=500, error=error_summary(problem)
+        )
         status, body = 500, {"message": "internal error"}
     decision("api_response", route=route, status_code=status)
     return {"statusCode": status, "headers": headers, "body": json.dumps(body)}
@@ -131,13 +135,24 @@ def _count(user_id: str, route: str | None) -> None:
     try:
         rate_limit.count_request(user_id)
     except rate_limit.LimitExceeded as exceeded:
-        decision("rate_limited", metric="RateLimited", level="WARNING", correlation_id=user_id, route=route,
-                 status_code=429)
-        raise ApiError(429, f"too many requests: try again in {exceeded.retry_after} seconds",
-                       {"Retry-After": str(exceeded.retry_after)}) from None
+        decision(
+            "rate_limited", metric="RateLimited", level="WARNING", correlation_id=user_id, route=route, status_code=429
+        )
+        raise ApiError(
+            429,
+            f"too many requests: try again in {exceeded.retry_after} seconds",
+            {"Retry-After": str(exceeded.retry_after)},
+        ) from None
     except rate_limit.LimitUnavailable as problem:
-        decision("api_error", metric="RateLimitUnavailable", level="ERROR", correlation_id=user_id, route=route,
-                 status_code=503, error=str(problem))
+        decision(
+            "api_error",
+            metric="RateLimitUnavailable",
+            level="ERROR",
+            correlation_id=user_id,
+            route=route,
+            status_code=503,
+            error=str(problem),
+        )
         raise ApiError(503, "service unavailable: try again shortly") from None
 
 
@@ -194,8 +209,11 @@ def _dispatch(route: str, user_id: str, event: HttpApiEvent) -> tuple[int, Any]:
         # Distinct non-empty ids, not list items: a malformed item (no id, or one listed twice)
         # must never make the last real authenticator look like one of two. And what is left must
         # sign in: an authenticator app (TOTP) or the like never does, so it does not count.
-        owned = {found: item.get("verification_method") for item in _authenticators(user_id)
-                 if isinstance(found := item.get("user_authenticator_id"), str) and found}
+        owned = {
+            found: item.get("verification_method")
+            for item in _authenticators(user_id)
+            if isinstance(found := item.get("user_authenticator_id"), str) and found
+        }
         if authenticator_id not in owned:
             raise ApiError(404, "authenticator not found")
         if not any(method in SIGNS_IN for found, method in owned.items() if found != authenticator_id):

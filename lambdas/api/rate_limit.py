@@ -53,8 +53,11 @@ def count_request(user_id: str, now: float | None = None) -> None:
             Key={KEY_ATTRIBUTE: {"S": f"{user_id}#{window}"}},
             UpdateExpression=f"ADD {COUNT_ATTRIBUTE} :one SET {EXPIRY_ATTRIBUTE} = :expires",
             ConditionExpression=f"attribute_not_exists({COUNT_ATTRIBUTE}) OR {COUNT_ATTRIBUTE} < :limit",
-            ExpressionAttributeValues={":one": {"N": "1"}, ":limit": {"N": str(limit)},
-                                       ":expires": {"N": str(window_end + WINDOW_SECONDS)}},
+            ExpressionAttributeValues={
+                ":one": {"N": "1"},
+                ":limit": {"N": str(limit)},
+                ":expires": {"N": str(window_end + WINDOW_SECONDS)},
+            },
         )
     except Exception as error:  # noqa: BLE001 - every failure but a lost condition is "unavailable"
         code = getattr(error, "response", {}).get("Error", {}).get("Code")

@@ -96,14 +96,27 @@ class _Transport(HTTPAdapter):
             why_not = retry.held_back(idempotent, attempt, pause + self._timeout)
             status_code = response.status_code if response is not None else None
             if why_not:
-                decision("authsignal_not_retried", metric="AuthsignalNotRetried", reason=reason, attempt=attempt,
-                         operation=retry.operation(method, path), status_code=status_code, error=why_not)
+                decision(
+                    "authsignal_not_retried",
+                    metric="AuthsignalNotRetried",
+                    reason=reason,
+                    attempt=attempt,
+                    operation=retry.operation(method, path),
+                    status_code=status_code,
+                    error=why_not,
+                )
                 if response is None:
                     raise failure
                 return response
             attempt += 1
-            decision("authsignal_retry", metric="AuthsignalRetry", reason=reason, attempt=attempt,
-                     operation=retry.operation(method, path), status_code=status_code)
+            decision(
+                "authsignal_retry",
+                metric="AuthsignalRetry",
+                reason=reason,
+                attempt=attempt,
+                operation=retry.operation(method, path),
+                status_code=status_code,
+            )
             if response is not None:
                 response.close()
             time.sleep(pause)

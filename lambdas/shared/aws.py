@@ -51,8 +51,11 @@ def client(service: str) -> BaseClient:
     if made is None:
         from botocore.config import Config  # botocore.client has imported it already
 
-        config = Config(connect_timeout=CONNECT_TIMEOUT_SECONDS, read_timeout=READ_TIMEOUT_SECONDS,
-                        retries={"total_max_attempts": ATTEMPTS, "mode": "standard"})
+        config = Config(
+            connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            read_timeout=READ_TIMEOUT_SECONDS,
+            retries={"total_max_attempts": ATTEMPTS, "mode": "standard"},
+        )
         made = _clients[service] = session().create_client(service, config=config)
     return made
 

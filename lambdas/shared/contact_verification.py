@@ -28,8 +28,9 @@ PROVES = {"EMAIL_OTP": "email", "EMAIL_MAGIC_LINK": "email", "SMS": "phone_numbe
 THROTTLED = "TooManyRequestsException"
 
 
-def mark_verified(event: VerifyAuthChallengeEvent, verification_method: object,
-                  correlation_id: str | None) -> str | None:
+def mark_verified(
+    event: VerifyAuthChallengeEvent, verification_method: object, correlation_id: str | None
+) -> str | None:
     """Set the contact proven by ``verification_method`` verified; the attribute set, or None."""
     contact = PROVES.get(verification_method) if isinstance(verification_method, str) else None
     if contact is None or not read.user_attribute(event, contact):
@@ -38,18 +39,28 @@ def mark_verified(event: VerifyAuthChallengeEvent, verification_method: object,
     if read.user_attribute(event, flag) == "true":
         return None
     if not retry.fits(aws.WORST_CALL_SECONDS):
-        decision("contact_verification_skipped", metric="ContactVerificationSkipped", level="WARNING",
-                 correlation_id=correlation_id, reason=flag, error="no time left before the deadline")
+        decision(
+            "contact_verification_skipped",
+            metric="ContactVerificationSkipped",
+            level="WARNING",
+            correlation_id=correlation_id,
+            reason=flag,
+            error="no time left before the deadline",
+        )
         return None
     try:
         aws.client("cognito-idp").admin_update_user_attributes(
-            UserPoolId=event["userPoolId"], Username=event["userName"],
+            UserPoolId=event["userPoolId"],
+            Username=event["userName"],
             UserAttributes=[{"Name": flag, "Value": "true"}],
         )
     except Exception as error:  # noqa: BLE001 - logged; the sign-in itself stands
         summary = error_summary(error)
-        name, metric = (("contact_verification_throttled", "ContactVerificationThrottled") if summary == THROTTLED
-                        else ("contact_verification_failed", "ContactVerificationFailed"))
+        name, metric = (
+            ("contact_verification_throttled", "ContactVerificationThrottled")
+            if summary == THROTTLED
+            else ("contact_verification_failed", "ContactVerificationFailed")
+        )
         decision(name, metric=metric, level="WARNING", correlation_id=correlation_id, reason=flag, error=summary)
         return None
     return flag

@@ -61,8 +61,10 @@ def session(event: SignInEvent) -> Iterator[ChallengeResult]:
         where = f"request.session[{index}]"
         if not isinstance(entry, dict):
             raise MalformedEvent(f"{where} is not dict")
-        yield {"challengeName": _value(entry, "challengeName", str, f"{where}.challengeName"),
-               "challengeResult": _value(entry, "challengeResult", bool, f"{where}.challengeResult")}
+        yield {
+            "challengeName": _value(entry, "challengeName", str, f"{where}.challengeName"),
+            "challengeResult": _value(entry, "challengeResult", bool, f"{where}.challengeResult"),
+        }
 
 
 def challenge_answer(event: VerifyAuthChallengeEvent) -> str:

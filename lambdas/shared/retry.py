@@ -42,8 +42,7 @@ def start_invocation(context: object, *, keep_seconds: float = 0.0) -> None:
     keeping ``keep_seconds`` for the work that follows the Authsignal calls."""
     global _deadline
     remaining = getattr(context, "get_remaining_time_in_millis", None)
-    _deadline = (time.monotonic() + remaining() / 1000 - MARGIN_SECONDS - keep_seconds
-                 if callable(remaining) else None)
+    _deadline = time.monotonic() + remaining() / 1000 - MARGIN_SECONDS - keep_seconds if callable(remaining) else None
 
 
 def fits(seconds: float) -> bool:

@@ -55,7 +55,7 @@ def is_track_token(answer: str, kept_digest: str) -> bool:
 def _lenient_base64url(segment: str) -> bytes | None:
     """The bytes a lenient decoder reads from ``segment``: spare bits and a dangling last
     character ignored, as many JWT libraries decode."""
-    usable = segment[:len(segment) - 1] if len(segment) % 4 == 1 else segment
+    usable = segment[: len(segment) - 1] if len(segment) % 4 == 1 else segment
     try:
         return base64.urlsafe_b64decode(usable + "=" * (-len(usable) % 4))
     except (binascii.Error, ValueError):
@@ -64,7 +64,7 @@ def _lenient_base64url(segment: str) -> bytes | None:
 
 def new_idempotency_key() -> str:
     """A fresh idempotency key for ``track``: a random UUID v4 ending in our tag."""
-    return str(uuid.UUID(uuid.uuid4().hex[:-len(_KEY_TAG)] + _KEY_TAG))
+    return str(uuid.UUID(uuid.uuid4().hex[: -len(_KEY_TAG)] + _KEY_TAG))
 
 
 def is_tracked_by_us(key: str) -> bool:

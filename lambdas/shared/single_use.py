@@ -36,8 +36,7 @@ def claim(idempotency_key: str) -> None:
     try:
         aws.client("dynamodb").put_item(
             TableName=os.environ[TABLE_VARIABLE],
-            Item={KEY_ATTRIBUTE: {"S": idempotency_key},
-                  EXPIRY_ATTRIBUTE: {"N": str(int(time.time()) + KEEP_SECONDS)}},
+            Item={KEY_ATTRIBUTE: {"S": idempotency_key}, EXPIRY_ATTRIBUTE: {"N": str(int(time.time()) + KEEP_SECONDS)}},
             ConditionExpression=f"attribute_not_exists({KEY_ATTRIBUTE})",
         )
     except Exception as error:  # noqa: BLE001 - every failure but a lost condition is "unavailable"

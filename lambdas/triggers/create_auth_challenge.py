@@ -40,8 +40,13 @@ def handler(event: CreateAuthChallengeEvent, context: object = None) -> CreateAu
     try:
         challenge = _challenge(event)
     except _Blocked as blocked:
-        decision("sign_in_blocked", metric="Blocked", level="WARNING",
-                 correlation_id=correlation_id, idempotency_key=blocked.idempotency_key)
+        decision(
+            "sign_in_blocked",
+            metric="Blocked",
+            level="WARNING",
+            correlation_id=correlation_id,
+            idempotency_key=blocked.idempotency_key,
+        )
         raise ChallengeRefused("sign-in refused") from None
     except _UnknownUser:
         decision("challenge_refused", metric="ChallengeRefused", level="WARNING", reason="user_not_found")
@@ -56,12 +61,16 @@ def handler(event: CreateAuthChallengeEvent, context: object = None) -> CreateAu
     public, idempotency_key = challenge
     event["response"] = {
         "publicChallengeParameters": public,
-        "privateChallengeParameters": {"action": SIGN_IN_ACTION, "idempotencyKey": idempotency_key,
-                                       session_binding.DIGEST_PARAMETER: session_binding.digest(public["token"])},
+        "privateChallengeParameters": {
+            "action": SIGN_IN_ACTION,
+            "idempotencyKey": idempotency_key,
+            session_binding.DIGEST_PARAMETER: session_binding.digest(public["token"]),
+        },
         "challengeMetadata": "AUTHSIGNAL",
     }
-    decision("challenge_created", metric="ChallengeCreated",
-             correlation_id=correlation_id, idempotency_key=idempotency_key)
+    decision(
+        "challenge_created", metric="ChallengeCreated", correlation_id=correlation_id, idempotency_key=idempotency_key
+    )
     return event
 
 
@@ -77,8 +86,7 @@ class _UnknownUser(Exception):
 
 def own_contact(event: CreateAuthChallengeEvent) -> dict[str, str]:
     """The account's one contact as a ``track`` attribute (``{"email": ...}``)."""
-    found = {CONTACTS[name]: value for name in CONTACTS
-             if (value := read.user_attribute(event, name))}
+    found = {CONTACTS[name]: value for name in CONTACTS if (value := read.user_attribute(event, name))}
     if len(found) != 1:
         raise MalformedEvent("request.userAttributes must hold exactly one of email or phone_number")
     return found
@@ -147,6 +155,12 @@ def _enrol_own_contact(user_id: str, contact: dict[str, str]) -> None:
 
 
 def _refuse(correlation_id: object, reason: str, error: str) -> NoReturn:
-    decision("challenge_refused", metric="AuthsignalError" if reason == "authsignal_error" else "ChallengeRefused",
-             level="ERROR", correlation_id=correlation_id, reason=reason, error=error)
+    decision(
+        "challenge_refused",
+        metric="AuthsignalError" if reason == "authsignal_error" else "ChallengeRefused",
+        level="ERROR",
+        correlation_id=correlation_id,
+        reason=reason,
+        error=error,
+    )
     raise ChallengeRefused("sign-in refused") from None

@@ -20,6 +20,7 @@ from __future__ import annotations
 from shared import event as read
 from shared import init_phase
 from shared.log import decision, serving
+
 from triggers import create_auth_challenge, define_auth_challenge, verify_auth_challenge
 
 TYPE_CHECKING = False  # no typing import at run time: see shared/event.py
@@ -50,9 +51,13 @@ def handler(event: SignInEvent, context: object = None) -> SignInEvent:
     route = ROUTES.get(source) if source is not None else None
     if route is None:
         serving(None)
-        decision("trigger_refused", metric="TriggerRefused", level="ERROR",
-                 correlation_id=read.user_attribute(event, "sub"),  # never the typed name
-                 reason="unknown_trigger_source")
+        decision(
+            "trigger_refused",
+            metric="TriggerRefused",
+            level="ERROR",
+            correlation_id=read.user_attribute(event, "sub"),  # never the typed name
+            reason="unknown_trigger_source",
+        )
         raise UnknownTrigger("sign-in refused")
     name, trigger = route
     serving(name)

@@ -32,8 +32,10 @@ def handler(event: DefineAuthChallengeEvent, context: object = None) -> DefineAu
     except Exception as problem:  # noqa: BLE001 - fail closed on anything unforeseen
         outcome, reason, failures, error = "fail", "unexpected_error", None, type(problem).__name__
 
-    response: DefineAuthChallengeResponse = {"issueTokens": outcome == "tokens",
-                                             "failAuthentication": outcome == "fail"}
+    response: DefineAuthChallengeResponse = {
+        "issueTokens": outcome == "tokens",
+        "failAuthentication": outcome == "fail",
+    }
     if outcome == "challenge":
         response["challengeName"] = CUSTOM_CHALLENGE
     if not isinstance(event, dict):
@@ -45,11 +47,22 @@ def handler(event: DefineAuthChallengeEvent, context: object = None) -> DefineAu
     elif outcome == "challenge":
         decision("challenge_requested", correlation_id=correlation_id, failures=failures)
     elif reason == "attempts_exhausted":
-        decision("attempts_exhausted", metric="AttemptsExhausted", level="WARNING",
-                 correlation_id=correlation_id, failures=failures)
+        decision(
+            "attempts_exhausted",
+            metric="AttemptsExhausted",
+            level="WARNING",
+            correlation_id=correlation_id,
+            failures=failures,
+        )
     else:
-        decision("authentication_failed", metric="AuthenticationFailed", level="WARNING",
-                 correlation_id=correlation_id, reason=reason, error=error)
+        decision(
+            "authentication_failed",
+            metric="AuthenticationFailed",
+            level="WARNING",
+            correlation_id=correlation_id,
+            reason=reason,
+            error=error,
+        )
     return event
 
 

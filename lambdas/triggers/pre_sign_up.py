@@ -53,8 +53,9 @@ def handler(event: PreSignUpEvent, context: object = None) -> PreSignUpEvent:
         if not is_the_username(name, value, event.get("userName")):
             _refuse("contact_not_username", NOT_THE_USERNAME)
     except MalformedEvent as problem:
-        decision("sign_up_refused", metric="SignUpRefused", level="WARNING", reason="malformed_event",
-                 error=str(problem))
+        decision(
+            "sign_up_refused", metric="SignUpRefused", level="WARNING", reason="malformed_event", error=str(problem)
+        )
         raise SignUpRefused("sign-up refused") from None
 
     event["response"] = {"autoConfirmUser": True, "autoVerifyEmail": False, "autoVerifyPhone": False}
@@ -88,15 +89,17 @@ def is_the_username(name: str, value: str, user_name: object) -> bool:
 def is_generated(user_name: str) -> bool:
     """Whether ``user_name`` is shaped like the UUID Cognito generates (8-4-4-4-12 hex digits)."""
     groups = user_name.split("-")
-    return [len(group) for group in groups] == [8, 4, 4, 4, 12] and \
-        all(group.isascii() and all(digit in "0123456789abcdefABCDEF" for digit in group) for group in groups)
+    return [len(group) for group in groups] == [8, 4, 4, 4, 12] and all(
+        group.isascii() and all(digit in "0123456789abcdefABCDEF" for digit in group) for group in groups
+    )
 
 
 def is_e164(number: str) -> bool:
     """Whether ``number`` is E.164: ``+``, a non-zero digit, at most 15 digits in all."""
     digits = number[1:]
-    return number.startswith("+") and digits.isascii() and digits.isdigit() and 2 <= len(digits) <= 15 \
-        and digits[0] != "0"
+    return (
+        number.startswith("+") and digits.isascii() and digits.isdigit() and 2 <= len(digits) <= 15 and digits[0] != "0"
+    )
 
 
 def _refuse(reason: str, message: str) -> NoReturn:

@@ -60,8 +60,7 @@ def handler(event: VerifyAuthChallengeEvent, context: object = None) -> VerifyAu
         result = authsignal().validate_challenge({"action": SIGN_IN_ACTION, "userId": user_id, "token": token})
         if isinstance(result, dict) and isinstance(result.get("idempotency_key"), str):
             idempotency_key = result["idempotency_key"]
-        contacts = {name for name in set(contact_verification.PROVES.values())
-                    if read.user_attribute(event, name)}
+        contacts = {name for name in set(contact_verification.PROVES.values()) if read.user_attribute(event, name)}
         reason = rejection(result, user_id, session_key, datetime.now(UTC), contacts)
         if reason is None:
             method = result["verification_method"]  # a str: rejection() checked it
@@ -85,12 +84,24 @@ def handler(event: VerifyAuthChallengeEvent, context: object = None) -> VerifyAu
         event = {}
     event["response"] = {"answerCorrect": reason is None}
     if reason is None:
-        decision("answer_accepted", metric="AnswerAccepted", correlation_id=correlation_id,
-                 idempotency_key=idempotency_key, method=method)
+        decision(
+            "answer_accepted",
+            metric="AnswerAccepted",
+            correlation_id=correlation_id,
+            idempotency_key=idempotency_key,
+            method=method,
+        )
         contact_verification.mark_verified(event, method, correlation_id)
     else:
-        decision("answer_rejected", metric="AnswerRejected", level="WARNING",
-                 correlation_id=correlation_id, idempotency_key=idempotency_key, reason=reason, error=error)
+        decision(
+            "answer_rejected",
+            metric="AnswerRejected",
+            level="WARNING",
+            correlation_id=correlation_id,
+            idempotency_key=idempotency_key,
+            reason=reason,
+            error=error,
+        )
     return event
 
 
@@ -102,8 +113,7 @@ class _NotAToken(Exception):
     """The answer holds what no token holds (whitespace, another alphabet): not worth a call."""
 
 
-def rejection(result: Any, user_id: str, session_key: str | None, now: datetime,
-              contacts: set[str]) -> str | None:
+def rejection(result: Any, user_id: str, session_key: str | None, now: datetime, contacts: set[str]) -> str | None:
     """Why Authsignal's validation answer does not sign ``user_id`` in to this sign-in (whose
     tracked key is ``session_key``), or None if it does (single use aside).
 

@@ -30,6 +30,7 @@ from e2e.signin import PasswordlessClient
 from tests.conftest import SANDBOX_TIMINGS, shared_directory
 from tests.e2e.support import SignedIn, new_email, new_phone, require_emulator
 
+
 @pytest.fixture(scope="package")
 def sandbox(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSandbox]:
     require_emulator(EMULATOR_PYTHON)
@@ -38,13 +39,16 @@ def sandbox(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     if given:
         ports, assembly = SandboxPorts.choose(authsignal=assembly_authsignal_port(Path(given))), lambda: Path(given)
     else:
-        ports = SandboxPorts.choose(authsignal=_port(request.getfixturevalue("local_authsignal_url")),
-                                    app=_port(request.getfixturevalue("local_app_origin")))
+        ports = SandboxPorts.choose(
+            authsignal=_port(request.getfixturevalue("local_authsignal_url")),
+            app=_port(request.getfixturevalue("local_app_origin")),
+        )
         assembly = lambda: Path(request.getfixturevalue("synthesized").directory)  # noqa: E731
     started = time.monotonic()
     workdir = tmp_path_factory.mktemp("e2e")
-    with local_sandbox(workdir, ports=ports, assembly=assembly, app_dir=APP_DIR,
-                       state_path=workdir / "state.json") as built:
+    with local_sandbox(
+        workdir, ports=ports, assembly=assembly, app_dir=APP_DIR, state_path=workdir / "state.json"
+    ) as built:
         SANDBOX_TIMINGS.update(built.timings)
         SANDBOX_TIMINGS["ready"] = time.monotonic() - started
         yield built
@@ -61,9 +65,11 @@ def _claim_the_runs_only_sandbox(config: pytest.Config, shared: Path) -> None:
         with open(shared / "sandbox.claimed", "x") as claim:
             claim.write(worker)
     except FileExistsError:
-        pytest.fail(f"a second sandbox in one run: {(shared / 'sandbox.claimed').read_text()} built one "
-                    "already, so the end-to-end tests were split between workers (or that worker crashed)",
-                    pytrace=False)
+        pytest.fail(
+            f"a second sandbox in one run: {(shared / 'sandbox.claimed').read_text()} built one "
+            "already, so the end-to-end tests were split between workers (or that worker crashed)",
+            pytrace=False,
+        )
 
 
 def _port(url: str) -> int:
@@ -114,7 +120,8 @@ def signed_in(client: PasswordlessClient, authsignal: FakeAuthsignalControls) ->
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
-        item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """A failed test's report carries the functions' last log lines and the emulator's."""
     report = yield
     sandbox = getattr(item, "funcargs", {}).get("sandbox") if report.failed else None

@@ -19,6 +19,7 @@ from e2e.signin import PasswordlessClient, Tokens
 from stacks.config import parse_environment
 from tests.conftest import CONTEXT, ROOT  # noqa: F401 - ROOT as the e2e tests import it
 
+
 def require_emulator(python: Path) -> None:
     """Skip the end-to-end tests when the emulator's interpreter is missing, except under CI
     (``CI=true``), where that fails the run: CI must never pass by skipping them all."""
@@ -63,8 +64,11 @@ def calls_for(authsignal: FakeAuthsignalControls, user_id: str) -> list[tuple[st
     found = []
     for call in authsignal.calls():
         body = call["body"] if isinstance(call["body"], dict) else {}
-        if f"/users/{user_id}/" in call["path"] or call["query"].get("userId") == user_id \
-                or body.get("userId") == user_id:
+        if (
+            f"/users/{user_id}/" in call["path"]
+            or call["query"].get("userId") == user_id
+            or body.get("userId") == user_id
+        ):
             assert call["authorized"], "the Lambdas must call Authsignal with the secret key"
             found.append((call["method"], call["path"], body))
     return found
@@ -89,8 +93,12 @@ def create_probe_stack(endpoint: str, name: str, template: dict[str, Any]) -> di
 
 def raw_sign_up(client: PasswordlessClient, username: str, **attributes: str) -> dict[str, Any]:
     """``SignUp`` as an attacker would call it: any username, any attributes."""
-    return client.cognito.sign_up(ClientId=client.deployment.client_id, Username=username, Password="Aa1!" + "x" * 20,
-                                  UserAttributes=[{"Name": name, "Value": value} for name, value in attributes.items()])
+    return client.cognito.sign_up(
+        ClientId=client.deployment.client_id,
+        Username=username,
+        Password="Aa1!" + "x" * 20,
+        UserAttributes=[{"Name": name, "Value": value} for name, value in attributes.items()],
+    )
 
 
 def add_passkey(client: PasswordlessClient, authsignal: FakeAuthsignalControls, user: SignedIn) -> str:

@@ -7,8 +7,15 @@ import pytest
 
 from e2e.fake_authsignal import FakeAuthsignalControls
 from e2e.signin import PasswordlessClient, Tokens, http_request
-from tests.e2e.support import (ADD_AUTHENTICATOR_ACTION, LOCAL, SIGN_IN_ACTION, SignedIn, add_passkey, calls_for,
-                               tampered)
+from tests.e2e.support import (
+    ADD_AUTHENTICATOR_ACTION,
+    LOCAL,
+    SIGN_IN_ACTION,
+    SignedIn,
+    add_passkey,
+    calls_for,
+    tampered,
+)
 from tests.fakes.authsignal_server import tracked_attributes
 
 PUBLIC_FIELDS = {"id", "type", "createdAt", "lastUsedAt", "displayName"}
@@ -16,10 +23,14 @@ LOCAL_ORIGINS = LOCAL.cors_origins  # dev's, for an app on localhost
 
 
 def test_an_added_passkey_signs_the_user_in(
-        client: PasswordlessClient, authsignal: FakeAuthsignalControls, signed_in: SignedIn) -> None:
+    client: PasswordlessClient, authsignal: FakeAuthsignalControls, signed_in: SignedIn
+) -> None:
     add_passkey(client, authsignal, signed_in)
-    add = [body for method, path, body in calls_for(authsignal, signed_in.sub)
-           if path == f"/v1/users/{signed_in.sub}/actions/{ADD_AUTHENTICATOR_ACTION}"]
+    add = [
+        body
+        for method, path, body in calls_for(authsignal, signed_in.sub)
+        if path == f"/v1/users/{signed_in.sub}/actions/{ADD_AUTHENTICATOR_ACTION}"
+    ]
     assert [tracked_attributes(body) for body in add] == [{"scope": "add:authenticators"}]
 
     passkey_token = authsignal.passkey_sign_in(signed_in.sub)  # the app's passkey prompt, first
@@ -29,13 +40,17 @@ def test_an_added_passkey_signs_the_user_in(
 
     assert isinstance(tokens, Tokens)
     assert tokens.access_claims["sub"] == signed_in.sub
-    track = [body for method, path, body in calls_for(authsignal, signed_in.sub)
-             if path == f"/v1/users/{signed_in.sub}/actions/{SIGN_IN_ACTION}"][-1]
+    track = [
+        body
+        for method, path, body in calls_for(authsignal, signed_in.sub)
+        if path == f"/v1/users/{signed_in.sub}/actions/{SIGN_IN_ACTION}"
+    ][-1]
     assert tracked_attributes(track) == {"email": signed_in.username}  # own contact; nothing looked up or attributed
 
 
 def test_authenticators_are_listed_without_secrets_and_deleted_but_never_the_last(
-        client: PasswordlessClient, authsignal: FakeAuthsignalControls, signed_in: SignedIn) -> None:
+    client: PasswordlessClient, authsignal: FakeAuthsignalControls, signed_in: SignedIn
+) -> None:
     # A fresh sign-in: its auth_time is within recentAuthMinutes, so adding and deleting are allowed.
     passkey_id = add_passkey(client, authsignal, signed_in)
     backup_id = add_passkey(client, authsignal, signed_in)
@@ -57,11 +72,13 @@ def test_authenticators_are_listed_without_secrets_and_deleted_but_never_the_las
     last = client.call_api("DELETE", f"/authenticators/{email_id}", token)
     assert last.status == 409
     assert [item["id"] for item in client.call_api("GET", "/authenticators", token).body["authenticators"]] == [
-        email_id]
+        email_id
+    ]
 
 
 def test_a_user_cannot_delete_another_users_authenticator(
-        client: PasswordlessClient, authsignal: FakeAuthsignalControls, signed_in: SignedIn) -> None:
+    client: PasswordlessClient, authsignal: FakeAuthsignalControls, signed_in: SignedIn
+) -> None:
     other_username = f"mallory.{signed_in.username}"
     client.sign_up(other_username)
     other = client.sign_in(other_username, lambda challenge: authsignal.complete(challenge.token))
@@ -79,11 +96,12 @@ def test_the_api_answers_401_without_a_token(client: PasswordlessClient) -> None
 
 
 @pytest.mark.parametrize("claim", ["sub", "exp"])
-def test_the_api_answers_401_to_a_tampered_token(
-        client: PasswordlessClient, signed_in: SignedIn, claim: str) -> None:
+def test_the_api_answers_401_to_a_tampered_token(client: PasswordlessClient, signed_in: SignedIn, claim: str) -> None:
     claims = signed_in.tokens.access_claims
-    forged = tampered(signed_in.tokens.access_token,
-                      **{claim: "00000000-0000-0000-0000-000000000000" if claim == "sub" else claims["exp"] + 86400})
+    forged = tampered(
+        signed_in.tokens.access_token,
+        **{claim: "00000000-0000-0000-0000-000000000000" if claim == "sub" else claims["exp"] + 86400},
+    )
 
     assert client.call_api("GET", "/authenticators", forged).status == 401
 
@@ -97,15 +115,20 @@ def test_the_api_answers_401_to_an_id_token(client: PasswordlessClient, signed_i
 
 @pytest.mark.parametrize("origin", LOCAL_ORIGINS)
 def test_a_dev_app_on_localhost_may_call_the_api_from_a_browser(client: PasswordlessClient, origin: str) -> None:
-    preflight = http_request("OPTIONS", client.deployment.api_url.rstrip("/") + "/authenticators",
-                             {"Origin": origin, "Access-Control-Request-Method": "POST",
-                              "Access-Control-Request-Headers": "authorization"})
+    preflight = http_request(
+        "OPTIONS",
+        client.deployment.api_url.rstrip("/") + "/authenticators",
+        {"Origin": origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization"},
+    )
 
     assert preflight.headers.get("access-control-allow-origin") == origin
 
 
 def test_a_page_on_another_origin_gets_no_cors_permission(client: PasswordlessClient) -> None:
-    preflight = http_request("OPTIONS", client.deployment.api_url.rstrip("/") + "/authenticators",
-                             {"Origin": "https://attacker.example", "Access-Control-Request-Method": "POST"})
+    preflight = http_request(
+        "OPTIONS",
+        client.deployment.api_url.rstrip("/") + "/authenticators",
+        {"Origin": "https://attacker.example", "Access-Control-Request-Method": "POST"},
+    )
 
     assert preflight.headers.get("access-control-allow-origin") in (None, "")

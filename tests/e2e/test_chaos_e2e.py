@@ -43,8 +43,10 @@ def test_every_sign_in_is_refused_while_dynamodb_is_unreachable(chaos: Chaos) ->
 
     assert result.details["functions"], "no function's environment names the single-use table"
     assert (result.sign_ins, result.signed_in, result.refused) == (1, 0, 1)
-    assert result.details["function_problems"] == {"attempts_exhausted": 1,
-                                                   "answer_rejected single_use_unavailable EndpointConnectionError": 3}
+    assert result.details["function_problems"] == {
+        "attempts_exhausted": 1,
+        "answer_rejected single_use_unavailable EndpointConnectionError": 3,
+    }
 
 
 def test_concurrent_users_each_get_their_own_tokens(chaos: Chaos) -> None:
@@ -66,5 +68,6 @@ def test_a_throttled_contact_update_never_refuses_a_sign_in_and_a_later_one_veri
     assert (result.sign_ins, result.signed_in, result.wrong_sub) == (1, 1, 0)
     assert result.details["cognito_admin_calls"] == {"throttled": 1, "passed": 0}
     assert result.details["function_problems"] == {
-        "contact_verification_throttled email_verified TooManyRequestsException": 1}
+        "contact_verification_throttled email_verified TooManyRequestsException": 1
+    }
     assert result.details["emails"] == {"users": 1, "unverified_after_the_wave": 1, "verified_by_a_later_sign_in": 1}

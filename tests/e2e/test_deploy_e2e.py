@@ -21,8 +21,9 @@ def synthesized_template(sandbox: LocalSandbox) -> dict[str, Any]:
 def test_every_synthesized_resource_is_deployed(sandbox: LocalSandbox) -> None:
     resources = synthesized_template(sandbox)["Resources"]
 
-    assert {logical_id: resource["Type"] for logical_id, resource in resources.items()} == \
-        {logical_id: kind for logical_id, (kind, _) in sandbox.stack.resources.items()}
+    assert {logical_id: resource["Type"] for logical_id, resource in resources.items()} == {
+        logical_id: kind for logical_id, (kind, _) in sandbox.stack.resources.items()
+    }
 
 
 def test_the_deployed_template_is_the_synthesized_one(sandbox: LocalSandbox) -> None:
@@ -33,7 +34,8 @@ def test_the_functions_call_authsignal_where_the_local_configuration_says(sandbo
     functions = sandbox.aws("lambda")
     urls = {
         functions.get_function_configuration(FunctionName=physical_id)["Environment"]["Variables"].get("AUTHSIGNAL_URL")
-        for kind, physical_id in sandbox.stack.resources.values() if kind == "AWS::Lambda::Function"
+        for kind, physical_id in sandbox.stack.resources.values()
+        if kind == "AWS::Lambda::Function"
     }
 
     assert urls - {None} == {sandbox.authsignal.api_url}
@@ -49,8 +51,11 @@ def test_every_function_is_deployed_with_its_code(sandbox: LocalSandbox) -> None
 
 
 def test_the_api_keeps_the_cors_configuration_of_its_template(sandbox: LocalSandbox) -> None:
-    (api_id,) = [logical_id for logical_id, resource in synthesized_template(sandbox)["Resources"].items()
-                 if resource["Type"] == "AWS::ApiGatewayV2::Api"]
+    (api_id,) = [
+        logical_id
+        for logical_id, resource in synthesized_template(sandbox)["Resources"].items()
+        if resource["Type"] == "AWS::ApiGatewayV2::Api"
+    ]
     expected = synthesized_template(sandbox)["Resources"][api_id]["Properties"]["CorsConfiguration"]
 
     deployed = sandbox.aws("apigatewayv2").get_api(ApiId=sandbox.stack.resources[api_id][1])
@@ -67,22 +72,36 @@ def test_a_deploy_the_cli_refuses_stops_with_the_cli_s_reason(sandbox: LocalSand
 
 
 def test_the_cli_gets_the_emulator_and_test_credentials_and_nothing_of_the_callers_aws_configuration(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {"AWS_PROFILE": "prod", "AWS_ACCESS_KEY_ID": "AKIAREALKEY", "AWS_SECRET_ACCESS_KEY": "real",
-                        "AWS_SESSION_TOKEN": "real", "AWS_ENDPOINT_URL_S3": "https://s3.amazonaws.com",
-                        "AWS_CONFIG_FILE": "/home/me/.aws/config"}.items():
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name, value in {
+        "AWS_PROFILE": "prod",
+        "AWS_ACCESS_KEY_ID": "AKIAREALKEY",
+        "AWS_SECRET_ACCESS_KEY": "real",
+        "AWS_SESSION_TOKEN": "real",
+        "AWS_ENDPOINT_URL_S3": "https://s3.amazonaws.com",
+        "AWS_CONFIG_FILE": "/home/me/.aws/config",
+    }.items():
         monkeypatch.setenv(name, value)
 
     aws = {name: value for name, value in cli_environment("http://127.0.0.1:4566").items() if name.startswith("AWS_")}
 
-    assert aws == {"AWS_ENDPOINT_URL": "http://127.0.0.1:4566", "AWS_ACCESS_KEY_ID": "test",
-                   "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
-                   "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-                   "AWS_EC2_METADATA_DISABLED": "true"}
+    assert aws == {
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:4566",
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": "/dev/null",
+        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
 
 
-@pytest.mark.parametrize("endpoint", ["https://cloudformation.us-east-1.amazonaws.com", "http://10.0.0.8:4566",
-                                      "http://127.0.0.1.example.com:4566"])
+@pytest.mark.parametrize(
+    "endpoint",
+    ["https://cloudformation.us-east-1.amazonaws.com", "http://10.0.0.8:4566", "http://127.0.0.1.example.com:4566"],
+)
 def test_the_cli_is_never_pointed_beyond_this_machine(endpoint: str) -> None:
     with pytest.raises(DeployError, match="targets a local emulator only"):
         cli_environment(endpoint)

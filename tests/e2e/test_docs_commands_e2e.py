@@ -49,8 +49,9 @@ def runnable_blocks(document: Path) -> list[Block]:
     """The marked blocks of ``document``; a marker not directly followed by a sh block is a
     mistake (it would silently run nothing), so it fails here."""
     text = document.read_text()
-    blocks = [Block(document, text.count("\n", 0, match.start()) + 1, match.group(1))
-              for match in MARKED_BLOCK.finditer(text)]
+    blocks = [
+        Block(document, text.count("\n", 0, match.start()) + 1, match.group(1)) for match in MARKED_BLOCK.finditer(text)
+    ]
     if text.count(MARKER) != len(blocks):
         raise ValueError(f"{document}: a '{MARKER}' line is not directly followed by a ```sh block")
     return blocks
@@ -82,9 +83,17 @@ def running_blocks(sandbox: LocalSandbox) -> Iterator[dict[str, subprocess.Popen
     its own state file, never a developer's ``.sandbox/state.json`` nor a sandbox they have running."""
     assert sandbox.state_path is not None and sandbox.state_path.exists()
     environment = {**os.environ, STATE_PATH_VARIABLE: str(sandbox.state_path)}
-    started = {block.name: subprocess.Popen(["bash", "-euo", "pipefail", "-c", block.commands], cwd=ROOT,
-                                            env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-               for block in ALL_BLOCKS}
+    started = {
+        block.name: subprocess.Popen(
+            ["bash", "-euo", "pipefail", "-c", block.commands],
+            cwd=ROOT,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for block in ALL_BLOCKS
+    }
     yield started
     for process in started.values():
         if process.poll() is None:
@@ -94,8 +103,13 @@ def running_blocks(sandbox: LocalSandbox) -> Iterator[dict[str, subprocess.Popen
 
 def test_the_state_variable_points_every_sandbox_command_at_its_state_file(tmp_path: Path) -> None:
     state = tmp_path / "state.json"
-    ran = subprocess.run([sys.executable, "-m", "e2e.signin", "--sandbox", "--username", "ada@example.com"], cwd=ROOT,
-                         env={**os.environ, STATE_PATH_VARIABLE: str(state)}, capture_output=True, text=True)
+    ran = subprocess.run(
+        [sys.executable, "-m", "e2e.signin", "--sandbox", "--username", "ada@example.com"],
+        cwd=ROOT,
+        env={**os.environ, STATE_PATH_VARIABLE: str(state)},
+        capture_output=True,
+        text=True,
+    )
 
     assert ran.returncode == 1
     assert f"no sandbox state at {state}" in ran.stderr

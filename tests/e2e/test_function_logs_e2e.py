@@ -21,8 +21,8 @@ PHONE = re.compile(r"\+\d{8,15}")
 
 
 def test_the_functions_log_no_secret_token_email_or_phone(
-        sandbox: LocalSandbox, client: PasswordlessClient, authsignal: FakeAuthsignalControls,
-        signed_in: SignedIn) -> None:
+    sandbox: LocalSandbox, client: PasswordlessClient, authsignal: FakeAuthsignalControls, signed_in: SignedIn
+) -> None:
     added = client.call_api("POST", "/authenticators", signed_in.tokens.access_token)
     authsignal.enrol_passkey(added.body["authsignalToken"])
     passkey_token = authsignal.passkey_sign_in(signed_in.sub)
@@ -42,11 +42,22 @@ def test_the_functions_log_no_secret_token_email_or_phone(
 
     assert '"level":' in logs, "the functions' structured log lines are there to check"
     assert '"correlation_id":"' + signed_in.sub in logs.replace(" ", "")
-    issued = [call["body"]["token"] for call in authsignal.calls()
-              if isinstance(call["body"], dict) and isinstance(call["body"].get("token"), str)]
-    for secret in (sandbox.authsignal_secret_key, challenge.token, added.body["authsignalToken"], passkey_token,
-                   *issued, signed_in.tokens.access_token, signed_in.tokens.id_token, signed_in.tokens.refresh_token,
-                   phone_tokens.access_token):
+    issued = [
+        call["body"]["token"]
+        for call in authsignal.calls()
+        if isinstance(call["body"], dict) and isinstance(call["body"].get("token"), str)
+    ]
+    for secret in (
+        sandbox.authsignal_secret_key,
+        challenge.token,
+        added.body["authsignalToken"],
+        passkey_token,
+        *issued,
+        signed_in.tokens.access_token,
+        signed_in.tokens.id_token,
+        signed_in.tokens.refresh_token,
+        phone_tokens.access_token,
+    ):
         assert secret not in logs
     assert not EMAIL.findall(logs), "a function logged an email address"
     assert not PHONE.findall(logs), "a function logged a phone number"

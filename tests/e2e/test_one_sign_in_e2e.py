@@ -17,7 +17,8 @@ PASSKEY_TOKEN_MAX_AGE_SECONDS = LOCAL.passkey_token_max_age_seconds
 
 
 def test_a_token_accepted_in_one_session_is_refused_in_every_other(
-        client: PasswordlessClient, authsignal: FakeAuthsignalControls, email: str) -> None:
+    client: PasswordlessClient, authsignal: FakeAuthsignalControls, email: str
+) -> None:
     """Single use, sequential: three sessions, one succeeded validation token."""
     client.sign_up(email)
     first = client.start(email)
@@ -29,7 +30,8 @@ def test_a_token_accepted_in_one_session_is_refused_in_every_other(
 
 
 def test_a_token_answered_in_parallel_sessions_signs_in_exactly_once(
-        client: PasswordlessClient, authsignal: FakeAuthsignalControls, email: str) -> None:
+    client: PasswordlessClient, authsignal: FakeAuthsignalControls, email: str
+) -> None:
     """Single use, parallel: the token of one session's challenge, answered in it and in others at once."""
     client.sign_up(email)
     challenges = [client.start(email) for _ in range(SESSIONS)]
@@ -39,7 +41,8 @@ def test_a_token_answered_in_parallel_sessions_signs_in_exactly_once(
 
 
 def test_a_passkey_token_answered_in_parallel_sessions_signs_in_exactly_once(
-        client: PasswordlessClient, authsignal: FakeAuthsignalControls, signed_in: SignedIn) -> None:
+    client: PasswordlessClient, authsignal: FakeAuthsignalControls, signed_in: SignedIn
+) -> None:
     """A passkey token fits any session of its user: only the deployed single-use table stops a
     second sign-in with it, and of parallel ones exactly one wins the conditional put."""
     add_passkey(client, authsignal, signed_in)
@@ -51,7 +54,8 @@ def test_a_passkey_token_answered_in_parallel_sessions_signs_in_exactly_once(
 
 
 def test_a_fresh_passkey_token_signs_in_once(
-        client: PasswordlessClient, authsignal: FakeAuthsignalControls, signed_in: SignedIn) -> None:
+    client: PasswordlessClient, authsignal: FakeAuthsignalControls, signed_in: SignedIn
+) -> None:
     add_passkey(client, authsignal, signed_in)
     token = authsignal.passkey_sign_in(signed_in.sub, state_updated_at=now_iso(-10))
 
@@ -60,7 +64,8 @@ def test_a_fresh_passkey_token_signs_in_once(
 
 
 def test_a_passkey_token_older_than_the_limit_is_refused(
-        client: PasswordlessClient, authsignal: FakeAuthsignalControls, signed_in: SignedIn) -> None:
+    client: PasswordlessClient, authsignal: FakeAuthsignalControls, signed_in: SignedIn
+) -> None:
     add_passkey(client, authsignal, signed_in)
     token = authsignal.passkey_sign_in(signed_in.sub, state_updated_at=now_iso(-(PASSKEY_TOKEN_MAX_AGE_SECONDS + 30)))
 
@@ -68,7 +73,8 @@ def test_a_passkey_token_older_than_the_limit_is_refused(
 
 
 def test_starting_a_sign_in_for_another_user_captures_nothing_of_their_passkey_ceremony(
-        client: PasswordlessClient, authsignal: FakeAuthsignalControls, signed_in: SignedIn) -> None:
+    client: PasswordlessClient, authsignal: FakeAuthsignalControls, signed_in: SignedIn
+) -> None:
     """Passkey capture: Mallory calls InitiateAuth for Ada while Ada uses her passkey."""
     add_passkey(client, authsignal, signed_in)
     mallorys = client.start(signed_in.username)
@@ -84,7 +90,8 @@ def test_starting_a_sign_in_for_another_user_captures_nothing_of_their_passkey_c
 
 @pytest.mark.parametrize("contact", ["email", "phone"])
 def test_an_otp_token_of_one_user_does_not_sign_in_another(
-        client: PasswordlessClient, authsignal: FakeAuthsignalControls, contact: str, email: str, phone: str) -> None:
+    client: PasswordlessClient, authsignal: FakeAuthsignalControls, contact: str, email: str, phone: str
+) -> None:
     theirs, mine = (email, f"b.{email}") if contact == "email" else (phone, phone[:-1] + str((int(phone[-1]) + 1) % 10))
     client.sign_up(theirs)
     client.sign_up(mine)

@@ -37,7 +37,10 @@ def test_a_second_sandbox_gets_its_own_ports_and_may_not_take_this_ones_state_fi
     second = SandboxPorts.choose()
 
     assert not {second.emulator, second.authsignal, second.app} & {
-        sandbox.ports.emulator, sandbox.ports.authsignal, sandbox.ports.app}
+        sandbox.ports.emulator,
+        sandbox.ports.authsignal,
+        sandbox.ports.app,
+    }
     with pytest.raises(SandboxError, match=rf"{HOST}:{sandbox.ports.emulator} \(--port\) is in use"):
         SandboxPorts.choose(emulator=sandbox.ports.emulator)
     with pytest.raises(SandboxStateError, match="a sandbox is running with the state file"):
@@ -52,11 +55,13 @@ def test_the_app_gets_this_sandboxs_config(web_app_url: str, sandbox_state: dict
 
 
 def test_the_sign_in_tool_signs_in_to_the_sandbox_its_state_file_names(
-        sandbox: LocalSandbox, authsignal: FakeAuthsignalControls, capsys: pytest.CaptureFixture[str]) -> None:
+    sandbox: LocalSandbox, authsignal: FakeAuthsignalControls, capsys: pytest.CaptureFixture[str]
+) -> None:
     username = new_email()
 
-    status = signin.main(["--sandbox", "--state", str(state_path(sandbox)), "--username", username, "--sign-up",
-                          "--call-api"])
+    status = signin.main(
+        ["--sandbox", "--state", str(state_path(sandbox)), "--username", username, "--sign-up", "--call-api"]
+    )
 
     output = capsys.readouterr().out
     assert status == 0, output

@@ -27,8 +27,9 @@ ENVIRONMENT = "qa"  # a stack of its own: the sandbox's dev secret is left alone
 # What a new stack's secret holds until the key is set (CloudFormation generates it as such JSON).
 PLACEHOLDER = json.dumps({NOT_SET_MARKER: "set the Authsignal secret key", "filler": "Abc123Def456Ghi7"})
 TEMPLATE = {
-    "Resources": {"AuthsignalSecret": {"Type": "AWS::SecretsManager::Secret",
-                                       "Properties": {"SecretString": PLACEHOLDER}}},
+    "Resources": {
+        "AuthsignalSecret": {"Type": "AWS::SecretsManager::Secret", "Properties": {"SecretString": PLACEHOLDER}}
+    },
     "Outputs": {"AuthsignalSecretArn": {"Value": {"Ref": "AuthsignalSecret"}}},
 }
 
@@ -68,8 +69,14 @@ def new_key() -> str:
 def test_a_key_piped_on_standard_input_is_set_and_never_printed(sandbox, secret_value):
     key = new_key()
 
-    result = subprocess.run([SCRIPT, ENVIRONMENT], input=key + "\n", capture_output=True, text=True, timeout=120,
-                            env=aws_environment(sandbox))
+    result = subprocess.run(
+        [SCRIPT, ENVIRONMENT],
+        input=key + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=aws_environment(sandbox),
+    )
 
     assert result.returncode == 0, result.stderr
     assert secret_value() == key
@@ -80,8 +87,14 @@ def test_a_key_piped_on_standard_input_is_set_and_never_printed(sandbox, secret_
 def test_a_key_typed_at_the_hidden_prompt_of_a_terminal_is_set_and_not_echoed(sandbox, secret_value):
     key = new_key()
     controller, terminal = pty.openpty()
-    process = subprocess.Popen([SCRIPT, ENVIRONMENT], stdin=terminal, stdout=terminal, stderr=terminal,
-                               env=aws_environment(sandbox), start_new_session=True)
+    process = subprocess.Popen(
+        [SCRIPT, ENVIRONMENT],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env=aws_environment(sandbox),
+        start_new_session=True,
+    )
     os.close(terminal)
     try:
         shown = read_until(controller, b"(input hidden): ")
@@ -98,19 +111,25 @@ def test_a_key_typed_at_the_hidden_prompt_of_a_terminal_is_set_and_not_echoed(sa
 
 
 def test_a_json_object_is_refused_and_the_secret_keeps_its_value(sandbox, secret_value):
-    result = subprocess.run([SCRIPT, ENVIRONMENT], input='{"notSetYet": true}\n', capture_output=True, text=True,
-                            timeout=120, env=aws_environment(sandbox))
+    result = subprocess.run(
+        [SCRIPT, ENVIRONMENT],
+        input='{"notSetYet": true}\n',
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=aws_environment(sandbox),
+    )
 
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == (
         "that is a JSON object, not an Authsignal key (paste the secret key from the Authsignal portal): "
-        "nothing changed")
+        "nothing changed"
+    )
     assert secret_value() == PLACEHOLDER
 
 
 @pytest.mark.parametrize("value", ["", "   ", PLACEHOLDER, "sk_live_a b"])
-def test_what_is_not_a_key_is_refused_and_the_secret_keeps_its_value(sandbox, secret_value, monkeypatch, capsys,
-                                                                      value):
+def test_what_is_not_a_key_is_refused_and_the_secret_keeps_its_value(sandbox, secret_value, monkeypatch, capsys, value):
     point_at_emulator(monkeypatch, sandbox)
 
     assert main([ENVIRONMENT], stdin=io.StringIO(value + "\n")) == 1
@@ -126,12 +145,15 @@ def test_an_environment_that_is_not_deployed_is_named_and_nothing_is_set(sandbox
     assert "nowhere-Passwordless" in error and "deploy it first" in error
 
 
-@pytest.mark.parametrize(("value", "reason"), [
-    ("", "no key given"),
-    ("PLACEHOLDER: set the key", "placeholder"),
-    ('{"status": "not set yet"}', "JSON object"),
-    ("sk_live abc", "no spaces"),
-])
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("", "no key given"),
+        ("PLACEHOLDER: set the key", "placeholder"),
+        ('{"status": "not set yet"}', "JSON object"),
+        ("sk_live abc", "no spaces"),
+    ],
+)
 def test_refusal_names_why_a_value_is_not_a_key(value, reason):
     assert reason in (refusal(value) or "")
 

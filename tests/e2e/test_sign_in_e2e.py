@@ -17,7 +17,8 @@ from tests.e2e.support import (
 
 
 def test_email_otp_sign_in_issues_the_users_tokens(
-        client: PasswordlessClient, authsignal: FakeAuthsignalControls, email: str) -> None:
+    client: PasswordlessClient, authsignal: FakeAuthsignalControls, email: str
+) -> None:
     sub = client.sign_up(email).sub
 
     challenge = client.start(email)
@@ -40,11 +41,14 @@ def test_email_otp_sign_in_issues_the_users_tokens(
 
     client.sign_in(email, lambda challenge: authsignal.complete(challenge.token))
     assert [path for method, path, body in calls_for(authsignal, sub)[4:]] == [
-        f"/v1/users/{sub}/actions/{SIGN_IN_ACTION}", "/v1/validate"]  # later sign-ins: track and validate
+        f"/v1/users/{sub}/actions/{SIGN_IN_ACTION}",
+        "/v1/validate",
+    ]  # later sign-ins: track and validate
 
 
 def test_sms_otp_sign_in_issues_the_users_tokens(
-        client: PasswordlessClient, authsignal: FakeAuthsignalControls, phone: str) -> None:
+    client: PasswordlessClient, authsignal: FakeAuthsignalControls, phone: str
+) -> None:
     sub = client.sign_up(phone).sub
 
     tokens = client.sign_in(phone, lambda challenge: authsignal.complete(challenge.token))
@@ -57,7 +61,8 @@ def test_sms_otp_sign_in_issues_the_users_tokens(
 
 
 def test_three_wrong_answers_fail_the_sign_in(
-        client: PasswordlessClient, authsignal: FakeAuthsignalControls, email: str) -> None:
+    client: PasswordlessClient, authsignal: FakeAuthsignalControls, email: str
+) -> None:
     sub = client.sign_up(email).sub
     challenge = client.start(email)
 
@@ -79,7 +84,8 @@ def test_three_wrong_answers_fail_the_sign_in(
 
 
 def test_a_blocking_rule_refuses_the_sign_in_without_a_challenge(
-        client: PasswordlessClient, authsignal: FakeAuthsignalControls, email: str) -> None:
+    client: PasswordlessClient, authsignal: FakeAuthsignalControls, email: str
+) -> None:
     sub = client.sign_up(email).sub
     authsignal.set_rule("BLOCK", user_id=sub)
 
@@ -97,11 +103,12 @@ def test_a_blocking_rule_refuses_the_sign_in_without_a_challenge(
 @pytest.mark.xfail(
     strict=True,
     reason="MiniStack 1.5.33 ignores PreventUserExistenceErrors for CUSTOM_AUTH: InitiateAuth for an "
-           "unknown user answers UserNotFoundException before any trigger runs (AWS runs the define "
-           "trigger with userNotFound=true, which fails the sign-in like any other failure)",
+    "unknown user answers UserNotFoundException before any trigger runs (AWS runs the define "
+    "trigger with userNotFound=true, which fails the sign-in like any other failure)",
 )
 def test_an_unknown_user_gets_the_same_answer_as_a_known_user_whose_sign_in_fails(
-        client: PasswordlessClient, email: str) -> None:
+    client: PasswordlessClient, email: str
+) -> None:
     client.sign_up(email)
     challenge = client.start(email)
     with pytest.raises(SignInError) as known:

@@ -24,19 +24,24 @@ def _of_type(template: dict[str, Any], kind: str) -> tuple[str, dict[str, Any]]:
 
 
 def test_the_staging_web_acl_deploys_and_attaches_to_its_user_pool(
-        sandbox: LocalSandbox, synthesized: Synthesized) -> None:
+    sandbox: LocalSandbox, synthesized: Synthesized
+) -> None:
     endpoint = sandbox.emulator.endpoint_url
     staging = synthesized.templates["staging"]
     pool_id, pool = _of_type(staging, "AWS::Cognito::UserPool")
     acl_id, acl = _of_type(staging, "AWS::WAFv2::WebACL")
     _, association = _of_type(staging, "AWS::WAFv2::WebACLAssociation")
-    assert association["Properties"] == {"ResourceArn": {"Fn::GetAtt": [pool_id, "Arn"]},
-                                         "WebACLArn": {"Fn::GetAtt": [acl_id, "Arn"]}}
+    assert association["Properties"] == {
+        "ResourceArn": {"Fn::GetAtt": [pool_id, "Arn"]},
+        "WebACLArn": {"Fn::GetAtt": [acl_id, "Arn"]},
+    }
     pool_properties = {key: value for key, value in pool["Properties"].items() if key != "LambdaConfig"}
     probe = {
         "Resources": {pool_id: {"Type": pool["Type"], "Properties": pool_properties}, acl_id: acl},
-        "Outputs": {"PoolArn": {"Value": {"Fn::GetAtt": [pool_id, "Arn"]}},
-                    "WebAclArn": {"Value": {"Fn::GetAtt": [acl_id, "Arn"]}}},
+        "Outputs": {
+            "PoolArn": {"Value": {"Fn::GetAtt": [pool_id, "Arn"]}},
+            "WebAclArn": {"Value": {"Fn::GetAtt": [acl_id, "Arn"]}},
+        },
     }
 
     outputs = create_probe_stack(endpoint, "staging-sign-in-protection", probe)
@@ -48,4 +53,6 @@ def test_the_staging_web_acl_deploys_and_attaches_to_its_user_pool(
     rules = {rule["Name"]: rule for rule in web_acl["Rules"]}
     assert rules["SignInRequestsPerIp"]["Statement"]["RateBasedStatement"]["Limit"] == 300
     assert rules["AWSManagedRulesAmazonIpReputationList"]["Statement"]["ManagedRuleGroupStatement"] == {
-        "VendorName": "AWS", "Name": "AWSManagedRulesAmazonIpReputationList"}
+        "VendorName": "AWS",
+        "Name": "AWSManagedRulesAmazonIpReputationList",
+    }

@@ -34,9 +34,20 @@ from tests.e2e.support import new_email
 
 def sign_in(sandbox: LocalSandbox, capsys, *arguments: str):
     """``scripts/sign-in`` against the sandbox: its exit status, standard output and error."""
-    status = main(["--stack", sandbox.deployment.stack_name, "--endpoint-url", sandbox.emulator.endpoint_url,
-                   "--fake-authsignal", sandbox.authsignal.base_url, "--username", new_email(), "--sign-up",
-                   *arguments])
+    status = main(
+        [
+            "--stack",
+            sandbox.deployment.stack_name,
+            "--endpoint-url",
+            sandbox.emulator.endpoint_url,
+            "--fake-authsignal",
+            sandbox.authsignal.base_url,
+            "--username",
+            new_email(),
+            "--sign-up",
+            *arguments,
+        ]
+    )
     captured = capsys.readouterr()
     return status, captured.out, captured.err
 
@@ -75,8 +86,12 @@ def test_the_export_lines_survive_a_shells_eval_whatever_the_values():
     tokens = Tokens("a'token with $(date) and spaces", "id", "refresh", 3600)
     lines = shell_exports(tokens, "http://api.localhost:4566/", "id-1")
 
-    shown = subprocess.run(["bash", "-c", 'eval "$1"; printf "%s|%s|%s" "$ACCESS_TOKEN" "$API" "$AUTHENTICATOR_ID"',
-                            "bash", lines], capture_output=True, text=True, check=True).stdout
+    shown = subprocess.run(
+        ["bash", "-c", 'eval "$1"; printf "%s|%s|%s" "$ACCESS_TOKEN" "$API" "$AUTHENTICATOR_ID"', "bash", lines],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert shown == "a'token with $(date) and spaces|http://api.localhost:4566/|id-1"
 
 
@@ -98,11 +113,19 @@ def test_the_region_is_the_option_else_aws_region_else_aws_default_region():
 
 # --- Cognito's throttling ----------------------------------------------------------------------
 
-DEPLOYMENT = Deployment("dev-Passwordless", "us-east-1", "us-east-1_Example", "example-client-id",
-                        "https://api.example.com/")
-CHALLENGE = {"ChallengeName": "CUSTOM_CHALLENGE", "Session": "a-session-of-twenty-characters-or-more",
-             "ChallengeParameters": {"USERNAME": "ada@example.com", "url": "https://authsignal.example.com/challenge",
-                                     "token": "track-token", "isEnrolled": "true"}}
+DEPLOYMENT = Deployment(
+    "dev-Passwordless", "us-east-1", "us-east-1_Example", "example-client-id", "https://api.example.com/"
+)
+CHALLENGE = {
+    "ChallengeName": "CUSTOM_CHALLENGE",
+    "Session": "a-session-of-twenty-characters-or-more",
+    "ChallengeParameters": {
+        "USERNAME": "ada@example.com",
+        "url": "https://authsignal.example.com/challenge",
+        "token": "track-token",
+        "isEnrolled": "true",
+    },
+}
 
 
 class HighestDraw(random.Random):
@@ -119,8 +142,9 @@ class HighestDraw(random.Random):
 
 @pytest.fixture
 def cognito():
-    client = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test",
-                                   region_name="us-east-1").client("cognito-idp")
+    client = boto3.session.Session(
+        aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
+    ).client("cognito-idp")
     with Stubber(client) as stubbed:
         yield client, stubbed
         stubbed.assert_no_pending_responses()
@@ -128,8 +152,9 @@ def cognito():
 
 def throttle(stubbed: Stubber, times: int) -> None:
     for _ in range(times):
-        stubbed.add_client_error("initiate_auth", service_error_code=THROTTLED, service_message="Rate exceeded",
-                                 http_status_code=400)
+        stubbed.add_client_error(
+            "initiate_auth", service_error_code=THROTTLED, service_message="Rate exceeded", http_status_code=400
+        )
 
 
 def test_a_throttled_call_is_tried_again_after_waits_drawn_up_to_a_doubling_ceiling(cognito):
@@ -138,8 +163,13 @@ def test_a_throttled_call_is_tried_again_after_waits_drawn_up_to_a_doubling_ceil
     stubbed.add_response("initiate_auth", CHALLENGE)
     pauses: list[float] = []
     draws = HighestDraw()
-    app = PasswordlessClient(DEPLOYMENT, client, backoff=Backoff(attempts=5, base_seconds=0.25, cap_seconds=4),
-                             sleep=pauses.append, rng=draws)
+    app = PasswordlessClient(
+        DEPLOYMENT,
+        client,
+        backoff=Backoff(attempts=5, base_seconds=0.25, cap_seconds=4),
+        sleep=pauses.append,
+        rng=draws,
+    )
 
     challenge = app.start("ada@example.com")
 
@@ -178,8 +208,12 @@ def test_the_waits_are_drawn_at_random_so_throttled_clients_do_not_come_back_tog
 
 def test_an_error_other_than_throttling_is_not_tried_again(cognito):
     client, stubbed = cognito
-    stubbed.add_client_error("initiate_auth", service_error_code="NotAuthorizedException",
-                             service_message="Incorrect username or password.", http_status_code=400)
+    stubbed.add_client_error(
+        "initiate_auth",
+        service_error_code="NotAuthorizedException",
+        service_message="Incorrect username or password.",
+        http_status_code=400,
+    )
     pauses: list[float] = []
     app = PasswordlessClient(DEPLOYMENT, client, sleep=pauses.append)
 

@@ -19,7 +19,8 @@ def _attributes(sandbox: LocalSandbox, username: str) -> tuple[str, dict[str, st
 
 
 def test_sign_up_by_email_confirms_the_user_and_verifies_nothing(
-        client: PasswordlessClient, sandbox: LocalSandbox, email: str) -> None:
+    client: PasswordlessClient, sandbox: LocalSandbox, email: str
+) -> None:
     signed_up = client.sign_up(email)
 
     assert signed_up.confirmed
@@ -32,7 +33,8 @@ def test_sign_up_by_email_confirms_the_user_and_verifies_nothing(
 
 
 def test_sign_up_by_phone_confirms_the_user_and_verifies_nothing(
-        client: PasswordlessClient, sandbox: LocalSandbox, phone: str) -> None:
+    client: PasswordlessClient, sandbox: LocalSandbox, phone: str
+) -> None:
     signed_up = client.sign_up(phone)
 
     assert signed_up.confirmed
@@ -44,7 +46,8 @@ def test_sign_up_by_phone_confirms_the_user_and_verifies_nothing(
 
 
 def test_the_pre_hijack_fails_at_sign_up_and_the_victim_signs_up_later(
-        client: PasswordlessClient, sandbox: LocalSandbox) -> None:
+    client: PasswordlessClient, sandbox: LocalSandbox
+) -> None:
     """Pre-hijack: the victim's address as username and email, the attacker's phone beside it."""
     victim, attackers_phone = new_email(), new_phone()
 
@@ -57,7 +60,8 @@ def test_the_pre_hijack_fails_at_sign_up_and_the_victim_signs_up_later(
 
 
 def test_a_sign_up_that_seeds_profile_attributes_is_refused_and_the_victim_signs_up_later(
-        client: PasswordlessClient) -> None:
+    client: PasswordlessClient,
+) -> None:
     victim = new_email()
 
     with pytest.raises(ClientError) as refused:
@@ -66,8 +70,9 @@ def test_a_sign_up_that_seeds_profile_attributes_is_refused_and_the_victim_signs
     # AWS refuses the attributes at the app client (its write attributes); the pre sign-up trigger
     # refuses them wherever a client would let them through.
     error = refused.value.response["Error"]
-    assert (error["Code"], "no attribute but" in error["Message"]) == (SIGN_UP_REFUSED_CODE, True) \
-        or error["Code"] == "NotAuthorizedException"
+    assert (error["Code"], "no attribute but" in error["Message"]) == (SIGN_UP_REFUSED_CODE, True) or error[
+        "Code"
+    ] == "NotAuthorizedException"
     assert client.sign_up(victim).confirmed  # nobody took the address
 
 
@@ -85,7 +90,8 @@ def test_a_sign_up_whose_contact_is_not_the_username_is_refused(client: Password
 
 
 def test_the_email_is_verified_only_once_an_email_otp_succeeded(
-        client: PasswordlessClient, sandbox: LocalSandbox, authsignal: FakeAuthsignalControls, email: str) -> None:
+    client: PasswordlessClient, sandbox: LocalSandbox, authsignal: FakeAuthsignalControls, email: str
+) -> None:
     client.sign_up(email)
     challenge = client.start(email)
     client.answer(challenge, "made-up-answer")  # a wrong answer proves nothing
@@ -97,7 +103,8 @@ def test_the_email_is_verified_only_once_an_email_otp_succeeded(
 
 
 def test_the_phone_number_is_verified_once_an_sms_otp_succeeded(
-        client: PasswordlessClient, sandbox: LocalSandbox, authsignal: FakeAuthsignalControls, phone: str) -> None:
+    client: PasswordlessClient, sandbox: LocalSandbox, authsignal: FakeAuthsignalControls, phone: str
+) -> None:
     client.sign_up(phone)
 
     client.sign_in(phone, lambda challenge: authsignal.complete(challenge.token))
@@ -105,11 +112,14 @@ def test_the_phone_number_is_verified_once_an_sms_otp_succeeded(
     assert _attributes(sandbox, phone)[1]["phone_number_verified"] == "true"
 
 
-@pytest.mark.parametrize("theirs", [{"email": "mallory@evil.example"}, {"phone": "+447700900999"}, {"passkey": True}],
-                         ids=["email", "sms", "passkey"])
+@pytest.mark.parametrize(
+    "theirs",
+    [{"email": "mallory@evil.example"}, {"phone": "+447700900999"}, {"passkey": True}],
+    ids=["email", "sms", "passkey"],
+)
 def test_an_attacker_who_signed_up_the_victims_address_cannot_enrol_their_own_method_and_sign_in(
-        client: PasswordlessClient, sandbox: LocalSandbox, authsignal: FakeAuthsignalControls,
-        theirs: dict[str, object]) -> None:
+    client: PasswordlessClient, sandbox: LocalSandbox, authsignal: FakeAuthsignalControls, theirs: dict[str, object]
+) -> None:
     """Authsignal lets a user with no authenticator enrol the first one with the track token.
     Mallory signs up the victim's address and starts a sign-in: the token she gets cannot enrol
     her own email, phone or passkey (the victim's address was enrolled first), so she cannot sign in."""
@@ -126,18 +136,21 @@ def test_an_attacker_who_signed_up_the_victims_address_cannot_enrol_their_own_me
 
 
 @pytest.mark.xfail(
-    strict=True, raises=AssertionError,
+    strict=True,
+    raises=AssertionError,
     reason="MiniStack 1.5.33 does not enforce an immutable attribute (Mutable: false) in UpdateUserAttributes; "
-           "AWS refuses the change (the infra test asserts the schema)",
+    "AWS refuses the change (the infra test asserts the schema)",
 )
 def test_a_signed_in_user_cannot_change_their_email(
-        client: PasswordlessClient, sandbox: LocalSandbox, authsignal: FakeAuthsignalControls, email: str) -> None:
+    client: PasswordlessClient, sandbox: LocalSandbox, authsignal: FakeAuthsignalControls, email: str
+) -> None:
     client.sign_up(email)
     tokens = client.sign_in(email, lambda challenge: authsignal.complete(challenge.token))
 
     with pytest.raises(ClientError) as refused:
-        client.cognito.update_user_attributes(AccessToken=tokens.access_token,
-                                              UserAttributes=[{"Name": "email", "Value": new_email()}])
+        client.cognito.update_user_attributes(
+            AccessToken=tokens.access_token, UserAttributes=[{"Name": "email", "Value": new_email()}]
+        )
         raise AssertionError("UpdateUserAttributes changed the email of a signed-in user")
 
     assert refused.value.response["Error"]["Code"] in ("InvalidParameterException", "NotAuthorizedException")

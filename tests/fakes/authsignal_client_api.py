@@ -56,19 +56,28 @@ class ClientRefused(Exception):
         self.status, self.code, self.description = status, code, description
 
 
-def answer(fake: FakeAuthsignal, method: str, parts: list[str], query: dict[str, str], body: Any,
-           authorization: str, origin: str | None) -> tuple[int, Any]:
+def answer(
+    fake: FakeAuthsignal,
+    method: str,
+    parts: list[str],
+    query: dict[str, str],
+    body: Any,
+    authorization: str,
+    origin: str | None,
+) -> tuple[int, Any]:
     """The status and JSON body of a client API request (``parts`` after ``v1/client``); the
     fake's lock is held."""
     body = body if isinstance(body, dict) else {}
     try:
         return 200, _route(fake, method, parts, query, body, _credentials(fake, authorization), origin)
     except ClientRefused as refused:
-        return refused.status, {"error": refused.code, "errorCode": refused.code,
-                                "errorDescription": refused.description}
+        return refused.status, {
+            "error": refused.code,
+            "errorCode": refused.code,
+            "errorDescription": refused.description,
+        }
     except passkeys.PasskeyRefused as refused:
-        return 400, {"error": "invalid_credential", "errorCode": "invalid_credential",
-                     "errorDescription": str(refused)}
+        return 400, {"error": "invalid_credential", "errorCode": "invalid_credential", "errorDescription": str(refused)}
 
 
 def authorized(fake: FakeAuthsignal, authorization: str) -> bool:
@@ -95,8 +104,15 @@ def _credentials(fake: FakeAuthsignal, authorization: str) -> str | None:
     raise ClientRefused(401, "unauthorized", "invalid tenant id or token")
 
 
-def _route(fake: FakeAuthsignal, method: str, parts: list[str], query: dict[str, str], body: dict[str, Any],
-           token: str | None, origin: str | None) -> Any:
+def _route(
+    fake: FakeAuthsignal,
+    method: str,
+    parts: list[str],
+    query: dict[str, str],
+    body: dict[str, Any],
+    token: str | None,
+    origin: str | None,
+) -> Any:
     match method, parts:
         case "POST", ["challenge"]:
             action = body.get("action")
@@ -143,8 +159,14 @@ def _send_code(fake: FakeAuthsignal, channel: str, token: str) -> dict[str, str]
     attribute, method, field = OTP_CHANNELS[channel]
     to = action.contact_value if action.contact == attribute else None
     if to is None:
-        to = next((item[field] for item in fake._state.authenticators.get(action.user_id, {}).values()
-                   if item["verificationMethod"] == method and item.get(field)), None)
+        to = next(
+            (
+                item[field]
+                for item in fake._state.authenticators.get(action.user_id, {}).values()
+                if item["verificationMethod"] == method and item.get(field)
+            ),
+            None,
+        )
     if to is None:
         raise ClientRefused(400, "invalid_request", f"the user has no {attribute} to send a code to")
     code = f"{secrets.randbelow(10**6):06d}"
@@ -167,8 +189,11 @@ def _may_add_passkey(fake: FakeAuthsignal, token: str) -> _Action:
     action = _tracked(fake, token)
     adding = action.action == "addAuthenticator" and action.scope == ADD_AUTHENTICATORS_SCOPE
     if not adding and fake._state.authenticators.get(action.user_id):
-        raise ClientRefused(403, "insufficient_scope",
-                            "an enrolled user adds a passkey only with a token of the add:authenticators scope")
+        raise ClientRefused(
+            403,
+            "insufficient_scope",
+            "an enrolled user adds a passkey only with a token of the add:authenticators scope",
+        )
     return action
 
 
@@ -177,8 +202,12 @@ def _registration_options(fake: FakeAuthsignal, token: str, body: dict[str, Any]
     username = body.get("username") if isinstance(body.get("username"), str) and body.get("username") else None
     rp_id = passkeys.rp_id_for(fake.origins, origin)
     challenge_id, options = passkeys.registration_options(
-        fake._state.passkeys, rp_id=rp_id, user_id=action.user_id,
-        username=username or fake._state.usernames.get(action.user_id), token=token)
+        fake._state.passkeys,
+        rp_id=rp_id,
+        user_id=action.user_id,
+        username=username or fake._state.usernames.get(action.user_id),
+        token=token,
+    )
     if username:
         fake._state.usernames[action.user_id] = username
     return {"challengeId": challenge_id, "options": options}
@@ -187,31 +216,54 @@ def _registration_options(fake: FakeAuthsignal, token: str, body: dict[str, Any]
 def _add_passkey(fake: FakeAuthsignal, token: str, body: dict[str, Any]) -> dict[str, Any]:
     action = _may_add_passkey(fake, token)
     credential = passkeys.finish_registration(
-        fake._state.passkeys, challenge_id=body.get("challengeId"), token=token,
-        response=body.get("registrationCredential"), origins=fake.origins,
-        authenticator_id=str(uuid.uuid4()), username=fake._state.usernames.get(action.user_id))
-    item = fake._add_authenticator(action.user_id, "PASSKEY", "Passkey", authenticator_id=credential.authenticator_id,
-                                   credential_id=credential.credential_id)
-    return {"isVerified": True, "accessToken": fake._complete(token, "PASSKEY"),
-            "userAuthenticatorId": item["userAuthenticatorId"], "userId": action.user_id, "userAuthenticator": item}
+        fake._state.passkeys,
+        challenge_id=body.get("challengeId"),
+        token=token,
+        response=body.get("registrationCredential"),
+        origins=fake.origins,
+        authenticator_id=str(uuid.uuid4()),
+        username=fake._state.usernames.get(action.user_id),
+    )
+    item = fake._add_authenticator(
+        action.user_id,
+        "PASSKEY",
+        "Passkey",
+        authenticator_id=credential.authenticator_id,
+        credential_id=credential.credential_id,
+    )
+    return {
+        "isVerified": True,
+        "accessToken": fake._complete(token, "PASSKEY"),
+        "userAuthenticatorId": item["userAuthenticatorId"],
+        "userId": action.user_id,
+        "userAuthenticator": item,
+    }
 
 
-def _authentication_options(fake: FakeAuthsignal, token: str | None, body: dict[str, Any],
-                            origin: str | None) -> dict[str, Any]:
+def _authentication_options(
+    fake: FakeAuthsignal, token: str | None, body: dict[str, Any], origin: str | None
+) -> dict[str, Any]:
     user_id = _tracked(fake, token).user_id if token is not None else None
     challenge_id = body.get("challengeId") if isinstance(body.get("challengeId"), str) else None
     if challenge_id is None and token is None:
         raise ClientRefused(400, "invalid_request", "challengeId or a token is required")
     challenge_id, options = passkeys.authentication_options(
-        fake._state.passkeys, rp_id=passkeys.rp_id_for(fake.origins, origin), challenge_id=challenge_id,
-        token=token, user_id=user_id)
+        fake._state.passkeys,
+        rp_id=passkeys.rp_id_for(fake.origins, origin),
+        challenge_id=challenge_id,
+        token=token,
+        user_id=user_id,
+    )
     return {"challengeId": challenge_id, "options": options}
 
 
 def _verify_passkey(fake: FakeAuthsignal, token: str | None, body: dict[str, Any]) -> dict[str, Any]:
     ceremony, credential = passkeys.finish_authentication(
-        fake._state.passkeys, challenge_id=body.get("challengeId"), response=body.get("authenticationCredential"),
-        origins=fake.origins)
+        fake._state.passkeys,
+        challenge_id=body.get("challengeId"),
+        response=body.get("authenticationCredential"),
+        origins=fake.origins,
+    )
     if ceremony.token is not None and ceremony.token != token:
         raise ClientRefused(401, "invalid_token", "the challenge was issued for another token")
     item = fake._state.authenticators.get(credential.user_id, {}).get(credential.authenticator_id)
@@ -222,8 +274,13 @@ def _verify_passkey(fake: FakeAuthsignal, token: str | None, body: dict[str, Any
         validation_token = fake._complete(ceremony.token, "PASSKEY")
     else:
         validation_token = fake._signed_in(credential.user_id, ceremony.action or "signIn", "PASSKEY")
-    answer = {"isVerified": True, "accessToken": validation_token, "userId": credential.user_id,
-              "userAuthenticatorId": credential.authenticator_id, "username": credential.username}
+    answer = {
+        "isVerified": True,
+        "accessToken": validation_token,
+        "userId": credential.user_id,
+        "userAuthenticatorId": credential.authenticator_id,
+        "username": credential.username,
+    }
     return {key: value for key, value in answer.items() if value is not None}
 
 

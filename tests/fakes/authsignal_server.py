@@ -78,9 +78,22 @@ RULE_STATES = frozenset({"ALLOW", "CHALLENGE_REQUIRED", "BLOCK"})
 FAULT_KINDS = frozenset({"status", "delay", "bad_json", "content_type", "close", "reset"})
 TRANSIENT_KINDS = ("status", "reset", "delay")  # what an unwell Authsignal does, by default
 CONTROLS = frozenset(
-    {"reset", "set_rule", "complete", "passkey_sign_in", "forge", "add_authenticator", "list_as_is", "enrol_passkey",
-     "enroll_with_token", "fail",
-     "set_fault_rate", "outage", "fault_counts", "set_origins"}
+    {
+        "reset",
+        "set_rule",
+        "complete",
+        "passkey_sign_in",
+        "forge",
+        "add_authenticator",
+        "list_as_is",
+        "enrol_passkey",
+        "enroll_with_token",
+        "fail",
+        "set_fault_rate",
+        "outage",
+        "fault_counts",
+        "set_origins",
+    }
 )
 DEFAULT_TENANT_ID = "fake-tenant"
 CLIENT_PREFIX = ("v1", "client")
@@ -170,8 +183,15 @@ def tracked_attributes(body: Any) -> dict[str, Any]:
 class FakeAuthsignal:
     """The fake's state and test controls, served over HTTP on 127.0.0.1."""
 
-    def __init__(self, secret: str, port: int = 0, *, tenant_id: str = DEFAULT_TENANT_ID,
-                 origins: list[str] | None = None, on_code: Callable[[OtpMessage], None] | None = None) -> None:
+    def __init__(
+        self,
+        secret: str,
+        port: int = 0,
+        *,
+        tenant_id: str = DEFAULT_TENANT_ID,
+        origins: list[str] | None = None,
+        on_code: Callable[[OtpMessage], None] | None = None,
+    ) -> None:
         self.secret = secret
         self.tenant_id = tenant_id  # what the client API's Basic auth carries
         self.origins = list(origins or [])  # the tenant's app origins: WebAuthn's expected origins
@@ -189,8 +209,9 @@ class FakeAuthsignal:
         return f"http://{host!s}:{port}"
 
     def start(self) -> FakeAuthsignal:
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-authsignal", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-authsignal", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -238,8 +259,9 @@ class FakeAuthsignal:
         self._state.tracked[token] = completed
         return self._issue_validation_token(completed)
 
-    def enroll_with_token(self, token: str, *, email: str | None = None, phone: str | None = None,
-                          passkey: bool = False) -> str:
+    def enroll_with_token(
+        self, token: str, *, email: str | None = None, phone: str | None = None, passkey: bool = False
+    ) -> str:
         """What ``email.enroll({email})``, ``sms.enroll({phoneNumber})`` or ``passkey.signUp`` (or
         the pre-built UI) do with a track token for a user with no authenticator: enrol that
         contact or a passkey, whatever it is, and send the action's challenge there. Returns the
@@ -258,23 +280,28 @@ class FakeAuthsignal:
             user_id = found.user_id
         return self.add_authenticator(user_id, verification_method=method, email=email, phone_number=phone)
 
-    def passkey_sign_in(self, user_id: str, action: str = "cognitoAuth",
-                        state_updated_at: str | None = None) -> str:
+    def passkey_sign_in(self, user_id: str, action: str = "cognitoAuth", state_updated_at: str | None = None) -> str:
         """What ``passkey.signIn(action)`` does in the app for a user with a passkey: its own
         succeeded action (its own idempotency key, method ``PASSKEY``); returns its validation
         token. ``state_updated_at`` (ISO 8601) ages the token, to test the age limit.
         """
         with self._lock:
-            if not any(item["verificationMethod"] == "PASSKEY"
-                       for item in self._state.authenticators.get(user_id, {}).values()):
+            if not any(
+                item["verificationMethod"] == "PASSKEY" for item in self._state.authenticators.get(user_id, {}).values()
+            ):
                 raise KeyError("the user has no passkey")
             return self._signed_in(user_id, action, "PASSKEY", state_updated_at)
 
     def _signed_in(self, user_id: str, action: str, method: str, state_updated_at: str | None = None) -> str:
         """A new succeeded action of its own (its own idempotency key); its validation token. Lock held."""
-        signed_in = _Action(user_id=user_id, action=action, idempotency_key=str(uuid.uuid4()),
-                            state="CHALLENGE_SUCCEEDED", state_updated_at=state_updated_at or now_iso(),
-                            verification_method=method)
+        signed_in = _Action(
+            user_id=user_id,
+            action=action,
+            idempotency_key=str(uuid.uuid4()),
+            state="CHALLENGE_SUCCEEDED",
+            state_updated_at=state_updated_at or now_iso(),
+            verification_method=method,
+        )
         return self._issue_validation_token(signed_in)
 
     def forge(self, token: str, **fields: Any) -> None:
@@ -294,9 +321,15 @@ class FakeAuthsignal:
         self._state.validated[token] = action
         return token
 
-    def add_authenticator(self, user_id: str, *, verification_method: str = "PASSKEY",
-                          name: str = "iCloud Keychain", email: str | None = None,
-                          phone_number: str | None = None) -> str:
+    def add_authenticator(
+        self,
+        user_id: str,
+        *,
+        verification_method: str = "PASSKEY",
+        name: str = "iCloud Keychain",
+        email: str | None = None,
+        phone_number: str | None = None,
+    ) -> str:
         """Enrol an authenticator for ``user_id``; returns its ``userAuthenticatorId``."""
         with self._lock:
             item = self._add_authenticator(user_id, verification_method, name, email, phone_number)
@@ -307,9 +340,17 @@ class FakeAuthsignal:
         with self._lock:
             return list(self._state.authenticators.get(user_id, {}).values())
 
-    def _add_authenticator(self, user_id: str, verification_method: str, name: str = "iCloud Keychain",
-                           email: str | None = None, phone_number: str | None = None, *,
-                           authenticator_id: str | None = None, credential_id: str | None = None) -> dict[str, Any]:
+    def _add_authenticator(
+        self,
+        user_id: str,
+        verification_method: str,
+        name: str = "iCloud Keychain",
+        email: str | None = None,
+        phone_number: str | None = None,
+        *,
+        authenticator_id: str | None = None,
+        credential_id: str | None = None,
+    ) -> dict[str, Any]:
         authenticator_id = authenticator_id or str(uuid.uuid4())
         item: dict[str, Any] = {
             "userAuthenticatorId": authenticator_id,
@@ -343,14 +384,26 @@ class FakeAuthsignal:
         """
         with self._lock:
             found = self._state.tracked.get(token)
-            if (found is None or found.action != "addAuthenticator" or found.scope != "add:authenticators"
-                    or found.state == "BLOCK"):
+            if (
+                found is None
+                or found.action != "addAuthenticator"
+                or found.scope != "add:authenticators"
+                or found.state == "BLOCK"
+            ):
                 raise KeyError("not a token of an addAuthenticator action with the add:authenticators scope")
             user_id = found.user_id
         return self.add_authenticator(user_id, name=name)
 
-    def fail(self, kind: str, *, times: int = 1, status: int = 500, delay: float = 1.0,
-             on: str | None = None, retry_after: str | None = None) -> None:
+    def fail(
+        self,
+        kind: str,
+        *,
+        times: int = 1,
+        status: int = 500,
+        delay: float = 1.0,
+        on: str | None = None,
+        retry_after: str | None = None,
+    ) -> None:
         """Misbehave on the next ``times`` requests (matching regex ``on`` against "METHOD /path").
 
         ``status``: that HTTP status with an Authsignal JSON error; ``delay``: answer normally
@@ -363,11 +416,20 @@ class FakeAuthsignal:
         if kind not in FAULT_KINDS:
             raise ValueError(f"fault kind must be one of {sorted(FAULT_KINDS)}")
         with self._lock:
-            self._state.faults.append(_Fault(kind=kind, times=times, status=status, delay=delay, on=on,
-                                             retry_after=retry_after))
+            self._state.faults.append(
+                _Fault(kind=kind, times=times, status=status, delay=delay, on=on, retry_after=retry_after)
+            )
 
-    def set_fault_rate(self, rate: float, kinds: list[str] | None = None, *, status: int = 503,
-                       delay: float = 1.0, seed: int | None = None, retry_after: str | None = None) -> None:
+    def set_fault_rate(
+        self,
+        rate: float,
+        kinds: list[str] | None = None,
+        *,
+        status: int = 503,
+        delay: float = 1.0,
+        seed: int | None = None,
+        retry_after: str | None = None,
+    ) -> None:
         """Fail a share ``rate`` (0-1) of all ``/v1`` requests from now on, each as one of
         ``kinds`` (default: ``status`` 503, ``reset`` after handling, ``delay`` seconds slow).
 
@@ -376,8 +438,7 @@ class FakeAuthsignal:
         """
         self._state.weather = replace(self._weather(rate, kinds, status, delay, seed), retry_after=retry_after)
 
-    def outage(self, on: bool = True, kinds: list[str] | None = None, *, status: int = 503,
-               delay: float = 1.0) -> None:
+    def outage(self, on: bool = True, kinds: list[str] | None = None, *, status: int = 503, delay: float = 1.0) -> None:
         """Authsignal down: every ``/v1`` request fails (as one of ``kinds``) until ``on=False``."""
         weather = self._weather(1.0, kinds, status, delay, None) if on else None
         with self._lock:
@@ -391,8 +452,7 @@ class FakeAuthsignal:
                 counts[kind] = counts.get(kind, 0) + count
             return counts
 
-    def _weather(self, rate: float, kinds: list[str] | None, status: int, delay: float,
-                 seed: int | None) -> _Weather:
+    def _weather(self, rate: float, kinds: list[str] | None, status: int, delay: float, seed: int | None) -> _Weather:
         chosen = tuple(kinds or TRANSIENT_KINDS)
         if not 0 <= rate <= 1:
             raise ValueError("rate must be between 0 and 1")
@@ -428,8 +488,10 @@ class FakeAuthsignal:
     def issued_idempotency_keys(self) -> list[str]:
         """The idempotency key of every action tracked or signed in with a passkey."""
         with self._lock:
-            return [action.idempotency_key or "" for action in (*self._state.tracked.values(),
-                                                                 *self._state.validated.values())]
+            return [
+                action.idempotency_key or ""
+                for action in (*self._state.tracked.values(), *self._state.validated.values())
+            ]
 
     def list_as_is(self, user_id: str, item: dict[str, Any]) -> None:
         """List ``item`` among the user's authenticators exactly as given (without an id, say), to
@@ -454,8 +516,14 @@ class FakeAuthsignal:
             if weather.rate and weather.random.random() < weather.rate:
                 kind = weather.random.choice(weather.kinds)
                 weather.injected[kind] = weather.injected.get(kind, 0) + 1
-                return _Fault(kind=kind, times=0, status=weather.status, delay=weather.delay, on=None,
-                              retry_after=weather.retry_after)
+                return _Fault(
+                    kind=kind,
+                    times=0,
+                    status=weather.status,
+                    delay=weather.delay,
+                    on=None,
+                    retry_after=weather.retry_after,
+                )
         return None
 
     def _answer(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
@@ -489,12 +557,20 @@ class FakeAuthsignal:
         token = jws_token("track")
         rule = state.rules.get(user_id, state.default_rule)
         scope = body.get("scope") if isinstance(body.get("scope"), str) else None
-        contact = next((name for name in ("phoneNumber", "email") if isinstance(body.get(name), str) and body[name]),
-                       None)
+        contact = next(
+            (name for name in ("phoneNumber", "email") if isinstance(body.get(name), str) and body[name]), None
+        )
         key = key if isinstance(key, str) and key else str(uuid.uuid4())
-        tracked = _Action(user_id=user_id, action=action, idempotency_key=key, state=rule,
-                          state_updated_at=now_iso(), scope=scope, contact=contact,
-                          contact_value=body[contact] if contact else None)
+        tracked = _Action(
+            user_id=user_id,
+            action=action,
+            idempotency_key=key,
+            state=rule,
+            state_updated_at=now_iso(),
+            scope=scope,
+            contact=contact,
+            contact_value=body[contact] if contact else None,
+        )
         state.tracked[token] = tracked
         state.tracked_by_key[key] = token
         return 200, self._tracked(token, tracked)
@@ -529,8 +605,10 @@ class FakeAuthsignal:
         payload = lenient_payload(token)
         if payload is None:
             return token
-        return next((issued for issued in (*self._state.tracked, *self._state.validated)
-                     if lenient_payload(issued) == payload), token)
+        return next(
+            (issued for issued in (*self._state.tracked, *self._state.validated) if lenient_payload(issued) == payload),
+            token,
+        )
 
     def _validate(self, body: dict[str, Any]) -> dict[str, Any]:
         """A validation token reports its action; a track token reports what track decided, or,
@@ -557,8 +635,10 @@ class FakeAuthsignal:
 def jws_token(kind: str) -> str:
     """A token shaped as Authsignal's are (a compact JWS: header.payload.signature, base64url),
     opaque to its holders; its payload names its kind and a random id."""
+
     def encode(data: bytes) -> str:
         return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
     payload = json.dumps({"kind": kind, "jti": uuid.uuid4().hex}).encode()
     return ".".join((encode(b'{"alg":"HS256","typ":"JWT"}'), encode(payload), encode(uuid.uuid4().bytes * 2)))
 
@@ -569,7 +649,7 @@ def lenient_payload(token: str) -> bytes | None:
     if len(parts) != 3:
         return None
     segment = parts[1].replace("+", "-").replace("/", "_").rstrip("=")
-    segment = segment[:len(segment) - 1] if len(segment) % 4 == 1 else segment
+    segment = segment[: len(segment) - 1] if len(segment) % 4 == 1 else segment
     try:
         return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
     except ValueError:
@@ -588,9 +668,13 @@ def _cors_headers(origin: str | None) -> dict[str, str]:
     """CORS for the client API, which browsers call from the app's origin (any origin: lenient)."""
     if not origin:
         return {}
-    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin", "Access-Control-Max-Age": "600",
-            "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-            "Access-Control-Allow-Headers": "Authorization, Content-Type"}
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Vary": "Origin",
+        "Access-Control-Max-Age": "600",
+        "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+        "Access-Control-Allow-Headers": "Authorization, Content-Type",
+    }
 
 
 def _handler_for(fake: FakeAuthsignal) -> type[BaseHTTPRequestHandler]:
@@ -649,8 +733,11 @@ def _handler_for(fake: FakeAuthsignal) -> type[BaseHTTPRequestHandler]:
             if fault and fault.kind == "delay":
                 time.sleep(fault.delay)
             if fault and fault.kind == "status":
-                self._send(fault.status, _error("fault", f"injected {fault.status}"),
-                           headers={"Retry-After": fault.retry_after} if fault.retry_after else None)
+                self._send(
+                    fault.status,
+                    _error("fault", f"injected {fault.status}"),
+                    headers={"Retry-After": fault.retry_after} if fault.retry_after else None,
+                )
             elif not authorized:
                 refusal = "invalid tenant id or token" if client else "invalid secret key"
                 self._send(401, _error("unauthorized", refusal))
@@ -658,8 +745,9 @@ def _handler_for(fake: FakeAuthsignal) -> type[BaseHTTPRequestHandler]:
                 with fake._lock:
                     if client:
                         parts = [unquote(part) for part in url.path.strip("/").split("/")[2:]]
-                        status, answer = authsignal_client_api.answer(fake, self.command, parts, query, body,
-                                                                      authorization, self.headers.get("Origin"))
+                        status, answer = authsignal_client_api.answer(
+                            fake, self.command, parts, query, body, authorization, self.headers.get("Origin")
+                        )
                     else:
                         status, answer = fake._answer(self.command, url.path, query, body)
                 if fault and fault.kind == "reset":
@@ -716,8 +804,13 @@ def _handler_for(fake: FakeAuthsignal) -> type[BaseHTTPRequestHandler]:
             else:
                 self._send(404, _error("not_found", "no such control"))
 
-        def _send(self, status: int, answer: Any, content_type: str = "application/json",
-                  headers: dict[str, str] | None = None) -> None:
+        def _send(
+            self,
+            status: int,
+            answer: Any,
+            content_type: str = "application/json",
+            headers: dict[str, str] | None = None,
+        ) -> None:
             data = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
             try:
                 self.send_response(status)
@@ -743,12 +836,18 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--secret", required=True)
     parser.add_argument("--tenant-id", default=DEFAULT_TENANT_ID, help="what the client API's Basic auth carries")
-    parser.add_argument("--origin", action="append", default=[],
-                        help="an app origin passkey ceremonies may come from (repeatable)")
+    parser.add_argument(
+        "--origin", action="append", default=[], help="an app origin passkey ceremonies may come from (repeatable)"
+    )
     parser.add_argument("--print-codes", action="store_true", help="print each one-time code sent")
     options = parser.parse_args()
-    fake = FakeAuthsignal(options.secret, options.port, tenant_id=options.tenant_id, origins=options.origin,
-                          on_code=_print_code if options.print_codes else None)
+    fake = FakeAuthsignal(
+        options.secret,
+        options.port,
+        tenant_id=options.tenant_id,
+        origins=options.origin,
+        on_code=_print_code if options.print_codes else None,
+    )
     print(fake.base_url, flush=True)  # one line a harness can read; the SDK's api_url is this + "/v1"
     try:
         fake._server.serve_forever()

@@ -34,11 +34,14 @@ def last_code(messages: list[OtpMessage], to: str) -> str | None:
 
 def outbox_page(messages: list[OtpMessage]) -> str:
     """The outbox as a small HTML page, newest first: what a person opens beside the app."""
-    rows = "\n".join(
-        f"<tr><td>{html.escape(m.sent_at)}</td><td>{html.escape(m.channel)}</td>"
-        f"<td>{html.escape(m.to)}</td><td><code>{html.escape(m.code)}</code></td></tr>"
-        for m in reversed(messages)
-    ) or '<tr><td colspan="4">No codes sent yet.</td></tr>'
+    rows = (
+        "\n".join(
+            f"<tr><td>{html.escape(m.sent_at)}</td><td>{html.escape(m.channel)}</td>"
+            f"<td>{html.escape(m.to)}</td><td><code>{html.escape(m.code)}</code></td></tr>"
+            for m in reversed(messages)
+        )
+        or '<tr><td colspan="4">No codes sent yet.</td></tr>'
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="3">
 <title>Outbox: fake Authsignal</title>

@@ -83,23 +83,36 @@ def rp_id_for(origins: list[str], request_origin: str | None) -> str:
     return urlsplit(chosen).hostname or ""
 
 
-def registration_options(state: RelyingPartyState, *, rp_id: str, user_id: str, username: str | None,
-                         token: str) -> tuple[str, dict[str, Any]]:
+def registration_options(
+    state: RelyingPartyState, *, rp_id: str, user_id: str, username: str | None, token: str
+) -> tuple[str, dict[str, Any]]:
     """A new registration ceremony for ``user_id``: its challengeId and the options JSON."""
-    existing = [PublicKeyCredentialDescriptor(id=_bytes(c.credential_id))
-                for c in state.credentials.values() if c.user_id == user_id and c.rp_id == rp_id]
+    existing = [
+        PublicKeyCredentialDescriptor(id=_bytes(c.credential_id))
+        for c in state.credentials.values()
+        if c.user_id == user_id and c.rp_id == rp_id
+    ]
     options = generate_registration_options(
-        rp_id=rp_id, rp_name=RP_NAME, user_name=username or user_id, user_id=user_id.encode(),
-        timeout=CEREMONY_TIMEOUT_MS, exclude_credentials=existing,
+        rp_id=rp_id,
+        rp_name=RP_NAME,
+        user_name=username or user_id,
+        user_id=user_id.encode(),
+        timeout=CEREMONY_TIMEOUT_MS,
+        exclude_credentials=existing,
         authenticator_selection=AuthenticatorSelectionCriteria(
-            resident_key=ResidentKeyRequirement.REQUIRED, user_verification=UserVerificationRequirement.REQUIRED),
+            resident_key=ResidentKeyRequirement.REQUIRED, user_verification=UserVerificationRequirement.REQUIRED
+        ),
     )
-    return _begin(state, Ceremony(options.challenge, rp_id, "registration", token=token, user_id=user_id),
-                  options_to_json(options))
+    return _begin(
+        state,
+        Ceremony(options.challenge, rp_id, "registration", token=token, user_id=user_id),
+        options_to_json(options),
+    )
 
 
-def authentication_options(state: RelyingPartyState, *, rp_id: str, challenge_id: str | None,
-                           token: str | None, user_id: str | None) -> tuple[str, dict[str, Any]]:
+def authentication_options(
+    state: RelyingPartyState, *, rp_id: str, challenge_id: str | None, token: str | None, user_id: str | None
+) -> tuple[str, dict[str, Any]]:
     """The options of an authentication ceremony: the one ``challenge`` began (``challenge_id``),
     or a new one for the user of ``token``, listing that user's credentials."""
     if challenge_id is not None:
@@ -108,11 +121,17 @@ def authentication_options(state: RelyingPartyState, *, rp_id: str, challenge_id
             raise PasskeyRefused("unknown or used challengeId")
     else:
         ceremony = Ceremony(b"", rp_id, "authentication", token=token, user_id=user_id)
-    allowed = [PublicKeyCredentialDescriptor(id=_bytes(c.credential_id))
-               for c in state.credentials.values() if user_id is not None and c.user_id == user_id
-               and c.rp_id == rp_id]
-    options = generate_authentication_options(rp_id=rp_id, timeout=CEREMONY_TIMEOUT_MS, allow_credentials=allowed,
-                                              user_verification=UserVerificationRequirement.REQUIRED)
+    allowed = [
+        PublicKeyCredentialDescriptor(id=_bytes(c.credential_id))
+        for c in state.credentials.values()
+        if user_id is not None and c.user_id == user_id and c.rp_id == rp_id
+    ]
+    options = generate_authentication_options(
+        rp_id=rp_id,
+        timeout=CEREMONY_TIMEOUT_MS,
+        allow_credentials=allowed,
+        user_verification=UserVerificationRequirement.REQUIRED,
+    )
     ceremony.challenge = options.challenge
     return _begin(state, ceremony, options_to_json(options), challenge_id)
 
@@ -124,30 +143,50 @@ def begin_sign_in(state: RelyingPartyState, *, rp_id: str, action: str) -> str:
     return challenge_id
 
 
-def finish_registration(state: RelyingPartyState, *, challenge_id: str | None, token: str,
-                        response: Any, origins: list[str], authenticator_id: str,
-                        username: str | None) -> Credential:
+def finish_registration(
+    state: RelyingPartyState,
+    *,
+    challenge_id: str | None,
+    token: str,
+    response: Any,
+    origins: list[str],
+    authenticator_id: str,
+    username: str | None,
+) -> Credential:
     """Verify a registration response against its ceremony and keep the new credential."""
     ceremony = _take(state, challenge_id, "registration")
     if ceremony.token != token or ceremony.user_id is None:
         raise PasskeyRefused("the challenge was issued for another token")
     try:
         verified = verify_registration_response(
-            credential=response, expected_challenge=ceremony.challenge, expected_rp_id=ceremony.rp_id,
-            expected_origin=origins, require_user_verification=True)
+            credential=response,
+            expected_challenge=ceremony.challenge,
+            expected_rp_id=ceremony.rp_id,
+            expected_origin=origins,
+            require_user_verification=True,
+        )
     except (InvalidRegistrationResponse, ValueError, TypeError, KeyError) as problem:
         raise PasskeyRefused(f"registration refused: {problem}") from None
     credential_id = bytes_to_base64url(verified.credential_id)
     if credential_id in state.credentials:
         raise PasskeyRefused("this credential is registered already")
-    credential = Credential(credential_id, verified.credential_public_key, verified.sign_count, ceremony.user_id,
-                            bytes_to_base64url(ceremony.user_id.encode()), ceremony.rp_id, authenticator_id, username)
+    credential = Credential(
+        credential_id,
+        verified.credential_public_key,
+        verified.sign_count,
+        ceremony.user_id,
+        bytes_to_base64url(ceremony.user_id.encode()),
+        ceremony.rp_id,
+        authenticator_id,
+        username,
+    )
     state.credentials[credential_id] = credential
     return credential
 
 
-def finish_authentication(state: RelyingPartyState, *, challenge_id: str | None, response: Any,
-                          origins: list[str]) -> tuple[Ceremony, Credential]:
+def finish_authentication(
+    state: RelyingPartyState, *, challenge_id: str | None, response: Any, origins: list[str]
+) -> tuple[Ceremony, Credential]:
     """Verify an assertion against its ceremony and the stored credential; advance its sign count."""
     ceremony = _take(state, challenge_id, "authentication")
     raw_id = response.get("rawId") or response.get("id") if isinstance(response, dict) else None
@@ -161,17 +200,23 @@ def finish_authentication(state: RelyingPartyState, *, challenge_id: str | None,
         raise PasskeyRefused("userHandle is not the credential's user")
     try:
         verified = verify_authentication_response(
-            credential=response, expected_challenge=ceremony.challenge, expected_rp_id=ceremony.rp_id,
-            expected_origin=origins, credential_public_key=credential.public_key,
-            credential_current_sign_count=credential.sign_count, require_user_verification=True)
+            credential=response,
+            expected_challenge=ceremony.challenge,
+            expected_rp_id=ceremony.rp_id,
+            expected_origin=origins,
+            credential_public_key=credential.public_key,
+            credential_current_sign_count=credential.sign_count,
+            require_user_verification=True,
+        )
     except (InvalidAuthenticationResponse, ValueError, TypeError, KeyError) as problem:
         raise PasskeyRefused(f"authentication refused: {problem}") from None
     credential.sign_count = verified.new_sign_count
     return ceremony, credential
 
 
-def _begin(state: RelyingPartyState, ceremony: Ceremony, options_json: str,
-           challenge_id: str | None = None) -> tuple[str, dict[str, Any]]:
+def _begin(
+    state: RelyingPartyState, ceremony: Ceremony, options_json: str, challenge_id: str | None = None
+) -> tuple[str, dict[str, Any]]:
     challenge_id = challenge_id or str(uuid.uuid4())
     state.ceremonies[challenge_id] = ceremony
     return challenge_id, json.loads(options_json)

@@ -47,8 +47,10 @@ def resources(template_json: Mapping[str, Any], kind: str) -> dict[str, dict[str
 def functions_by_handler(template_json: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
     """Each Lambda function by its handler (``triggers.pre_sign_up.handler``, ...): its logical id
     and its resource."""
-    return {resource["Properties"]["Handler"]: (logical_id, resource)
-            for logical_id, resource in resources(template_json, "AWS::Lambda::Function").items()}
+    return {
+        resource["Properties"]["Handler"]: (logical_id, resource)
+        for logical_id, resource in resources(template_json, "AWS::Lambda::Function").items()
+    }
 
 
 def normalised(template_json: dict[str, Any]) -> dict[str, Any]:

@@ -21,15 +21,18 @@ def test_authorizer_trusts_only_this_environments_pool_and_app_client(templates)
     assert properties["AuthorizerType"] == "JWT"
     assert properties["IdentitySource"] == ["$request.header.Authorization"]
     assert properties["JwtConfiguration"]["Audience"] == [{"Ref": client_id}]
-    assert properties["JwtConfiguration"]["Issuer"] == {"Fn::Join": ["", [
-        "https://cognito-idp.", {"Ref": "AWS::Region"}, ".amazonaws.com/", {"Ref": pool_id}]]}
+    assert properties["JwtConfiguration"]["Issuer"] == {
+        "Fn::Join": ["", ["https://cognito-idp.", {"Ref": "AWS::Region"}, ".amazonaws.com/", {"Ref": pool_id}]]
+    }
 
 
 def test_every_route_requires_the_jwt_authorizer_and_nothing_else_is_routed(templates):
     template = templates["dev"]
     authorizer_id, _ = only(template, "AWS::ApiGatewayV2::Authorizer")
-    routes = {route["Properties"]["RouteKey"]: route["Properties"]
-              for route in resources(template, "AWS::ApiGatewayV2::Route").values()}
+    routes = {
+        route["Properties"]["RouteKey"]: route["Properties"]
+        for route in resources(template, "AWS::ApiGatewayV2::Route").values()
+    }
     assert set(routes) == ROUTES
     for properties in routes.values():
         assert properties["AuthorizationType"] == "JWT"
@@ -51,8 +54,10 @@ def test_stage_throttling_and_access_log_retention_come_from_config(templates, c
     _, stage = only(template, "AWS::ApiGatewayV2::Stage")
     properties = stage["Properties"]
     assert properties["StageName"] == "$default"
-    assert properties["DefaultRouteSettings"] == {"ThrottlingRateLimit": config.api_throttling_rate_limit,
-                                                  "ThrottlingBurstLimit": config.api_throttling_burst_limit}
+    assert properties["DefaultRouteSettings"] == {
+        "ThrottlingRateLimit": config.api_throttling_rate_limit,
+        "ThrottlingBurstLimit": config.api_throttling_burst_limit,
+    }
     log_group_id = properties["AccessLogSettings"]["DestinationArn"]["Fn::GetAtt"][0]
     assert template["Resources"][log_group_id]["Properties"]["RetentionInDays"] == config.log_retention_days
     assert "Authorization" not in properties["AccessLogSettings"]["Format"]
@@ -78,7 +83,8 @@ def test_production_allows_no_wildcard_origin(templates):
 def test_api_url_is_an_output(templates):
     api_id, _ = only(templates["dev"], "AWS::ApiGatewayV2::Api")
     assert templates["dev"]["Outputs"]["ApiUrl"]["Value"] == {
-        "Fn::Join": ["", [{"Fn::GetAtt": [api_id, "ApiEndpoint"]}, "/"]]}
+        "Fn::Join": ["", [{"Fn::GetAtt": [api_id, "ApiEndpoint"]}, "/"]]
+    }
 
 
 @pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
@@ -97,14 +103,18 @@ def _api_function(template_json):
 
 
 def _rate_limit_table(template_json):
-    [found] = [(logical_id, table) for logical_id, table in resources(template_json, "AWS::DynamoDB::Table").items()
-               if table["Properties"]["KeySchema"] == [{"AttributeName": "key", "KeyType": "HASH"}]]
+    [found] = [
+        (logical_id, table)
+        for logical_id, table in resources(template_json, "AWS::DynamoDB::Table").items()
+        if table["Properties"]["KeySchema"] == [{"AttributeName": "key", "KeyType": "HASH"}]
+    ]
     return found
 
 
 @pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
 def test_the_api_function_counts_requests_per_user_in_its_table_with_the_configured_limit(
-        templates, configs, environment):
+    templates, configs, environment
+):
     table_id, table = _rate_limit_table(templates[environment])
     _, function = _api_function(templates[environment])
 

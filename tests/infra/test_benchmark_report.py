@@ -22,11 +22,20 @@ from tests.infra.conftest import ROOT, Synthesized
 # --- Figure.status at its boundaries -------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("compare", "value", "status"), [
-    ("<=", 2.0, "pass"), ("<=", 2.0001, "fail"), ("<=", 1.9999, "pass"),
-    ("<", 2.0, "fail"), ("<", 1.9999, "pass"), ("<", 2.0001, "fail"),
-    ("==", 2, "pass"), ("==", 1, "fail"), ("==", 3, "fail"),
-])
+@pytest.mark.parametrize(
+    ("compare", "value", "status"),
+    [
+        ("<=", 2.0, "pass"),
+        ("<=", 2.0001, "fail"),
+        ("<=", 1.9999, "pass"),
+        ("<", 2.0, "fail"),
+        ("<", 1.9999, "pass"),
+        ("<", 2.0001, "fail"),
+        ("==", 2, "pass"),
+        ("==", 1, "fail"),
+        ("==", 3, "fail"),
+    ],
+)
 def test_a_figure_passes_exactly_up_to_its_limit(compare: str, value: float, status: str) -> None:
     assert Figure("k", "label", value, "ms", limit=2, compare=compare).status == status
 
@@ -42,8 +51,13 @@ def test_a_figure_without_a_limit_is_information_whatever_its_value() -> None:
 
 # --- the model of Lambda's CPU ---------------------------------------------------------------------
 
-CONTAINER = ContainerCost("f", 1024, init_cpu_ms=100.0, init_network_ms=5.0,
-                          invocations=[Invocation(cpu_ms=20.0, wall_ms=50.0, authsignal_calls=1)])
+CONTAINER = ContainerCost(
+    "f",
+    1024,
+    init_cpu_ms=100.0,
+    init_network_ms=5.0,
+    invocations=[Invocation(cpu_ms=20.0, wall_ms=50.0, authsignal_calls=1)],
+)
 
 
 def test_below_one_vcpu_twice_the_memory_halves_the_invocations_cpu_time_and_nothing_else() -> None:
@@ -61,8 +75,10 @@ def test_memory_beyond_one_vcpu_buys_no_time() -> None:
 
 
 def test_the_init_runs_at_a_full_vcpu_whatever_the_memory() -> None:
-    cold_less_warm = {memory: lambda_model.cold_ms([CONTAINER], memory) - lambda_model.warm_ms([CONTAINER], memory)
-                      for memory in lambda_model.MEMORY_SIZES_MB}
+    cold_less_warm = {
+        memory: lambda_model.cold_ms([CONTAINER], memory) - lambda_model.warm_ms([CONTAINER], memory)
+        for memory in lambda_model.MEMORY_SIZES_MB
+    }
 
     assert set(cold_less_warm.values()) == {CONTAINER.init_cpu_ms + CONTAINER.init_network_ms}
 
@@ -91,8 +107,13 @@ def test_the_cost_counts_the_wait_on_the_real_authsignal_for_each_call() -> None
 # --- one quick run ---------------------------------------------------------------------------------
 
 # Figures a quick run does not measure (``--quick``: no synth, no suite, no CPU quota, no browser).
-NOT_MEASURED_WHEN_QUICK = ("build.", "cold_sign_in.otp.ours_quota_ms", "cold_sign_in.otp.node_quota_ms",
-                           "cold_sign_in.otp.quota_ratio_to_node", "web_app.first_load_s")
+NOT_MEASURED_WHEN_QUICK = (
+    "build.",
+    "cold_sign_in.otp.ours_quota_ms",
+    "cold_sign_in.otp.node_quota_ms",
+    "cold_sign_in.otp.quota_ratio_to_node",
+    "web_app.first_load_s",
+)
 
 
 @pytest.fixture(scope="module")
@@ -101,9 +122,24 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory, synthesized: Synthesized
     session's synth of dev: the JSON document and the table."""
     output = tmp_path_factory.mktemp("benchmark") / "benchmark-results.json"
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "--runs", "1", "--invocations", "10", "--output", str(output),
-         "--cdk-out", str(synthesized.directory)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "benchmarks",
+            "--quick",
+            "--runs",
+            "1",
+            "--invocations",
+            "10",
+            "--output",
+            str(output),
+            "--cdk-out",
+            str(synthesized.directory),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
         env={**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"},
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -121,8 +157,9 @@ def test_every_figure_measured_in_a_quick_run_has_a_number_and_a_status_from_its
             assert (figure["value"], figure["status"]) == (None, "skipped"), key
             continue
         assert isinstance(figure["value"], (int, float)), key
-        judged = Figure(key, figure["label"], figure["value"], figure["unit"], figure["limit"],
-                        figure["compare"] or "<=")
+        judged = Figure(
+            key, figure["label"], figure["value"], figure["unit"], figure["limit"], figure["compare"] or "<="
+        )
         assert figure["status"] == judged.status, key
 
 
@@ -148,8 +185,10 @@ def test_the_flows_succeed_and_their_calls_are_named(figures):
     for flow in ("email_otp", "sms_otp"):  # an account that signed in before: its contact is enrolled
         assert figures[f"round_trips.{flow}_sign_in.authsignal_calls"]["note"] == note
     first = figures["round_trips.first_sign_in.authsignal_calls"]["note"]
-    assert first == ("POST /v1/users/{id}/actions/cognitoAuth, POST /v1/users/{id}/authenticators, "
-                     "POST /v1/users/{id}/actions/cognitoAuth, POST /v1/validate")  # enrol the own contact first
+    assert first == (
+        "POST /v1/users/{id}/actions/cognitoAuth, POST /v1/users/{id}/authenticators, "
+        "POST /v1/users/{id}/actions/cognitoAuth, POST /v1/validate"
+    )  # enrol the own contact first
 
 
 def test_the_cold_sign_ins_replay_ours_and_the_node_reference_and_count_what_they_ask(figures):

@@ -9,17 +9,26 @@ from pathlib import Path
 
 import pytest
 
-from stacks.bundling import (PYTHON_VERSION, BundlingError, asset_hash, bundle_note, bytecode_python,
-                             require_reproducible_bundles)
+from stacks.bundling import (
+    PYTHON_VERSION,
+    BundlingError,
+    asset_hash,
+    bundle_note,
+    bytecode_python,
+    require_reproducible_bundles,
+)
 from tests.infra.conftest import CONTEXT, ROOT, resources
 
 
 def bundle_directories(synthesized):
     """Each handler's staged asset directory (``asset.<hash>``, the hash its S3Key carries)."""
     template = synthesized.templates["dev"]
-    return {props["Properties"]["Handler"]: Path(synthesized.directory,
-                                                 "asset." + props["Properties"]["Code"]["S3Key"].removesuffix(".zip"))
-            for props in resources(template, "AWS::Lambda::Function").values()}
+    return {
+        props["Properties"]["Handler"]: Path(
+            synthesized.directory, "asset." + props["Properties"]["Code"]["S3Key"].removesuffix(".zip")
+        )
+        for props in resources(template, "AWS::Lambda::Function").values()
+    }
 
 
 def test_sdk_bundle_holds_the_pinned_sdk_built_for_arm64_and_no_pip_scripts(synthesized):
@@ -48,16 +57,31 @@ def test_pre_sign_up_bundle_holds_only_our_sources(synthesized):
 def test_pre_sign_up_bundle_holds_only_the_modules_pre_sign_up_imports(synthesized):
     bundle = bundle_directories(synthesized)["triggers.pre_sign_up.handler"]
     sources = sorted(path.relative_to(bundle).as_posix() for path in bundle.rglob("*.py"))
-    assert sources == ["shared/__init__.py", "shared/event.py", "shared/log.py", "triggers/__init__.py",
-                       "triggers/pre_sign_up.py"]
+    assert sources == [
+        "shared/__init__.py",
+        "shared/event.py",
+        "shared/log.py",
+        "triggers/__init__.py",
+        "triggers/pre_sign_up.py",
+    ]
 
 
 def test_pre_sign_up_imports_from_its_bundle_alone(synthesized, tmp_path):
     bundle = shutil.copytree(bundle_directories(synthesized)["triggers.pre_sign_up.handler"], tmp_path / "task")
     result = subprocess.run(  # as /var/task: the bundle alone on the path, no site-packages
-        [sys.executable, "-S", "-B", "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
-         "import triggers.pre_sign_up as module; print(callable(module.handler))", str(bundle)],
-        capture_output=True, text=True, timeout=60, env={"PATH": os.environ.get("PATH", "")},
+        [
+            sys.executable,
+            "-S",
+            "-B",
+            "-c",
+            "import sys; sys.path.insert(0, sys.argv[1]); "
+            "import triggers.pre_sign_up as module; print(callable(module.handler))",
+            str(bundle),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": os.environ.get("PATH", "")},
     )
     assert (result.returncode, result.stdout.strip()) == (0, "True"), result.stderr
 
@@ -79,8 +103,14 @@ def hashes_in_a_copy(copy, edit=None):
     if edit:
         edit(copy)
     probe = "from stacks.bundling import asset_hash; print(asset_hash(True), asset_hash(False))"
-    result = subprocess.run([sys.executable, "-c", probe], cwd=copy, capture_output=True, text=True, check=True,
-                            env={**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"})
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"},
+    )
     return result.stdout.split()
 
 
@@ -109,8 +139,11 @@ def no_lambda_python(monkeypatch):
 
 @pytest.mark.parametrize("environment", ["staging", "prod", "qa"])
 def test_a_shared_environment_refuses_sources_only_bundles(no_lambda_python, environment):
-    with pytest.raises(BundlingError, match=rf"^no Python {PYTHON_VERSION} here, .* differ from CI's .*; "
-                                            rf"{environment} deploys only bytecode bundles"):
+    with pytest.raises(
+        BundlingError,
+        match=rf"^no Python {PYTHON_VERSION} here, .* differ from CI's .*; "
+        rf"{environment} deploys only bytecode bundles",
+    ):
         require_reproducible_bundles(environment)
 
 
@@ -129,9 +162,18 @@ def test_with_the_lambda_python_every_environment_may_bundle():
 def test_synth_of_staging_without_the_lambda_python_stops_with_one_line(tmp_path):
     context = {"environments": CONTEXT["environments"], "env": "staging"}
     result = subprocess.run(
-        [sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={**os.environ, "CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": str(tmp_path),
-             "LAMBDA_BYTECODE_PYTHON": "none", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"},
+        [sys.executable, "app.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **os.environ,
+            "CDK_CONTEXT_JSON": json.dumps(context),
+            "CDK_OUTDIR": str(tmp_path),
+            "LAMBDA_BYTECODE_PYTHON": "none",
+            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+        },
     )
 
     assert result.returncode == 1

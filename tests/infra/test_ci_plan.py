@@ -25,8 +25,10 @@ QA = {**ENVIRONMENTS[OTHERS[0]], "region": "ap-southeast-2", "apiThrottlingRateL
 
 
 def roles_for(*names: str) -> dict[str, str]:
-    return {f"AWS_DEPLOY_ROLE_ARN_{name.upper().replace('-', '_')}": f"arn:aws:iam::111111111111:role/{name}"
-            for name in names}
+    return {
+        f"AWS_DEPLOY_ROLE_ARN_{name.upper().replace('-', '_')}": f"arn:aws:iam::111111111111:role/{name}"
+        for name in names
+    }
 
 
 def names(matrix: list[dict[str, str]]) -> list[str]:
@@ -88,12 +90,27 @@ def test_the_command_prints_the_outputs_the_workflow_reads(tmp_path: Path):
     (tmp_path / "cdk.json").write_text(json.dumps(cdk_json))
     environment = {**os.environ, "VARS": json.dumps(roles_for("qa-eu"))}
 
-    result = subprocess.run([sys.executable, "-m", "stacks.ci_plan", "workflow_dispatch", "--environment", "qa-eu",
-                             "--cdk-json", str(tmp_path / "cdk.json")],
-                            cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "stacks.ci_plan",
+            "workflow_dispatch",
+            "--environment",
+            "qa-eu",
+            "--cdk-json",
+            str(tmp_path / "cdk.json"),
+        ],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
     assert result.returncode == 0, result.stderr
     lines = dict(line.split("=", 1) for line in result.stdout.splitlines())
     assert lines["environments"] == "qa-eu"
     assert json.loads(lines["matrix"]) == [
-        {"name": "qa-eu", "region": "ap-southeast-2", "role_variable": "AWS_DEPLOY_ROLE_ARN_QA_EU"}]
+        {"name": "qa-eu", "region": "ap-southeast-2", "role_variable": "AWS_DEPLOY_ROLE_ARN_QA_EU"}
+    ]

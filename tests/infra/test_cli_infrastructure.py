@@ -11,7 +11,10 @@ from tests.infra.conftest import ROOT
 def test_the_cli_lists_every_environment_stack_at_the_top_level(synthesized):
     result = subprocess.run(
         ["npx", "--no-install", "cdk", "list", "--app", str(synthesized.directory)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "CDK_DISABLE_VERSION_CHECK": "true"},
     )
 

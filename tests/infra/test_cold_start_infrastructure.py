@@ -18,8 +18,11 @@ Templates = dict[str, dict[str, Any]]
 Configs = dict[str, EnvironmentConfig]
 
 # handler -> the function's name in lambdaMemoryMb
-MEMORY_KEYS = {"triggers.custom_auth.handler": "customAuth", "api.authenticators.handler": "api",
-               "triggers.pre_sign_up.handler": "preSignUp"}
+MEMORY_KEYS = {
+    "triggers.custom_auth.handler": "customAuth",
+    "api.authenticators.handler": "api",
+    "triggers.pre_sign_up.handler": "preSignUp",
+}
 SNAPSTART_HANDLERS = {"triggers.custom_auth.handler", "api.authenticators.handler"}
 CUSTOM_AUTH_TRIGGERS = ("DefineAuthChallenge", "CreateAuthChallenge", "VerifyAuthChallengeResponse")
 
@@ -30,15 +33,18 @@ def _aliases(template: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def _alias_of(template: dict[str, Any], function_id: str) -> str:
-    (alias,) = [logical_id for logical_id, alias in _aliases(template).items()
-                if alias["FunctionName"] == {"Ref": function_id}]
+    (alias,) = [
+        logical_id for logical_id, alias in _aliases(template).items() if alias["FunctionName"] == {"Ref": function_id}
+    ]
     return alias
 
 
 def test_each_function_gets_the_memory_its_environment_sets(templates: Templates, configs: Configs) -> None:
     for name in configs:  # every environment, the SnapStart variant's own sizes among them
-        sizes = {handler: function["Properties"]["MemorySize"] for handler, (_, function)
-                 in functions_by_handler(templates[name]).items()}
+        sizes = {
+            handler: function["Properties"]["MemorySize"]
+            for handler, (_, function) in functions_by_handler(templates[name]).items()
+        }
 
         assert sizes == {handler: configs[name].lambda_memory_mb[key] for handler, key in MEMORY_KEYS.items()}
 
@@ -76,10 +82,13 @@ def test_with_snapstart_cognito_may_invoke_the_alias_and_nothing_else_of_custom_
     function_id, _ = functions_by_handler(template)["triggers.custom_auth.handler"]
     alias_id = _alias_of(template, function_id)
     (pool_id,) = resources(template, "AWS::Cognito::UserPool")
-    granted = [permission["Properties"] for permission in resources(template, "AWS::Lambda::Permission").values()
-               if permission["Properties"]["Principal"] == "cognito-idp.amazonaws.com"
-               and permission["Properties"]["FunctionName"] in ({"Ref": alias_id}, {"Ref": function_id},
-                                                                {"Fn::GetAtt": [function_id, "Arn"]})]
+    granted = [
+        permission["Properties"]
+        for permission in resources(template, "AWS::Lambda::Permission").values()
+        if permission["Properties"]["Principal"] == "cognito-idp.amazonaws.com"
+        and permission["Properties"]["FunctionName"]
+        in ({"Ref": alias_id}, {"Ref": function_id}, {"Fn::GetAtt": [function_id, "Arn"]})
+    ]
 
     assert len(granted) == len(CUSTOM_AUTH_TRIGGERS)
     assert all(permission["FunctionName"] == {"Ref": alias_id} for permission in granted)
@@ -91,8 +100,11 @@ def test_with_snapstart_the_api_integrates_and_permits_the_alias(templates: Temp
     function_id, _ = functions_by_handler(template)["api.authenticators.handler"]
     alias_id = _alias_of(template, function_id)
     (integration,) = resources(template, "AWS::ApiGatewayV2::Integration").values()
-    permissions = [permission["Properties"] for permission in resources(template, "AWS::Lambda::Permission").values()
-                   if permission["Properties"]["Principal"] == "apigateway.amazonaws.com"]
+    permissions = [
+        permission["Properties"]
+        for permission in resources(template, "AWS::Lambda::Permission").values()
+        if permission["Properties"]["Principal"] == "apigateway.amazonaws.com"
+    ]
 
     assert integration["Properties"]["IntegrationUri"] == {"Ref": alias_id}
     assert permissions and all(permission["FunctionName"] == {"Ref": alias_id} for permission in permissions)
@@ -107,9 +119,19 @@ def test_replaced_versions_are_deleted_so_snapstart_caches_only_the_live_one(tem
 def _one_function(**options: Any) -> Mapping[str, Any]:
     """The smallest stack that shows a function's alias: one PythonLambda."""
     stack = cdk.Stack(cdk.App())
-    PythonLambda(stack, "Fn", handler="triggers.pre_sign_up.handler", description="d", with_dependencies=False,
-                 timeout=cdk.Duration.seconds(3), environment={}, log_retention_days=1,
-                 removal_policy=cdk.RemovalPolicy.DESTROY, memory_size=512, **options)
+    PythonLambda(
+        stack,
+        "Fn",
+        handler="triggers.pre_sign_up.handler",
+        description="d",
+        with_dependencies=False,
+        timeout=cdk.Duration.seconds(3),
+        environment={},
+        log_retention_days=1,
+        removal_policy=cdk.RemovalPolicy.DESTROY,
+        memory_size=512,
+        **options,
+    )
     return dict(Template.from_stack(stack).to_json())
 
 

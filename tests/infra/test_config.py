@@ -25,10 +25,21 @@ from tests.infra.conftest import CONTEXT, ROOT
 # Environments built here, not read from cdk.json: a team's edits to cdk.json never change what
 # these tests mean (only test_every_environment_in_cdk_json_is_valid reads the file's).
 VALID = {"authsignalUrl": "https://api.authsignal.com/v1", "corsOrigins": ["http://localhost:3000"]}
-PROD = {**VALID, "production": True, "account": "210987654321", "region": "eu-west-1",
-        "corsOrigins": ["https://app.acme.io"], "alarmsEnabled": True}
-LOCAL = {**VALID, "localEmulator": True, "account": "000000000000", "region": "us-east-1",
-         "authsignalUrl": "http://127.0.0.1:4001/v1"}
+PROD = {
+    **VALID,
+    "production": True,
+    "account": "210987654321",
+    "region": "eu-west-1",
+    "corsOrigins": ["https://app.acme.io"],
+    "alarmsEnabled": True,
+}
+LOCAL = {
+    **VALID,
+    "localEmulator": True,
+    "account": "000000000000",
+    "region": "us-east-1",
+    "authsignalUrl": "http://127.0.0.1:4001/v1",
+}
 ENVIRONMENTS = {"dev": VALID, "staging": VALID, "prod": PROD, "local": LOCAL}
 
 
@@ -36,52 +47,55 @@ def with_setting(key, value):
     return {**VALID, key: value}
 
 
-@pytest.mark.parametrize(("key", "value", "allowed"), [
-    ("account", "12345", "a 12-digit AWS account id"),
-    ("account", 123456789012, "a 12-digit AWS account id"),
-    ("region", "Europe", "an AWS region like eu-west-1"),
-    ("authsignalUrl", "http://api.authsignal.com/v1", "an https:// URL"),
-    ("authsignalUrl", "api.authsignal.com", "an https:// URL"),
-    ("authsignalUrl", "http://127.0.0.1:28461/v1", "an https:// URL"),
-    ("authsignalUrl", "http://localhost/v1", "an https:// URL"),
-    ("localEmulator", "yes", "true or false"),
-    ("attemptLimit", 0, "a whole number from 1 to 10"),
-    ("attemptLimit", -2, "a whole number from 1 to 10"),
-    ("attemptLimit", "3", "a whole number from 1 to 10"),
-    ("attemptLimit", True, "a whole number from 1 to 10"),
-    ("accessTokenValidityMinutes", 0, "a whole number from 5 to 1440"),
-    ("idTokenValidityMinutes", -60, "a whole number from 5 to 1440"),
-    ("refreshTokenValidityDays", 0, "a whole number from 1 to 3650"),
-    ("logRetentionDays", 8, "must be one of 1, 3, 5, 7"),
-    ("production", "yes", "true or false"),
-    ("corsOrigins", [], "a non-empty list of origins"),
-    ("corsOrigins", ["ftp://x"], "an origin like https://app.example.com"),
-    ("authsignalSecretArn", "authsignal", "the full ARN of a Secrets Manager secret"),
-    ("apiThrottlingRateLimit", 0, "a whole number from 1 to 10000"),
-    ("alarmEmail", "not-an-email", "an email address"),
-    ("recentAuthMinutes", 0, "a whole number from 1 to 60"),
-    ("recentAuthMinutes", 61, "a whole number from 1 to 60"),
-    ("recentAuthMinutes", "10", "a whole number from 1 to 60"),
-    ("signInRequestsPer5MinutesPerIp", 9, "a whole number from 10 to 2000000000"),
-    ("signInRequestsPer5MinutesPerIp", True, "a whole number from 10 to 2000000000"),
-    ("triggerReservedConcurrency", 0, "a whole number from 1 to 1000"),
-    ("passkeyTokenMaxAgeSeconds", 29, "a whole number from 30 to 900"),
-    ("passkeyTokenMaxAgeSeconds", 901, "a whole number from 30 to 900"),
-    ("passkeyTokenMaxAgeSeconds", "300", "a whole number from 30 to 900"),
-    ("cognitoUserAuthenticationRps", 0, "a whole number from 1 to 100000"),
-    ("cognitoUserCreationRps", 50.5, "a whole number from 1 to 100000"),
-    ("cognitoUserUpdateRps", "25", "a whole number from 1 to 100000"),
-    ("authsignalTenantId", "tenant id", "an Authsignal tenant id (letters, digits and dashes"),
-    ("authsignalTenantId", "-leading-dash", "an Authsignal tenant id (letters, digits and dashes"),
-    ("authsignalTenantId", 42, "an Authsignal tenant id (letters, digits and dashes"),
-    ("authsignalClientUrl", "http://api.authsignal.com/v1", "an https:// URL"),
-    ("authsignalClientUrl", "http://127.0.0.1:28461/v1", "an https:// URL"),
-    ("emailMagicLinkEnabled", "true", "true or false"),
-    ("emailMagicLinkEnabled", 1, "true or false"),
-    ("apiRequestsPerMinutePerUser", 0, "a whole number from 1 to 10000"),
-    ("apiRequestsPerMinutePerUser", "60", "a whole number from 1 to 10000"),
-    ("apiRequestsPerMinutePerUser", 60.5, "a whole number from 1 to 10000"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "allowed"),
+    [
+        ("account", "12345", "a 12-digit AWS account id"),
+        ("account", 123456789012, "a 12-digit AWS account id"),
+        ("region", "Europe", "an AWS region like eu-west-1"),
+        ("authsignalUrl", "http://api.authsignal.com/v1", "an https:// URL"),
+        ("authsignalUrl", "api.authsignal.com", "an https:// URL"),
+        ("authsignalUrl", "http://127.0.0.1:28461/v1", "an https:// URL"),
+        ("authsignalUrl", "http://localhost/v1", "an https:// URL"),
+        ("localEmulator", "yes", "true or false"),
+        ("attemptLimit", 0, "a whole number from 1 to 10"),
+        ("attemptLimit", -2, "a whole number from 1 to 10"),
+        ("attemptLimit", "3", "a whole number from 1 to 10"),
+        ("attemptLimit", True, "a whole number from 1 to 10"),
+        ("accessTokenValidityMinutes", 0, "a whole number from 5 to 1440"),
+        ("idTokenValidityMinutes", -60, "a whole number from 5 to 1440"),
+        ("refreshTokenValidityDays", 0, "a whole number from 1 to 3650"),
+        ("logRetentionDays", 8, "must be one of 1, 3, 5, 7"),
+        ("production", "yes", "true or false"),
+        ("corsOrigins", [], "a non-empty list of origins"),
+        ("corsOrigins", ["ftp://x"], "an origin like https://app.example.com"),
+        ("authsignalSecretArn", "authsignal", "the full ARN of a Secrets Manager secret"),
+        ("apiThrottlingRateLimit", 0, "a whole number from 1 to 10000"),
+        ("alarmEmail", "not-an-email", "an email address"),
+        ("recentAuthMinutes", 0, "a whole number from 1 to 60"),
+        ("recentAuthMinutes", 61, "a whole number from 1 to 60"),
+        ("recentAuthMinutes", "10", "a whole number from 1 to 60"),
+        ("signInRequestsPer5MinutesPerIp", 9, "a whole number from 10 to 2000000000"),
+        ("signInRequestsPer5MinutesPerIp", True, "a whole number from 10 to 2000000000"),
+        ("triggerReservedConcurrency", 0, "a whole number from 1 to 1000"),
+        ("passkeyTokenMaxAgeSeconds", 29, "a whole number from 30 to 900"),
+        ("passkeyTokenMaxAgeSeconds", 901, "a whole number from 30 to 900"),
+        ("passkeyTokenMaxAgeSeconds", "300", "a whole number from 30 to 900"),
+        ("cognitoUserAuthenticationRps", 0, "a whole number from 1 to 100000"),
+        ("cognitoUserCreationRps", 50.5, "a whole number from 1 to 100000"),
+        ("cognitoUserUpdateRps", "25", "a whole number from 1 to 100000"),
+        ("authsignalTenantId", "tenant id", "an Authsignal tenant id (letters, digits and dashes"),
+        ("authsignalTenantId", "-leading-dash", "an Authsignal tenant id (letters, digits and dashes"),
+        ("authsignalTenantId", 42, "an Authsignal tenant id (letters, digits and dashes"),
+        ("authsignalClientUrl", "http://api.authsignal.com/v1", "an https:// URL"),
+        ("authsignalClientUrl", "http://127.0.0.1:28461/v1", "an https:// URL"),
+        ("emailMagicLinkEnabled", "true", "true or false"),
+        ("emailMagicLinkEnabled", 1, "true or false"),
+        ("apiRequestsPerMinutePerUser", 0, "a whole number from 1 to 10000"),
+        ("apiRequestsPerMinutePerUser", "60", "a whole number from 1 to 10000"),
+        ("apiRequestsPerMinutePerUser", 60.5, "a whole number from 1 to 10000"),
+    ],
+)
 def test_a_bad_value_names_the_key_and_what_is_allowed(key, value, allowed):
     with pytest.raises(ConfigError) as error:
         parse_environment("dev", with_setting(key, value))
@@ -95,14 +109,19 @@ def test_the_passkey_token_age_limit_defaults_to_five_minutes():
 
 
 def test_email_magic_links_are_off_unless_an_environment_turns_them_on():
-    assert parse_environment("dev", {key: value for key, value in VALID.items()
-                                     if key != "emailMagicLinkEnabled"}).email_magic_link_enabled is False
+    assert (
+        parse_environment(
+            "dev", {key: value for key, value in VALID.items() if key != "emailMagicLinkEnabled"}
+        ).email_magic_link_enabled
+        is False
+    )
     assert parse_environment("dev", with_setting("emailMagicLinkEnabled", True)).email_magic_link_enabled is True
 
 
 def test_the_per_user_api_limit_is_on_without_a_setting_and_takes_the_configured_value():
-    default = parse_environment("dev", {key: value for key, value in VALID.items()
-                                         if key != "apiRequestsPerMinutePerUser"}).api_requests_per_minute_per_user
+    default = parse_environment(
+        "dev", {key: value for key, value in VALID.items() if key != "apiRequestsPerMinutePerUser"}
+    ).api_requests_per_minute_per_user
     assert default >= 1
     configured = parse_environment("dev", with_setting("apiRequestsPerMinutePerUser", 7))
     assert configured.api_requests_per_minute_per_user == 7
@@ -157,18 +176,29 @@ def test_every_environment_in_cdk_json_is_valid():
 def test_synth_with_a_bad_setting_prints_one_line_and_no_stack_trace(tmp_path):
     context = {"environments": {"dev": with_setting("attemptLimit", 0)}}
     result = subprocess.run(
-        [sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={**os.environ, "CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": str(tmp_path),
-             "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"},
+        [sys.executable, "app.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **os.environ,
+            "CDK_CONTEXT_JSON": json.dumps(context),
+            "CDK_OUTDIR": str(tmp_path),
+            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+        },
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines() == [
-        "cdk.json: environments.dev.attemptLimit must be a whole number from 1 to 10, got 0"]
+        "cdk.json: environments.dev.attemptLimit must be a whole number from 1 to 10, got 0"
+    ]
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:28461/v1", "http://localhost:8080/v1", "http://127.0.0.1",
-                                 "https://api.authsignal.com/v1"])
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:28461/v1", "http://localhost:8080/v1", "http://127.0.0.1", "https://api.authsignal.com/v1"],
+)
 def test_a_local_emulator_environment_may_call_authsignal_over_http_on_loopback(url):
     assert parse_environment("local", {**LOCAL, "authsignalUrl": url}).authsignal_url == url
 
@@ -179,24 +209,40 @@ def test_a_local_emulator_environment_may_point_the_app_at_a_client_api_on_loopb
 
 
 def test_a_local_emulator_environment_refuses_a_plain_http_client_api_beyond_loopback():
-    with pytest.raises(ConfigError, match=r"environments.local.authsignalClientUrl must be an https:// URL, or "
-                                          r"http://127.0.0.1\[:port\]"):
+    with pytest.raises(
+        ConfigError,
+        match=r"environments.local.authsignalClientUrl must be an https:// URL, or "
+        r"http://127.0.0.1\[:port\]",
+    ):
         parse_environment("local", {**LOCAL, "authsignalClientUrl": "http://10.0.0.8/v1"})
 
 
 def test_the_web_app_settings_default_to_no_tenant_and_the_client_sdk_default_url():
-    config = parse_environment("dev", {key: value for key, value in VALID.items()
-                                       if key not in ("authsignalTenantId", "authsignalClientUrl")})
+    config = parse_environment(
+        "dev", {key: value for key, value in VALID.items() if key not in ("authsignalTenantId", "authsignalClientUrl")}
+    )
     assert config.authsignal_tenant_id is None
     assert config.authsignal_client_url == DEFAULT_AUTHSIGNAL_CLIENT_URL
 
 
-@pytest.mark.parametrize("url", ["http://10.0.0.8:28461/v1", "http://api.authsignal.com/v1",
-                                 "http://127.0.0.1.example.com/v1", "http://localhost.example.com/v1",
-                                 "http://127.0.0.1@example.com/v1", "http://[::1]:28461/v1", "ftp://127.0.0.1/v1"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://10.0.0.8:28461/v1",
+        "http://api.authsignal.com/v1",
+        "http://127.0.0.1.example.com/v1",
+        "http://localhost.example.com/v1",
+        "http://127.0.0.1@example.com/v1",
+        "http://[::1]:28461/v1",
+        "ftp://127.0.0.1/v1",
+    ],
+)
 def test_a_local_emulator_environment_refuses_plain_http_beyond_loopback(url):
-    with pytest.raises(ConfigError, match=r"environments.local.authsignalUrl must be an https:// URL, or "
-                                          r"http://127.0.0.1\[:port\] or http://localhost\[:port\]"):
+    with pytest.raises(
+        ConfigError,
+        match=r"environments.local.authsignalUrl must be an https:// URL, or "
+        r"http://127.0.0.1\[:port\] or http://localhost\[:port\]",
+    ):
         parse_environment("local", {**LOCAL, "authsignalUrl": url})
 
 
@@ -224,10 +270,12 @@ def test_the_authsignal_url_given_with_c_is_checked_like_cdk_json():
 
 @pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
 def test_the_authsignal_url_given_with_c_is_refused_for_a_real_environment(environment):
-    context = {"environments": ENVIRONMENTS, "env": environment,
-               "authsignalUrl": "https://api.authsignal.com/v1"}
-    with pytest.raises(ConfigError, match=r"authsignalUrl may be given with -c only for an environment with "
-                                          r"localEmulator: true"):
+    context = {"environments": ENVIRONMENTS, "env": environment, "authsignalUrl": "https://api.authsignal.com/v1"}
+    with pytest.raises(
+        ConfigError,
+        match=r"authsignalUrl may be given with -c only for an environment with "
+        r"localEmulator: true",
+    ):
         select_environment(context.get)
 
 
@@ -237,8 +285,10 @@ def test_the_app_origin_given_with_c_adds_the_sandbox_app_to_a_local_environment
     assert select_environment(context.get).cors_origins == ("http://localhost:3000", "http://localhost:41234")
 
 
-@pytest.mark.parametrize("origin", ["http://127.0.0.1:41234", "https://localhost:41234", "http://localhost:41234/",
-                                    "*", "http://evil.example"])
+@pytest.mark.parametrize(
+    "origin",
+    ["http://127.0.0.1:41234", "https://localhost:41234", "http://localhost:41234/", "*", "http://evil.example"],
+)
 def test_the_app_origin_given_with_c_is_a_localhost_origin(origin):
     context = {"environments": {"emulated": LOCAL}, "env": "emulated", "appOrigin": origin}
     with pytest.raises(ConfigError, match=r"^appOrigin must be an origin like http://localhost:5173, got"):
@@ -247,23 +297,33 @@ def test_the_app_origin_given_with_c_is_a_localhost_origin(origin):
 
 def test_the_app_origin_given_with_c_is_refused_for_a_real_environment():
     context = {"environments": {"real": VALID}, "env": "real", "appOrigin": "http://localhost:41234"}
-    with pytest.raises(ConfigError, match=r"^appOrigin may be given with -c only for an environment with "
-                                          r"localEmulator: true; set environments.real.corsOrigins in cdk.json"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^appOrigin may be given with -c only for an environment with "
+        r"localEmulator: true; set environments.real.corsOrigins in cdk.json",
+    ):
         select_environment(context.get)
 
 
 def test_recent_auth_defaults_to_10_minutes_and_sign_in_protection_to_none():
-    settings = {key: value for key, value in VALID.items()
-                if key not in {"recentAuthMinutes", "signInRequestsPer5MinutesPerIp", "triggerReservedConcurrency"}}
+    settings = {
+        key: value
+        for key, value in VALID.items()
+        if key not in {"recentAuthMinutes", "signInRequestsPer5MinutesPerIp", "triggerReservedConcurrency"}
+    }
     config = parse_environment("dev", settings)
-    assert (config.recent_auth_minutes, config.sign_in_requests_per_5_minutes_per_ip,
-            config.trigger_reserved_concurrency) == (10, None, None)
+    assert (
+        config.recent_auth_minutes,
+        config.sign_in_requests_per_5_minutes_per_ip,
+        config.trigger_reserved_concurrency,
+    ) == (10, None, None)
 
 
 def test_production_tokens_default_to_15_minutes_and_other_environments_to_60():
     # The API's JWT authorizer does not check revocation: a production token must not outlive 15 minutes.
-    bare = {key: value for key, value in PROD.items()
-            if key not in {"accessTokenValidityMinutes", "idTokenValidityMinutes"}}
+    bare = {
+        key: value for key, value in PROD.items() if key not in {"accessTokenValidityMinutes", "idTokenValidityMinutes"}
+    }
     production = parse_environment("prod", bare)
     other = parse_environment("staging", {**bare, "production": False})
     assert (production.access_token_validity_minutes, production.id_token_validity_minutes) == (15, 15)
@@ -275,8 +335,11 @@ def test_production_tokens_default_to_15_minutes_and_other_environments_to_60():
 def test_production_refuses_tokens_that_outlive_the_promised_minutes(key):
     limit = PRODUCTION_TOKEN_VALIDITY_MAX_MINUTES
     assert parse_environment("prod", {**PROD, key: limit}).production
-    with pytest.raises(ConfigError, match=rf"^environments.prod.{key} must be at most {limit} in production "
-                                          rf"\(a token cannot be revoked before it expires\), got {limit + 1}$"):
+    with pytest.raises(
+        ConfigError,
+        match=rf"^environments.prod.{key} must be at most {limit} in production "
+        rf"\(a token cannot be revoked before it expires\), got {limit + 1}$",
+    ):
         parse_environment("prod", {**PROD, key: limit + 1})
     assert not parse_environment("staging", {**VALID, key: limit + 1}).production
 
@@ -288,10 +351,14 @@ def test_an_explicit_token_validity_wins_over_the_production_default():
 
 # --- where an environment deploys -------------------------------------------------------------
 
-@pytest.mark.parametrize(("missing", "message"), [
-    ("account", "environments.prod.account is required in production: the 12-digit AWS account id"),
-    ("region", "environments.prod.region is required"),
-])
+
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        ("account", "environments.prod.account is required in production: the 12-digit AWS account id"),
+        ("region", "environments.prod.region is required"),
+    ],
+)
 def test_production_names_its_account_and_region(missing, message):
     settings = {key: value for key, value in PROD.items() if key != missing}
     with pytest.raises(ConfigError) as error:
@@ -320,19 +387,34 @@ def test_production_with_the_example_account_synthesizes_until_yours_is_set():
 def warnings_of(synthesized, name):
     """The warnings synth attached to an environment's stack, as ``{id: message}``."""
     artifact = synthesized.assembly.get_stack_by_name(stack_name(name))
-    return {message.entry.data.split(" [ack: ")[1].rstrip("]"): message.entry.data.split(" [ack: ")[0]
-            for message in artifact.messages if message.level == SynthesisMessageLevel.WARNING}
+    return {
+        message.entry.data.split(" [ack: ")[1].rstrip("]"): message.entry.data.split(" [ack: ")[0]
+        for message in artifact.messages
+        if message.level == SynthesisMessageLevel.WARNING
+    }
 
 
 def test_example_values_left_in_production_are_warnings_naming_the_key():
-    config = parse_environment("prod", {**PROD, "account": EXAMPLE_ACCOUNT, "corsOrigins": ["https://app.example.com"],
-                                        "alarmEmail": "platform-alerts@example.com"})
+    config = parse_environment(
+        "prod",
+        {
+            **PROD,
+            "account": EXAMPLE_ACCOUNT,
+            "corsOrigins": ["https://app.example.com"],
+            "alarmEmail": "platform-alerts@example.com",
+        },
+    )
     assert config_warnings(config) == [
         ("account", "environments.prod.account is the example account 123456789012: set your production account id"),
-        ("corsOrigins", "environments.prod.corsOrigins holds the example origin https://app.example.com: "
-                        "set your app's origins"),
-        ("alarmEmail", "environments.prod.alarmEmail is the example address platform-alerts@example.com: "
-                       "set an address someone reads"),
+        (
+            "corsOrigins",
+            "environments.prod.corsOrigins holds the example origin https://app.example.com: set your app's origins",
+        ),
+        (
+            "alarmEmail",
+            "environments.prod.alarmEmail is the example address platform-alerts@example.com: "
+            "set an address someone reads",
+        ),
     ]
 
 
@@ -346,8 +428,9 @@ def test_magic_links_turned_on_in_production_are_a_warning_and_elsewhere_not():
 
 
 def test_example_values_outside_production_are_not_warned_about():
-    config = parse_environment("staging", {**PROD, "production": False, "account": EXAMPLE_ACCOUNT,
-                                           "corsOrigins": ["https://app.example.com"]})
+    config = parse_environment(
+        "staging", {**PROD, "production": False, "account": EXAMPLE_ACCOUNT, "corsOrigins": ["https://app.example.com"]}
+    )
     assert config_warnings(config) == []
 
 
@@ -365,7 +448,8 @@ def test_real_values_in_production_give_no_warning():
 def test_an_alarm_email_with_alarms_off_is_a_warning_it_has_no_effect():
     config = parse_environment("dev", {**VALID, "alarmsEnabled": False, "alarmEmail": "oncall@acme.io"})
     assert config_warnings(config) == [
-        ("alarmEmail", "environments.dev.alarmEmail has no effect: alarmsEnabled is false")]
+        ("alarmEmail", "environments.dev.alarmEmail has no effect: alarmsEnabled is false")
+    ]
 
 
 # --- the environment selector's near misses -------------------------------------------------------
@@ -377,11 +461,20 @@ def test_a_near_miss_of_env_is_refused_with_the_right_spelling(key):
         refuse_near_misses({"environments": {}, key: "prod"})
 
 
-@pytest.mark.parametrize("key", [
-    "env", "ci", "environments", "@aws-cdk/core:checkSecretUsage", "aws:cdk:enable-path-metadata",
-    "aws:cdk:bundling-stacks", "cdk-feature-x", "acknowledged-issue-numbers",
-    "availability-zones:account=123456789012:region=eu-west-1",
-])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "env",
+        "ci",
+        "environments",
+        "@aws-cdk/core:checkSecretUsage",
+        "aws:cdk:enable-path-metadata",
+        "aws:cdk:bundling-stacks",
+        "cdk-feature-x",
+        "acknowledged-issue-numbers",
+        "availability-zones:account=123456789012:region=eu-west-1",
+    ],
+)
 def test_the_app_and_cdk_own_context_keys_pass(key):
     refuse_near_misses({key: "x"})
 
@@ -389,14 +482,23 @@ def test_the_app_and_cdk_own_context_keys_pass(key):
 def test_synth_with_a_mistyped_env_key_stops_instead_of_building_dev(tmp_path):
     context = {"environments": ENVIRONMENTS, "enviroment": "prod"}
     result = subprocess.run(
-        [sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={**os.environ, "CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": str(tmp_path),
-             "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"},
+        [sys.executable, "app.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **os.environ,
+            "CDK_CONTEXT_JSON": json.dumps(context),
+            "CDK_OUTDIR": str(tmp_path),
+            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+        },
     )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "-c enviroment=prod is not a setting: select the environment with -c env=prod "
-        "(known top-level keys: env, environments, ci)"]
+        "(known top-level keys: env, environments, ci)"
+    ]
     assert not list(tmp_path.iterdir())
 
 
@@ -411,10 +513,16 @@ def test_invalid_json_in_cdk_json_is_named_by_line_and_column_before_the_cdk_cli
     text = (ROOT / "cdk.json").read_text()
     broken = text.replace('"app":', '"app"', 1)  # every cdk.json has its app command
     (tmp_path / "cdk.json").write_text(broken)
-    line = text[:text.index('"app":')].count("\n") + 1
+    line = text[: text.index('"app":')].count("\n") + 1
 
-    result = subprocess.run([str(tmp_path / "scripts" / "synth")], cwd=tmp_path, capture_output=True, text=True,
-                            stdin=subprocess.DEVNULL, timeout=120)
+    result = subprocess.run(
+        [str(tmp_path / "scripts" / "synth")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
 
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith(f"cdk.json: line {line} column ")

@@ -19,10 +19,20 @@ def edited_context() -> dict[str, Any]:
     environments = context["environments"]
     production = next(name for name, raw in environments.items() if raw.get("production"))
     template = next(raw for raw in environments.values() if not raw.get("production") and not raw.get("localEmulator"))
-    environments["qa"] = {**template, "attemptLimit": 5, "logRetentionDays": 14, "corsOrigins": ["https://qa.acme.io"],
-                          "signInRequestsPer5MinutesPerIp": 150, "alarmsEnabled": True}
-    environments[production] = {**environments[production], "accessTokenValidityMinutes": 10,
-                                "idTokenValidityMinutes": 10, "signInRequestsPer5MinutesPerIp": 150}
+    environments["qa"] = {
+        **template,
+        "attemptLimit": 5,
+        "logRetentionDays": 14,
+        "corsOrigins": ["https://qa.acme.io"],
+        "signInRequestsPer5MinutesPerIp": 150,
+        "alarmsEnabled": True,
+    }
+    environments[production] = {
+        **environments[production],
+        "accessTokenValidityMinutes": 10,
+        "idTokenValidityMinutes": 10,
+        "signInRequestsPer5MinutesPerIp": 150,
+    }
     return context
 
 
@@ -36,11 +46,16 @@ def test_cdk_json_with_an_added_environment_and_changed_values_synthesizes(tmp_p
     for name, config in configs.items():
         template = json.loads((tmp_path / f"{stack_name(name)}.template.json").read_text())
         (client,) = resources(template, "AWS::Cognito::UserPoolClient").values()
-        assert (client["Properties"]["AccessTokenValidity"], client["Properties"]["IdTokenValidity"]) == \
-            (config.access_token_validity_minutes, config.id_token_validity_minutes)
+        assert (client["Properties"]["AccessTokenValidity"], client["Properties"]["IdTokenValidity"]) == (
+            config.access_token_validity_minutes,
+            config.id_token_validity_minutes,
+        )
         (acl,) = resources(template, "AWS::WAFv2::WebACL").values()
-        [limit] = [rule["Statement"]["RateBasedStatement"]["Limit"] for rule in acl["Properties"]["Rules"]
-                   if "RateBasedStatement" in rule["Statement"]]
+        [limit] = [
+            rule["Statement"]["RateBasedStatement"]["Limit"]
+            for rule in acl["Properties"]["Rules"]
+            if "RateBasedStatement" in rule["Statement"]
+        ]
         assert limit == 150
         _, custom_auth = functions_by_handler(template)["triggers.custom_auth.handler"]
         variables = custom_auth["Properties"]["Environment"]["Variables"]

@@ -41,8 +41,9 @@ def anchors(path: Path) -> set[str]:
 
 def relative_links(path: Path) -> list[str]:
     text = prose(path)
-    return [target for target in LINK.findall(text) + IMAGE.findall(text)
-            if not re.match(r"^[a-z][a-z0-9+.-]*:", target)]  # http:, https:, mailto: are not ours
+    return [
+        target for target in LINK.findall(text) + IMAGE.findall(text) if not re.match(r"^[a-z][a-z0-9+.-]*:", target)
+    ]  # http:, https:, mailto: are not ours
 
 
 def broken_links(document: Path) -> list[str]:
@@ -65,8 +66,9 @@ def test_every_relative_link_and_anchor_resolves(document):
 def test_the_anchor_rules_follow_github(tmp_path):
     """A checker that can fail: the slugs of a few headings as GitHub renders them."""
     page = tmp_path / "page.md"
-    page.write_text("# Why Python 3.13\n## Faults and load: `scripts/chaos`\n## Steps\n### Steps\n"
-                    "```\n# not a heading\n```\n")
+    page.write_text(
+        "# Why Python 3.13\n## Faults and load: `scripts/chaos`\n## Steps\n### Steps\n```\n# not a heading\n```\n"
+    )
 
     assert anchors(page) == {"why-python-313", "faults-and-load-scriptschaos", "steps", "steps-1"}
     assert relative_links(page) == []

@@ -24,8 +24,7 @@ CREATED_PROVIDER = {"Ref": "GitHubOidcProvider7EBF861F"}
 
 
 def ci_context(**overrides: Any) -> dict[str, Any]:
-    return {**CONTEXT, "ci": "github", "githubRepository": REPOSITORY, "githubEnvironments": "dev,staging",
-            **overrides}
+    return {**CONTEXT, "ci": "github", "githubRepository": REPOSITORY, "githubEnvironments": "dev,staging", **overrides}
 
 
 def synthesize(tmp_path: Path, **overrides: Any) -> tuple[dict[str, Any], str]:
@@ -50,16 +49,25 @@ def ci_template(synthesized_ci) -> dict[str, Any]:
 
 
 def role(template: dict[str, Any], name: str) -> dict[str, Any]:
-    (found,) = [value["Properties"] for value in resources(template, "AWS::IAM::Role").values()
-                if value["Properties"]["RoleName"] == name]
+    (found,) = [
+        value["Properties"]
+        for value in resources(template, "AWS::IAM::Role").values()
+        if value["Properties"]["RoleName"] == name
+    ]
     return found
 
 
 def policy_of(template: dict[str, Any], role_name: str) -> dict[str, Any]:
-    (logical_id,) = [key for key, value in resources(template, "AWS::IAM::Role").items()
-                     if value["Properties"]["RoleName"] == role_name]
-    (found,) = [value["Properties"]["PolicyDocument"] for value in resources(template, "AWS::IAM::Policy").values()
-                if value["Properties"]["Roles"] == [{"Ref": logical_id}]]
+    (logical_id,) = [
+        key
+        for key, value in resources(template, "AWS::IAM::Role").items()
+        if value["Properties"]["RoleName"] == role_name
+    ]
+    (found,) = [
+        value["Properties"]["PolicyDocument"]
+        for value in resources(template, "AWS::IAM::Policy").values()
+        if value["Properties"]["Roles"] == [{"Ref": logical_id}]
+    ]
     return found
 
 
@@ -75,19 +83,24 @@ def test_deploy_role_trusts_only_its_github_environment_of_this_repository(ci_te
     for environment in ("dev", "staging"):
         assert role(ci_template, f"passwordless-deploy-{environment}")["AssumeRolePolicyDocument"] == {
             "Version": "2012-10-17",
-            "Statement": [{
-                "Effect": "Allow",
-                "Action": "sts:AssumeRoleWithWebIdentity",
-                "Principal": {"Federated": CREATED_PROVIDER},
-                "Condition": {"StringEquals": {
-                    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-                    "token.actions.githubusercontent.com:sub": f"repo:{REPOSITORY}:environment:{environment}",
-                }, "StringLike": {
-                    # a branch pushed with a job naming the environment gets nothing, whatever the
-                    # GitHub environment's own branch rules were left at
-                    "token.actions.githubusercontent.com:ref": ["refs/heads/main"],
-                }},
-            }],
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Principal": {"Federated": CREATED_PROVIDER},
+                    "Condition": {
+                        "StringEquals": {
+                            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                            "token.actions.githubusercontent.com:sub": f"repo:{REPOSITORY}:environment:{environment}",
+                        },
+                        "StringLike": {
+                            # a branch pushed with a job naming the environment gets nothing, whatever the
+                            # GitHub environment's own branch rules were left at
+                            "token.actions.githubusercontent.com:ref": ["refs/heads/main"],
+                        },
+                    },
+                }
+            ],
         }
 
 
@@ -102,60 +115,78 @@ def test_a_production_deploy_role_trusts_main_and_release_tags_only(tmp_path):
 def test_deploy_role_may_only_assume_this_accounts_cdk_bootstrap_roles(ci_template):
     assert policy_of(ci_template, "passwordless-deploy-dev") == {
         "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Action": "sts:AssumeRole",
-            "Resource": [account_arn(":iam::", f":role/cdk-hnb659fds-{kind}-role-", "-*")
-                         for kind in ("deploy", "file-publishing", "image-publishing", "lookup")],
-        }],
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": [
+                    account_arn(":iam::", f":role/cdk-hnb659fds-{kind}-role-", "-*")
+                    for kind in ("deploy", "file-publishing", "image-publishing", "lookup")
+                ],
+            }
+        ],
     }
 
 
 def test_diff_role_trusts_only_pull_request_runs_of_this_repository(ci_template):
     assert role(ci_template, "passwordless-diff")["AssumeRolePolicyDocument"] == {
         "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Action": "sts:AssumeRoleWithWebIdentity",
-            "Principal": {"Federated": CREATED_PROVIDER},
-            "Condition": {
-                "StringEquals": {
-                    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-                    "token.actions.githubusercontent.com:sub": f"repo:{REPOSITORY}:pull_request",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Principal": {"Federated": CREATED_PROVIDER},
+                "Condition": {
+                    "StringEquals": {
+                        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                        "token.actions.githubusercontent.com:sub": f"repo:{REPOSITORY}:pull_request",
+                    },
+                    # pull_request_target and pushes carry a branch ref; a pull_request run, the merge ref
+                    "StringLike": {"token.actions.githubusercontent.com:ref": "refs/pull/*/merge"},
                 },
-                # pull_request_target and pushes carry a branch ref; a pull_request run, the merge ref
-                "StringLike": {"token.actions.githubusercontent.com:ref": "refs/pull/*/merge"},
-            },
-        }],
+            }
+        ],
     }
 
 
 def test_diff_role_reads_only_the_deployed_templates_of_its_environments(ci_template):
     assert policy_of(ci_template, "passwordless-diff") == {
         "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Action": ["cloudformation:DescribeStacks", "cloudformation:GetTemplate"],
-            "Resource": [account_arn(":cloudformation:*:", f":stack/{environment}-Passwordless/*")
-                         for environment in ("dev", "staging")],
-        }],
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["cloudformation:DescribeStacks", "cloudformation:GetTemplate"],
+                "Resource": [
+                    account_arn(":cloudformation:*:", f":stack/{environment}-Passwordless/*")
+                    for environment in ("dev", "staging")
+                ],
+            }
+        ],
     }
 
 
 def test_no_role_has_managed_policies_or_other_grants(ci_template):
     roles = resources(ci_template, "AWS::IAM::Role")
     assert sorted(value["Properties"]["RoleName"] for value in roles.values()) == [
-        "passwordless-deploy-dev", "passwordless-deploy-staging", "passwordless-diff"]
-    assert all(set(value["Properties"]) == {"AssumeRolePolicyDocument", "Description", "RoleName"}
-               for value in roles.values())
+        "passwordless-deploy-dev",
+        "passwordless-deploy-staging",
+        "passwordless-diff",
+    ]
+    assert all(
+        set(value["Properties"]) == {"AssumeRolePolicyDocument", "Description", "RoleName"} for value in roles.values()
+    )
     assert len(resources(ci_template, "AWS::IAM::Policy")) == len(roles)
     assert set(value["Type"] for value in ci_template["Resources"].values()) == {
-        "AWS::IAM::OIDCProvider", "AWS::IAM::Role", "AWS::IAM::Policy"}
+        "AWS::IAM::OIDCProvider",
+        "AWS::IAM::Role",
+        "AWS::IAM::Policy",
+    }
 
 
 def test_the_stack_creates_githubs_oidc_provider_for_sts(ci_template):
     assert [value["Properties"] for value in resources(ci_template, "AWS::IAM::OIDCProvider").values()] == [
-        {"Url": "https://token.actions.githubusercontent.com", "ClientIdList": ["sts.amazonaws.com"]}]
+        {"Url": "https://token.actions.githubusercontent.com", "ClientIdList": ["sts.amazonaws.com"]}
+    ]
 
 
 def test_an_existing_oidc_provider_is_used_instead_of_a_new_one(tmp_path):
@@ -166,11 +197,12 @@ def test_an_existing_oidc_provider_is_used_instead_of_a_new_one(tmp_path):
 
 
 def test_the_immutable_subject_form_of_the_repository_is_trusted_as_given(tmp_path):
-    template, _ = synthesize(tmp_path, githubRepository="octo-org@123456/octo-repo@456789",
-                             githubEnvironments="prod")
+    template, _ = synthesize(tmp_path, githubRepository="octo-org@123456/octo-repo@456789", githubEnvironments="prod")
     condition = role(template, "passwordless-deploy-prod")["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]
-    assert condition["StringEquals"]["token.actions.githubusercontent.com:sub"] == \
-        "repo:octo-org@123456/octo-repo@456789:environment:prod"
+    assert (
+        condition["StringEquals"]["token.actions.githubusercontent.com:sub"]
+        == "repo:octo-org@123456/octo-repo@456789:environment:prod"
+    )
 
 
 def test_the_ci_stack_passes_aws_solutions_checks(synthesized_ci):
@@ -186,19 +218,25 @@ def test_without_ci_selected_no_ci_stack_is_configured():
     assert select_github_ci(CONTEXT.get) is None
 
 
-@pytest.mark.parametrize(("overrides", "message"), [
-    ({"ci": "gitlab"}, "ci must be github"),
-    ({"githubRepository": None}, "githubRepository must be OWNER/REPO"),
-    ({"githubRepository": "octo-repo"}, "githubRepository must be OWNER/REPO"),
-    ({"githubRepository": "octo-org/octo-repo:environment:prod"}, "githubRepository must be OWNER/REPO"),
-    ({"githubRepository": "octo-org/*"}, "githubRepository must be OWNER/REPO"),
-    ({"githubEnvironments": None}, "githubEnvironments is required"),
-    ({"githubEnvironments": "dev,no-such-environment"}, "githubEnvironments must name environments of cdk.json"),
-    ({"githubEnvironments": "dev,dev"}, "githubEnvironments must name environments of cdk.json"),
-    ({"githubOidcProviderArn": "arn:aws:iam::123456789012:oidc-provider/example.com"}, "githubOidcProviderArn must be"),
-    ({"@aws-cdk/core:bootstrapQualifier": "Bad*"}, "@aws-cdk/core:bootstrapQualifier must be"),
-    ({"allowSharedAccount": "yes"}, "allowSharedAccount must be true or false"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"ci": "gitlab"}, "ci must be github"),
+        ({"githubRepository": None}, "githubRepository must be OWNER/REPO"),
+        ({"githubRepository": "octo-repo"}, "githubRepository must be OWNER/REPO"),
+        ({"githubRepository": "octo-org/octo-repo:environment:prod"}, "githubRepository must be OWNER/REPO"),
+        ({"githubRepository": "octo-org/*"}, "githubRepository must be OWNER/REPO"),
+        ({"githubEnvironments": None}, "githubEnvironments is required"),
+        ({"githubEnvironments": "dev,no-such-environment"}, "githubEnvironments must name environments of cdk.json"),
+        ({"githubEnvironments": "dev,dev"}, "githubEnvironments must name environments of cdk.json"),
+        (
+            {"githubOidcProviderArn": "arn:aws:iam::123456789012:oidc-provider/example.com"},
+            "githubOidcProviderArn must be",
+        ),
+        ({"@aws-cdk/core:bootstrapQualifier": "Bad*"}, "@aws-cdk/core:bootstrapQualifier must be"),
+        ({"allowSharedAccount": "yes"}, "allowSharedAccount must be true or false"),
+    ],
+)
 def test_a_bad_ci_setting_stops_synth_with_one_line_naming_the_key(overrides, message):
     with pytest.raises(ConfigError) as error:
         select_github_ci(ci_context(**overrides).get)
@@ -210,12 +248,17 @@ def environments(**entries: dict[str, Any]) -> dict[str, Any]:
     return {name: {**CONTEXT["environments"]["dev"], **settings} for name, settings in entries.items()}
 
 
-PRODUCTION = {"production": True, "account": "111111111111", "region": "eu-west-1",
-              "corsOrigins": ["https://app.example.org"]}
+PRODUCTION = {
+    "production": True,
+    "account": "111111111111",
+    "region": "eu-west-1",
+    "corsOrigins": ["https://app.example.org"],
+}
 
 
-@pytest.mark.parametrize("other", [{}, {"account": "111111111111", "region": "eu-west-1"}],
-                         ids=["account_unknown", "same_account"])
+@pytest.mark.parametrize(
+    "other", [{}, {"account": "111111111111", "region": "eu-west-1"}], ids=["account_unknown", "same_account"]
+)
 def test_production_beside_another_environment_in_one_roles_stack_is_refused(other):
     context = ci_context(environments=environments(live=PRODUCTION, test=other), githubEnvironments="test,live")
 
@@ -229,8 +272,9 @@ def test_production_beside_another_environment_in_one_roles_stack_is_refused(oth
 
 @pytest.mark.parametrize("allowed", ["true", True])
 def test_allow_shared_account_lets_production_share_a_roles_stack(allowed):
-    context = ci_context(environments=environments(live=PRODUCTION, test={}), githubEnvironments="test,live",
-                         allowSharedAccount=allowed)
+    context = ci_context(
+        environments=environments(live=PRODUCTION, test={}), githubEnvironments="test,live", allowSharedAccount=allowed
+    )
 
     config = select_github_ci(context.get)
 
@@ -239,8 +283,9 @@ def test_allow_shared_account_lets_production_share_a_roles_stack(allowed):
 
 @pytest.mark.parametrize("allowed", [None, "false"])
 def test_environments_of_one_kind_share_a_roles_stack_without_the_flag(allowed):
-    context = ci_context(environments=environments(live=PRODUCTION, live2=PRODUCTION, a={}, b={}),
-                         allowSharedAccount=allowed)
+    context = ci_context(
+        environments=environments(live=PRODUCTION, live2=PRODUCTION, a={}, b={}), allowSharedAccount=allowed
+    )
 
     for names in ("a,b", "live,live2"):
         assert select_github_ci({**context, "githubEnvironments": names}.get) is not None
@@ -248,8 +293,11 @@ def test_environments_of_one_kind_share_a_roles_stack_without_the_flag(allowed):
 
 def test_production_beside_an_environment_of_another_account_is_refused_even_when_allowed():
     other = {"account": "222222222222", "region": "eu-west-1"}
-    context = ci_context(environments=environments(live=PRODUCTION, test=other), githubEnvironments="test,live",
-                         allowSharedAccount="true")
+    context = ci_context(
+        environments=environments(live=PRODUCTION, test=other),
+        githubEnvironments="test,live",
+        allowSharedAccount="true",
+    )
 
     with pytest.raises(ConfigError) as error:
         select_github_ci(context.get)
@@ -262,6 +310,7 @@ def test_the_app_with_ci_selected_synthesizes_only_the_ci_stack(tmp_path):
 
     app.main(cdk.App(outdir=str(tmp_path), analytics_reporting=False, context=ci_context()))
     manifest = json.loads((tmp_path / "manifest.json").read_text())
-    stacks = [name for name, artifact in manifest["artifacts"].items()
-              if artifact["type"] == "aws:cloudformation:stack"]
+    stacks = [
+        name for name, artifact in manifest["artifacts"].items() if artifact["type"] == "aws:cloudformation:stack"
+    ]
     assert stacks == ["PasswordlessGitHubCi"]

@@ -13,8 +13,10 @@ COGNITO_TRIGGER_LIMIT_SECONDS = 5
 
 def functions(template_json):
     """Each function's logical id and properties, by handler."""
-    return {handler: (logical_id, resource["Properties"])
-            for handler, (logical_id, resource) in functions_by_handler(template_json).items()}
+    return {
+        handler: (logical_id, resource["Properties"])
+        for handler, (logical_id, resource) in functions_by_handler(template_json).items()
+    }
 
 
 @pytest.mark.parametrize("environment", ["dev", "prod"])
@@ -49,7 +51,8 @@ def aws_worst_call() -> float:
 
 
 def test_every_call_of_create_and_verify_ends_before_the_trigger_even_when_every_try_times_out(
-        templates, aws_worst_call):
+    templates, aws_worst_call
+):
     _, properties = functions(templates["dev"])["triggers.custom_auth.handler"]
     authsignal = float(properties["Environment"]["Variables"]["AUTHSIGNAL_TIMEOUT_SECONDS"])
     aws = importlib.import_module("lambdas.shared.aws")
@@ -93,8 +96,9 @@ def test_verify_accepts_email_magic_links_only_where_the_config_turns_them_on(te
 def test_secret_read_is_granted_to_the_sdk_functions_alone_and_on_that_secret_alone(templates):
     template = templates["dev"]
     secret_ref = {"Ref": next(iter(resources(template, "AWS::SecretsManager::Secret")))}
-    roles_by_function = {handler: properties["Role"]["Fn::GetAtt"][0]
-                         for handler, (_, properties) in functions(template).items()}
+    roles_by_function = {
+        handler: properties["Role"]["Fn::GetAtt"][0] for handler, (_, properties) in functions(template).items()
+    }
     readers = {}
     for policy in resources(template, "AWS::IAM::Policy").values():
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
@@ -111,19 +115,28 @@ def runtime_variables() -> dict[str, set[str]]:
     """Every environment variable each function gets, named by the constants its runtime code
     reads them with (``*_VARIABLE`` in lambdas/): the one definition of each name."""
     importlib.import_module("tests.lambdas")  # the bundle root on sys.path, as the runtime imports
-    client, log, secret, single_use = (importlib.import_module(f"shared.{name}")
-                                       for name in ("authsignal_client", "log", "secret", "single_use"))
-    define, verify = (importlib.import_module(f"triggers.{name}")
-                      for name in ("define_auth_challenge", "verify_auth_challenge"))
+    client, log, secret, single_use = (
+        importlib.import_module(f"shared.{name}") for name in ("authsignal_client", "log", "secret", "single_use")
+    )
+    define, verify = (
+        importlib.import_module(f"triggers.{name}") for name in ("define_auth_challenge", "verify_auth_challenge")
+    )
     api, rate_limit = (importlib.import_module(f"api.{name}") for name in ("authenticators", "rate_limit"))
     labels = {log.ENVIRONMENT_VARIABLE, log.NAMESPACE_VARIABLE}
     authsignal = {secret.SECRET_ARN_VARIABLE, client.URL_VARIABLE, client.TIMEOUT_VARIABLE}
     return {
         "triggers.pre_sign_up.handler": labels,
-        "triggers.custom_auth.handler": labels | authsignal | {define.ATTEMPT_LIMIT_VARIABLE, single_use.TABLE_VARIABLE,
-                                                               verify.MAX_AGE_VARIABLE, verify.MAGIC_LINK_VARIABLE},
-        "api.authenticators.handler": labels | authsignal | {api.RECENT_AUTH_VARIABLE, rate_limit.TABLE_VARIABLE,
-                                                             rate_limit.LIMIT_VARIABLE},
+        "triggers.custom_auth.handler": labels
+        | authsignal
+        | {
+            define.ATTEMPT_LIMIT_VARIABLE,
+            single_use.TABLE_VARIABLE,
+            verify.MAX_AGE_VARIABLE,
+            verify.MAGIC_LINK_VARIABLE,
+        },
+        "api.authenticators.handler": labels
+        | authsignal
+        | {api.RECENT_AUTH_VARIABLE, rate_limit.TABLE_VARIABLE, rate_limit.LIMIT_VARIABLE},
     }
 
 
@@ -132,8 +145,10 @@ def test_each_function_gets_exactly_the_variables_its_code_reads(templates, conf
     stack spells differently from the runtime shows here, not as a sign-in that fails."""
     expected = runtime_variables()
     for environment in configs:
-        got = {handler: set(properties["Environment"]["Variables"])
-               for handler, (_, properties) in functions(templates[environment]).items()}
+        got = {
+            handler: set(properties["Environment"]["Variables"])
+            for handler, (_, properties) in functions(templates[environment]).items()
+        }
         assert got == expected, environment
 
 
@@ -151,4 +166,3 @@ def test_every_function_logs_to_its_own_group_kept_as_long_as_config_says(templa
     for _, properties in functions(template).values():
         group_id = properties["LoggingConfig"]["LogGroup"]["Ref"]
         assert groups[group_id]["Properties"]["RetentionInDays"] == configs[environment].log_retention_days
-

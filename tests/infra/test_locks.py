@@ -10,9 +10,11 @@ import pytest
 
 from tests.conftest import ROOT
 
-PAIRS = [("requirements-dev.txt", "requirements-dev.lock"),
-         ("lambdas/requirements.txt", "lambdas/requirements.lock"),
-         ("e2e/requirements-emulator.txt", "e2e/requirements-emulator.lock")]
+PAIRS = [
+    ("requirements-dev.txt", "requirements-dev.lock"),
+    ("lambdas/requirements.txt", "lambdas/requirements.lock"),
+    ("e2e/requirements-emulator.txt", "e2e/requirements-emulator.lock"),
+]
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)")
 
 
@@ -52,8 +54,11 @@ def disagreements(requirements: Path, lock: Path) -> list[str]:
     """What keeps ``lock`` from being ``requirements``' lock: a pin it lacks or differs on, a
     package without a hash."""
     pinned, hashed = pins(requirements), locked(lock)
-    problems = [f"{name}: {version} pinned, {hashed.get(name, ('missing',))[0]} locked"
-                for name, version in pinned.items() if hashed.get(name, ("",))[0] != version]
+    problems = [
+        f"{name}: {version} pinned, {hashed.get(name, ('missing',))[0]} locked"
+        for name, version in pinned.items()
+        if hashed.get(name, ("",))[0] != version
+    ]
     problems += [f"{name}: no hash" for name, (_, hashes) in hashed.items() if hashes == 0]
     return problems
 
@@ -67,8 +72,7 @@ def test_each_lock_pins_what_its_requirements_pin_with_hashes(requirements: str,
 def test_a_lock_that_disagrees_with_its_requirements_is_caught(tmp_path: Path) -> None:
     requirements, lock = tmp_path / "requirements.txt", tmp_path / "requirements.lock"
     requirements.write_text("requests==2.34.2\nidna==3.20  # a comment\n")
-    lock.write_text("requests==2.33.0 \\\n    --hash=sha256:" + "a" * 64 + "\n"
-                    "idna==3.20 \\\n    # via requests\n")
+    lock.write_text("requests==2.33.0 \\\n    --hash=sha256:" + "a" * 64 + "\nidna==3.20 \\\n    # via requests\n")
 
     assert disagreements(requirements, lock) == ["requests: 2.34.2 pinned, 2.33.0 locked", "idna: no hash"]
 

@@ -27,8 +27,10 @@ QUOTA_WARNING = 0.8  # a category's usage alarm warns at 80 % of its configured 
 
 
 def alarms(template_json: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    return {props["Properties"]["AlarmName"]: props["Properties"]
-            for props in resources(template_json, "AWS::CloudWatch::Alarm").values()}
+    return {
+        props["Properties"]["AlarmName"]: props["Properties"]
+        for props in resources(template_json, "AWS::CloudWatch::Alarm").values()
+    }
 
 
 def alarmed_environments(configs: dict[str, Any]) -> list[str]:
@@ -62,8 +64,11 @@ def _placeholder(token: dict[str, Any]) -> str:
 
 def graphs(template_json: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The dashboard's graphs by title: their properties."""
-    return {widget["properties"]["title"]: widget["properties"] for widget in dashboard_widgets(template_json)
-            if widget["type"] == "metric"}
+    return {
+        widget["properties"]["title"]: widget["properties"]
+        for widget in dashboard_widgets(template_json)
+        if widget["type"] == "metric"
+    }
 
 
 def graphed(properties: dict[str, Any]) -> list[dict[str, Any]]:
@@ -87,9 +92,15 @@ def graphed(properties: dict[str, Any]) -> list[dict[str, Any]]:
 
 def expression_inputs(alarm: dict[str, Any]) -> dict[str, tuple[str, str, dict[str, str]]]:
     """An expression alarm's inputs by id: namespace, metric name and dimensions."""
-    return {query["Id"]: (query["MetricStat"]["Metric"]["Namespace"], query["MetricStat"]["Metric"]["MetricName"],
-                          {pair["Name"]: pair["Value"] for pair in query["MetricStat"]["Metric"]["Dimensions"]})
-            for query in alarm["Metrics"] if "MetricStat" in query}
+    return {
+        query["Id"]: (
+            query["MetricStat"]["Metric"]["Namespace"],
+            query["MetricStat"]["Metric"]["MetricName"],
+            {pair["Name"]: pair["Value"] for pair in query["MetricStat"]["Metric"]["Dimensions"]},
+        )
+        for query in alarm["Metrics"]
+        if "MetricStat" in query
+    }
 
 
 def returned_expression(alarm: dict[str, Any]) -> str:
@@ -118,15 +129,18 @@ def test_monitoring_is_off_where_config_says_so(templates, configs):
 
 def test_every_function_has_an_error_and_a_throttle_alarm(templates):
     names = alarms(templates["prod"])
-    assert {name for name in names if name.endswith(("Errors", "Throttles")) and name.split("-")[-1].startswith(
-        FUNCTIONS)} == {f"prod-passwordless-{function}{kind}" for function in FUNCTIONS
-                        for kind in ("Errors", "Throttles")}
+    assert {
+        name for name in names if name.endswith(("Errors", "Throttles")) and name.split("-")[-1].startswith(FUNCTIONS)
+    } == {f"prod-passwordless-{function}{kind}" for function in FUNCTIONS for kind in ("Errors", "Throttles")}
     for function in FUNCTIONS:
         errors = names[f"prod-passwordless-{function}Errors"]
         assert (errors["MetricName"], errors["Namespace"], errors["Threshold"]) == ("Errors", "AWS/Lambda", 1)
         throttles = names[f"prod-passwordless-{function}Throttles"]
-        assert (throttles["MetricName"], throttles["Namespace"], throttles["Threshold"]) == \
-            ("Throttles", "AWS/Lambda", 1)
+        assert (throttles["MetricName"], throttles["Namespace"], throttles["Threshold"]) == (
+            "Throttles",
+            "AWS/Lambda",
+            1,
+        )
 
 
 def test_api_error_rates_are_alarmed_as_a_share_of_requests(templates):
@@ -134,8 +148,10 @@ def test_api_error_rates_are_alarmed_as_a_share_of_requests(templates):
     for kind, percent in (("5xx", 5), ("4xx", 25)):
         alarm = names[f"prod-passwordless-Api{kind}Rate"]
         assert returned_expression(alarm) == "100 * errors / MAX([requests, 1])"
-        assert {id_: metric for id_, (_, metric, _) in expression_inputs(alarm).items()} == \
-            {"errors": kind, "requests": "Count"}
+        assert {id_: metric for id_, (_, metric, _) in expression_inputs(alarm).items()} == {
+            "errors": kind,
+            "requests": "Count",
+        }
         assert alarm["Threshold"] == percent
 
 
@@ -149,7 +165,7 @@ def test_authsignal_errors_and_rejected_answer_spikes_are_alarmed_from_the_lambd
 
 def test_every_alarm_notifies_the_encrypted_topic(templates):
     template = templates["prod"]
-    (topic_id, topic), = resources(template, "AWS::SNS::Topic").items()
+    ((topic_id, topic),) = resources(template, "AWS::SNS::Topic").items()
     assert "KmsMasterKeyId" in topic["Properties"]
     for alarm in alarms(template).values():
         assert alarm["AlarmActions"] == [{"Ref": topic_id}]
@@ -174,8 +190,10 @@ def test_cognito_throttling_sign_ins_or_sign_ups_of_the_app_client_is_alarmed(te
         for metric in ("SignInThrottles", "SignUpThrottles"):
             alarm = names[f"{environment}-passwordless-Cognito{metric}"]
             assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == ("AWS/Cognito", metric, "Sum")
-            assert alarm["Dimensions"] == [{"Name": "UserPool", "Value": {"Ref": pool}},
-                                           {"Name": "UserPoolClient", "Value": {"Ref": client}}]
+            assert alarm["Dimensions"] == [
+                {"Name": "UserPool", "Value": {"Ref": pool}},
+                {"Name": "UserPoolClient", "Value": {"Ref": client}},
+            ]
             assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
 
 
@@ -193,9 +211,18 @@ def test_each_cognito_category_warns_at_80_percent_of_the_quota_config_gives_it(
 def test_a_quota_set_in_config_moves_its_alarm_and_only_configured_categories_are_watched():
     stack = cdk.Stack(cdk.App(), "Fixture")
     pool = cognito.UserPool(stack, "Pool")
-    Monitoring(stack, "Monitoring", environment_name="fixture", namespace="PasswordlessAuth", functions={},
-               http_api=apigwv2.HttpApi(stack, "Api"), alarm_email=None, user_pool=pool,
-               user_pool_client=pool.add_client("Client"), cognito_quotas_rps={"UserAuthentication": 1000})
+    Monitoring(
+        stack,
+        "Monitoring",
+        environment_name="fixture",
+        namespace="PasswordlessAuth",
+        functions={},
+        http_api=apigwv2.HttpApi(stack, "Api"),
+        alarm_email=None,
+        user_pool=pool,
+        user_pool_client=pool.add_client("Client"),
+        cognito_quotas_rps={"UserAuthentication": 1000},
+    )
 
     names = alarms(Template.from_stack(stack).to_json())
 
@@ -208,8 +235,10 @@ def test_authsignal_429s_are_alarmed_whether_retried_or_not(templates, configs):
         alarm = alarms(templates[environment])[f"{environment}-passwordless-AuthsignalThrottled"]
         assert returned_expression(alarm) == "FILL(retried, 0) + FILL(not_retried, 0)"
         throttled = {"Environment": environment, "Reason": "throttled"}
-        assert expression_inputs(alarm) == {"retried": ("PasswordlessAuth", "AuthsignalRetry", throttled),
-                                            "not_retried": ("PasswordlessAuth", "AuthsignalNotRetried", throttled)}
+        assert expression_inputs(alarm) == {
+            "retried": ("PasswordlessAuth", "AuthsignalRetry", throttled),
+            "not_retried": ("PasswordlessAuth", "AuthsignalNotRetried", throttled),
+        }
 
 
 # --- the dashboard -------------------------------------------------------------------------------
@@ -219,8 +248,9 @@ def test_every_alarm_is_on_the_dashboard(templates, configs):
     for environment in alarmed_environments(configs):
         template = templates[environment]
         [status] = [widget["properties"] for widget in dashboard_widgets(template) if widget["type"] == "alarm"]
-        assert sorted(status["alarms"]) == sorted(f"<GetAtt:{logical_id}.Arn>"
-                                                  for logical_id in resources(template, "AWS::CloudWatch::Alarm"))
+        assert sorted(status["alarms"]) == sorted(
+            f"<GetAtt:{logical_id}.Arn>" for logical_id in resources(template, "AWS::CloudWatch::Alarm")
+        )
 
 
 def test_dashboard_shows_sign_ins_by_outcome_and_latency_per_function(templates):
@@ -244,17 +274,29 @@ def test_dashboard_graphs_cognito_throttles_lambda_throttles_and_authsignal_429s
         pool, client = only(template, "AWS::Cognito::UserPool"), only(template, "AWS::Cognito::UserPoolClient")
         shown = graphs(template)
         cognito_lines = graphed(shown["Cognito throttles (this app client)"])
-        assert {line["metric"] for line in cognito_lines if line["namespace"] == "AWS/Cognito"} == \
-            {"SignInThrottles", "SignUpThrottles", "TokenRefreshThrottles"}
-        assert all(line["dimensions"] == {"UserPool": f"<Ref:{pool}>", "UserPoolClient": f"<Ref:{client}>"}
-                   for line in cognito_lines if line["namespace"] == "AWS/Cognito")
-        assert {"namespace": "PasswordlessAuth", "metric": "ContactVerificationThrottled",
-                "dimensions": {"Environment": environment}, "stat": "Sum"} in cognito_lines
+        assert {line["metric"] for line in cognito_lines if line["namespace"] == "AWS/Cognito"} == {
+            "SignInThrottles",
+            "SignUpThrottles",
+            "TokenRefreshThrottles",
+        }
+        assert all(
+            line["dimensions"] == {"UserPool": f"<Ref:{pool}>", "UserPoolClient": f"<Ref:{client}>"}
+            for line in cognito_lines
+            if line["namespace"] == "AWS/Cognito"
+        )
+        assert {
+            "namespace": "PasswordlessAuth",
+            "metric": "ContactVerificationThrottled",
+            "dimensions": {"Environment": environment},
+            "stat": "Sum",
+        } in cognito_lines
         throttles = graphed(shown["Lambda throttles and Authsignal 429s"])
-        assert sorted(line["label"] for line in throttles if line.get("metric") == "Throttles") == \
-            sorted(f"{function} throttles" for function in FUNCTIONS)
-        assert [line["expression"] for line in throttles if "expression" in line] == \
-            ["FILL(retried, 0) + FILL(not_retried, 0)"]
+        assert sorted(line["label"] for line in throttles if line.get("metric") == "Throttles") == sorted(
+            f"{function} throttles" for function in FUNCTIONS
+        )
+        assert [line["expression"] for line in throttles if "expression" in line] == [
+            "FILL(retried, 0) + FILL(not_retried, 0)"
+        ]
 
 
 def test_dashboard_graphs_each_categorys_calls_against_its_configured_quota(templates, configs):
@@ -264,5 +306,6 @@ def test_dashboard_graphs_each_categorys_calls_against_its_configured_quota(temp
             usage = shown[f"Cognito {category} calls per 5 minutes (account and Region)"]
             [line] = graphed(usage)
             assert usage_conditions(line["expression"]) == {"Type = 'API'", f"Resource = '{category}'"}
-            assert sorted(mark["value"] for mark in usage["annotations"]["horizontal"]) == \
-                pytest.approx([QUOTA_WARNING * rps * PERIOD_SECONDS, rps * PERIOD_SECONDS])
+            assert sorted(mark["value"] for mark in usage["annotations"]["horizontal"]) == pytest.approx(
+                [QUOTA_WARNING * rps * PERIOD_SECONDS, rps * PERIOD_SECONDS]
+            )

@@ -32,6 +32,8 @@ def test_the_readme_lists_every_setting_and_no_other():
 
 
 def test_the_table_reader_finds_a_missing_and_an_unknown_key():
-    markdown = (f"# x\n\n{HEADING}\n\n| key | default | meaning |\n| --- | --- | --- |\n"
-                "| `authsignalUrl` | required | the URL |\n| `attemptLimt` | 3 | typo |\n\n## Layout\n")
+    markdown = (
+        f"# x\n\n{HEADING}\n\n| key | default | meaning |\n| --- | --- | --- |\n"
+        "| `authsignalUrl` | required | the URL |\n| `attemptLimt` | 3 | typo |\n\n## Layout\n"
+    )
     assert configuration_table(markdown) == {"authsignalUrl": ["required", "the URL"], "attemptLimt": ["3", "typo"]}

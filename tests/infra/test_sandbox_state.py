@@ -17,15 +17,26 @@ from e2e.app_server import AppServer
 from e2e.deploy import sandbox_context
 from e2e.emulator import HOST
 from e2e.sandbox import SandboxError, SandboxPorts
-from e2e.sandbox_state import (SandboxStateError, read_state, refuse_a_running_sandbox, remove_state, sandbox_state,
-                               write_state)
+from e2e.sandbox_state import (
+    SandboxStateError,
+    read_state,
+    refuse_a_running_sandbox,
+    remove_state,
+    sandbox_state,
+    write_state,
+)
 
 
 def a_state(endpoint: str = "http://127.0.0.1:1") -> dict[str, Any]:
-    return sandbox_state(stack="local-Passwordless", region="us-east-1", endpoint=endpoint,
-                         fake_url="http://127.0.0.1:2", tenant_id="tenant-1",
-                         outputs={"UserPoolClientId": "client-1", "ApiUrl": "http://api/", "AttemptLimit": "3"},
-                         app_url="http://localhost:3/")
+    return sandbox_state(
+        stack="local-Passwordless",
+        region="us-east-1",
+        endpoint=endpoint,
+        fake_url="http://127.0.0.1:2",
+        tenant_id="tenant-1",
+        outputs={"UserPoolClientId": "client-1", "ApiUrl": "http://api/", "AttemptLimit": "3"},
+        app_url="http://localhost:3/",
+    )
 
 
 @pytest.fixture
@@ -52,8 +63,12 @@ def test_a_pinned_port_in_use_is_refused_with_the_option_that_pinned_it(listener
 def test_the_synth_gets_the_fakes_url_and_the_apps_origin_from_the_ports() -> None:
     ports = SandboxPorts(emulator=4001, authsignal=4002, app=4003)
 
-    assert ports.synth_context() == ["-c", "authsignalUrl=http://127.0.0.1:4002/v1",
-                                     "-c", "appOrigin=http://localhost:4003"]
+    assert ports.synth_context() == [
+        "-c",
+        "authsignalUrl=http://127.0.0.1:4002/v1",
+        "-c",
+        "appOrigin=http://localhost:4003",
+    ]
 
 
 def test_the_state_file_is_written_read_and_removed(tmp_path: Path) -> None:
@@ -78,12 +93,15 @@ def test_a_stopping_sandbox_leaves_another_sandboxs_state_file_alone(tmp_path: P
     assert read_state(path)["endpoint"] == "http://127.0.0.1:2000"
 
 
-@pytest.mark.parametrize(("content", "says"), [
-    (None, r"no sandbox state at .*: start one with scripts/sandbox"),
-    ("not json", "is not a sandbox state file"),
-    (json.dumps({"version": 2}), "is not a version 1 sandbox state file"),
-    (json.dumps({"version": 1, "stack": "s"}), "lacks region"),
-])
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (None, r"no sandbox state at .*: start one with scripts/sandbox"),
+        ("not json", "is not a sandbox state file"),
+        (json.dumps({"version": 2}), "is not a version 1 sandbox state file"),
+        (json.dumps({"version": 1, "stack": "s"}), "lacks region"),
+    ],
+)
 def test_a_missing_or_foreign_state_file_is_a_sentence(tmp_path: Path, content: str | None, says: str) -> None:
     path = tmp_path / "state.json"
     if content is not None:
@@ -126,9 +144,15 @@ def test_the_app_server_serves_the_build_and_this_sandboxs_config(app_dir: Path)
         server.stop()
 
     assert server.url.startswith("http://localhost:")
-    assert config.json() == {"region": "us-east-1", "userPoolClientId": "client-1", "apiUrl": "http://api/",
-                             "authsignalTenantId": "tenant-1", "authsignalClientUrl": "http://127.0.0.1:2/v1",
-                             "attemptLimit": 3, "cognitoEndpoint": "http://127.0.0.1:1"}
+    assert config.json() == {
+        "region": "us-east-1",
+        "userPoolClientId": "client-1",
+        "apiUrl": "http://api/",
+        "authsignalTenantId": "tenant-1",
+        "authsignalClientUrl": "http://127.0.0.1:2/v1",
+        "attemptLimit": 3,
+        "cognitoEndpoint": "http://127.0.0.1:1",
+    }
     assert config.headers["Cache-Control"] == "no-store"
     assert script.text == "console.log(1)"
     assert "<title>app</title>" in route.text
@@ -144,8 +168,7 @@ def test_the_app_server_names_an_output_the_stack_lacks(app_dir: Path) -> None:
         server.stop()
 
     assert config.status_code == 503
-    assert config.json() == {"error": "the stack has no AttemptLimit output (deploy the stack with this version "
-                                      "first)"}
+    assert config.json() == {"error": "the stack has no AttemptLimit output (deploy the stack with this version first)"}
 
 
 def test_the_app_server_says_when_there_is_no_build_or_no_sandbox_yet(tmp_path: Path) -> None:
@@ -175,16 +198,21 @@ def test_deploy_local_points_a_synth_of_the_local_environment_at_the_sandboxs_fa
     assert sandbox_context({**a_state(), "appUrl": None}) == {"authsignalUrl": "http://127.0.0.1:2/v1"}
 
 
-@pytest.mark.parametrize(("tool", "arguments"), [
-    (deploy.main, []),
-    (signin.main, ["--sandbox", "--username", "ada@example.com"]),
-])
-def test_a_tool_aimed_at_the_sandbox_says_when_there_is_none(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                             tool: Any, arguments: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        (deploy.main, []),
+        (signin.main, ["--sandbox", "--username", "ada@example.com"]),
+    ],
+)
+def test_a_tool_aimed_at_the_sandbox_says_when_there_is_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], tool: Any, arguments: list[str]
+) -> None:
     status = tool([*arguments, "--state", str(tmp_path / "state.json")])
 
     assert status == 1
     assert capsys.readouterr().err.strip().splitlines() == [
         f"{'deploy' if tool is deploy.main else 'sign-in'} failed: no sandbox state at {tmp_path / 'state.json'}: "
         "start one with scripts/sandbox (or give the --state path it was started with)"
-        + ("; or give --endpoint-url" if tool is deploy.main else "")]
+        + ("; or give --endpoint-url" if tool is deploy.main else "")
+    ]

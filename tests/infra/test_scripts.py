@@ -21,8 +21,14 @@ def test_every_script_is_covered():
 
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_the_script_answers_help_with_its_usage(script):
-    result = subprocess.run([str(ROOT / "scripts" / script), "--help"], cwd=ROOT, capture_output=True, text=True,
-                            stdin=subprocess.DEVNULL, timeout=120)
+    result = subprocess.run(
+        [str(ROOT / "scripts" / script), "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
 
     assert result.returncode == 0, result.stderr
     assert usage_lines(result.stdout, script)
@@ -32,8 +38,14 @@ def test_help_on_a_fresh_clone_installs_nothing(tmp_path):
     shutil.copytree(ROOT / "scripts", tmp_path / "scripts")
 
     for script in SCRIPTS:
-        result = subprocess.run([str(tmp_path / "scripts" / script), "-h"], cwd=tmp_path, capture_output=True,
-                                text=True, stdin=subprocess.DEVNULL, timeout=60)
+        result = subprocess.run(
+            [str(tmp_path / "scripts" / script), "-h"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=60,
+        )
         assert result.returncode == 0, (script, result.stderr)
         assert usage_lines(result.stdout, script), (script, result.stdout)
 
@@ -52,10 +64,17 @@ def fake_node(directory, major):
 def source_node_sh(home, default_node_dir, *, times=1):
     """Source scripts/lib/node.sh ``times`` times (as nested scripts do) with only ``default_node_dir``'s
     node on PATH; returns (the node then first on PATH, the jsii silencing variable, stderr)."""
-    script = "\n".join([f'source "{ROOT}/scripts/lib/node.sh"'] * times) + \
-        '\ncommand -v node; echo "jsii=${JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION:-}"'
-    result = subprocess.run(["/bin/bash", "-c", script], capture_output=True, text=True, timeout=30,
-                            env={"HOME": str(home), "PATH": f"{default_node_dir}:/usr/bin:/bin"})
+    script = (
+        "\n".join([f'source "{ROOT}/scripts/lib/node.sh"'] * times)
+        + '\ncommand -v node; echo "jsii=${JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION:-}"'
+    )
+    result = subprocess.run(
+        ["/bin/bash", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={"HOME": str(home), "PATH": f"{default_node_dir}:/usr/bin:/bin"},
+    )
     assert result.returncode == 0, result.stderr
     node, jsii = result.stdout.splitlines()
     return node, jsii.removeprefix("jsii="), result.stderr

@@ -60,12 +60,17 @@ def test_the_lambdas_recognise_the_generated_value_as_not_set(templates):
 def test_an_existing_secret_in_config_is_used_and_none_is_created(templates):
     template = templates["byosecret"]
     assert resources(template, "AWS::SecretsManager::Secret") == {}
-    values = [props["Properties"]["Environment"]["Variables"].get("AUTHSIGNAL_SECRET_ARN")
-              for props in resources(template, "AWS::Lambda::Function").values()]
+    values = [
+        props["Properties"]["Environment"]["Variables"].get("AUTHSIGNAL_SECRET_ARN")
+        for props in resources(template, "AWS::Lambda::Function").values()
+    ]
     assert values.count(EXISTING_SECRET_ARN) == 2  # the custom-auth function and the API
-    statements = [statement for policy in resources(template, "AWS::IAM::Policy").values()
-                  for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-                  if "secretsmanager:GetSecretValue" in statement["Action"]]
+    statements = [
+        statement
+        for policy in resources(template, "AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if "secretsmanager:GetSecretValue" in statement["Action"]
+    ]
     assert statements and all(statement["Resource"] == EXISTING_SECRET_ARN for statement in statements)
 
 
@@ -76,8 +81,9 @@ PINNED_GENERATOR = {
     "ExcludePunctuation": True,
     "GenerateStringKey": "filler",
     "PasswordLength": 16,
-    "SecretStringTemplate": json.dumps({NOT_SET_MARKER: "set the Authsignal secret key with "
-                                                        "scripts/set-authsignal-secret"}),
+    "SecretStringTemplate": json.dumps(
+        {NOT_SET_MARKER: "set the Authsignal secret key with scripts/set-authsignal-secret"}
+    ),
 }
 
 

@@ -1,7 +1,6 @@
 """Sign-in protection: the AWS WAF web ACL on the user pool (per-IP rate limit, IP reputation
 list, metrics, alarm) where config asks for it, and reserved concurrency for the sign-in triggers."""
 
-
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -29,11 +28,24 @@ def reserved_template(configs):
     stack = cdk.Stack(cdk.App(analytics_reporting=False), "Reserved")
     secret = secretsmanager.Secret.from_secret_complete_arn(stack, "Secret", EXISTING_SECRET_ARN)
     dev = configs["dev"]
-    PasswordlessUserPool(stack, "Auth", secret=secret, authsignal_url=dev.authsignal_url, runtime_environment={},
-                         removal_policy=cdk.RemovalPolicy.DESTROY, log_retention_days=1, memory_mb=dev.lambda_memory_mb,
-                         attempt_limit=3, passkey_token_max_age_seconds=300, email_magic_link_enabled=False,
-                         access_token_validity_minutes=60, id_token_validity_minutes=60, refresh_token_validity_days=1,
-                         deletion_protection=False, trigger_reserved_concurrency=20)
+    PasswordlessUserPool(
+        stack,
+        "Auth",
+        secret=secret,
+        authsignal_url=dev.authsignal_url,
+        runtime_environment={},
+        removal_policy=cdk.RemovalPolicy.DESTROY,
+        log_retention_days=1,
+        memory_mb=dev.lambda_memory_mb,
+        attempt_limit=3,
+        passkey_token_max_age_seconds=300,
+        email_magic_link_enabled=False,
+        access_token_validity_minutes=60,
+        id_token_validity_minutes=60,
+        refresh_token_validity_days=1,
+        deletion_protection=False,
+        trigger_reserved_concurrency=20,
+    )
     return Template.from_stack(stack).to_json()
 
 
@@ -52,20 +64,27 @@ def test_the_web_acl_is_regional_and_associated_with_the_user_pool(templates, en
     _, association = only(template, "AWS::WAFv2::WebACLAssociation")
     assert acl["Properties"]["Scope"] == "REGIONAL"
     assert acl["Properties"]["DefaultAction"] == {"Allow": {}}
-    assert association["Properties"] == {"ResourceArn": {"Fn::GetAtt": [pool_id, "Arn"]},
-                                         "WebACLArn": {"Fn::GetAtt": [acl_id, "Arn"]}}
+    assert association["Properties"] == {
+        "ResourceArn": {"Fn::GetAtt": [pool_id, "Arn"]},
+        "WebACLArn": {"Fn::GetAtt": [acl_id, "Arn"]},
+    }
 
 
 @pytest.mark.parametrize("environment", PROTECTED)
 def test_the_web_acl_blocks_bad_reputation_first_then_ips_over_the_configured_rate(templates, configs, environment):
     _, acl = only(templates[environment], "AWS::WAFv2::WebACL")
     reputation, rate = sorted(acl["Properties"]["Rules"], key=lambda rule: rule["Priority"])
-    assert reputation["Statement"] == {"ManagedRuleGroupStatement": {
-        "VendorName": "AWS", "Name": "AWSManagedRulesAmazonIpReputationList"}}
+    assert reputation["Statement"] == {
+        "ManagedRuleGroupStatement": {"VendorName": "AWS", "Name": "AWSManagedRulesAmazonIpReputationList"}
+    }
     assert reputation["OverrideAction"] == {"None": {}}  # the group's own block actions apply
-    assert rate["Statement"] == {"RateBasedStatement": {
-        "Limit": configs[environment].sign_in_requests_per_5_minutes_per_ip, "AggregateKeyType": "IP",
-        "EvaluationWindowSec": 300}}
+    assert rate["Statement"] == {
+        "RateBasedStatement": {
+            "Limit": configs[environment].sign_in_requests_per_5_minutes_per_ip,
+            "AggregateKeyType": "IP",
+            "EvaluationWindowSec": 300,
+        }
+    }
     assert rate["Action"] == {"Block": {}}
 
 
@@ -82,14 +101,18 @@ def test_the_web_acl_and_every_rule_publish_metrics(templates, environment):
 def test_blocked_requests_are_alarmed_and_graphed(templates, environment):
     template = templates[environment]
     _, acl = only(template, "AWS::WAFv2::WebACL")
-    [alarm] = [props["Properties"] for props in resources(template, "AWS::CloudWatch::Alarm").values()
-               if props["Properties"].get("Namespace") == "AWS/WAFV2"]
+    [alarm] = [
+        props["Properties"]
+        for props in resources(template, "AWS::CloudWatch::Alarm").values()
+        if props["Properties"].get("Namespace") == "AWS/WAFV2"
+    ]
     assert alarm["MetricName"] == "BlockedRequests"
     assert {"Name": "WebACL", "Value": acl["Properties"]["Name"]} in alarm["Dimensions"]
     assert {"Name": "Rule", "Value": "ALL"} in alarm["Dimensions"]
     assert alarm["AlarmActions"]
-    waf_lines = [line for graph in graphs(template).values() for line in graphed(graph)
-                 if line.get("namespace") == "AWS/WAFV2"]
+    waf_lines = [
+        line for graph in graphs(template).values() for line in graphed(graph) if line.get("namespace") == "AWS/WAFV2"
+    ]
     assert {line["metric"] for line in waf_lines} == {"AllowedRequests", "BlockedRequests"}
     assert all(line["dimensions"]["WebACL"] == acl["Properties"]["Name"] for line in waf_lines)
 
@@ -101,8 +124,10 @@ def test_no_environment_reserves_trigger_concurrency_by_default(templates, confi
 
 
 def test_reserved_concurrency_applies_to_the_sign_in_triggers_only(reserved_template):
-    reserved = {name: function["Properties"].get("ReservedConcurrentExecutions")
-                for name, (_, function) in functions_by_handler(reserved_template).items()}
+    reserved = {
+        name: function["Properties"].get("ReservedConcurrentExecutions")
+        for name, (_, function) in functions_by_handler(reserved_template).items()
+    }
     sign_in_triggers = set(reserved) - NOT_SIGN_IN
     assert sign_in_triggers == {"triggers.custom_auth.handler"}  # define, create and verify: one function
     assert {name: reserved[name] for name in sign_in_triggers} == dict.fromkeys(sign_in_triggers, 20)

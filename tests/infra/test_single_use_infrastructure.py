@@ -28,8 +28,11 @@ def _one(mapping):
 def single_use_table(template):
     """The logical id and resource of the table keyed by ``idempotencyKey``."""
     tables = resources(template, "AWS::DynamoDB::Table").items()
-    [found] = [(logical_id, table) for logical_id, table in tables
-               if table["Properties"]["KeySchema"][0]["AttributeName"] == "idempotencyKey"]
+    [found] = [
+        (logical_id, table)
+        for logical_id, table in tables
+        if table["Properties"]["KeySchema"][0]["AttributeName"] == "idempotencyKey"
+    ]
     return found
 
 
@@ -50,10 +53,17 @@ def test_only_the_custom_auth_function_may_write_the_table_and_only_put_items(te
     template = templates["dev"]
     table_id, _ = single_use_table(template)
     custom_auth_role = functions_by_handler(template)[CUSTOM_AUTH][1]["Properties"]["Role"]["Fn::GetAtt"][0]
-    grants = [(roles, statement) for _, roles, statement in _statements(template)
-              if statement["Resource"] == {"Fn::GetAtt": [table_id, "Arn"]}]
-    assert grants == [([custom_auth_role], {"Action": ["dynamodb:PutItem"], "Effect": "Allow",
-                                       "Resource": {"Fn::GetAtt": [table_id, "Arn"]}})]
+    grants = [
+        (roles, statement)
+        for _, roles, statement in _statements(template)
+        if statement["Resource"] == {"Fn::GetAtt": [table_id, "Arn"]}
+    ]
+    assert grants == [
+        (
+            [custom_auth_role],
+            {"Action": ["dynamodb:PutItem"], "Effect": "Allow", "Resource": {"Fn::GetAtt": [table_id, "Arn"]}},
+        )
+    ]
 
 
 def test_the_custom_auth_function_gets_the_table_name_and_the_passkey_token_age(templates, configs):
@@ -69,13 +79,19 @@ def test_the_custom_auth_function_may_mark_contacts_verified_in_this_pool_only(t
     (pool_id,) = resources(template, "AWS::Cognito::UserPool")
     _, custom_auth = functions_by_handler(template)[CUSTOM_AUTH]
     custom_auth_role = custom_auth["Properties"]["Role"]["Fn::GetAtt"][0]
-    grants = [(policy, roles, statement) for policy, roles, statement in _statements(template)
-              if any(action.startswith("cognito-idp:") for action in statement["Action"])]
+    grants = [
+        (policy, roles, statement)
+        for policy, roles, statement in _statements(template)
+        if any(action.startswith("cognito-idp:") for action in statement["Action"])
+    ]
 
     [(policy, roles, statement)] = grants
     assert roles == [custom_auth_role]
-    assert statement == {"Action": ["cognito-idp:AdminUpdateUserAttributes"], "Effect": "Allow",
-                         "Resource": {"Fn::GetAtt": [pool_id, "Arn"]}}
+    assert statement == {
+        "Action": ["cognito-idp:AdminUpdateUserAttributes"],
+        "Effect": "Allow",
+        "Resource": {"Fn::GetAtt": [pool_id, "Arn"]},
+    }
     # no cycle: the pool needs the function (trigger), the policy needs the pool, the function not the policy
     assert policy not in custom_auth.get("DependsOn", [])
     assert template["Resources"][policy].get("DependsOn", []) == []
@@ -83,16 +99,22 @@ def test_the_custom_auth_function_may_mark_contacts_verified_in_this_pool_only(t
 
 def test_every_trigger_statement_names_its_one_resource(templates):
     template = templates["dev"]
-    trigger_roles = {props["Properties"]["Role"]["Fn::GetAtt"][0]
-                     for handler, (_, props) in functions_by_handler(template).items()
-                     if handler.startswith("triggers.")}
+    trigger_roles = {
+        props["Properties"]["Role"]["Fn::GetAtt"][0]
+        for handler, (_, props) in functions_by_handler(template).items()
+        if handler.startswith("triggers.")
+    }
     statements = [statement for _, roles, statement in _statements(template) if set(roles) & trigger_roles]
     assert statements
     for statement in statements:
         assert isinstance(statement["Resource"], dict), statement  # a Ref or GetAtt, never "*" or a list
     assert {action for statement in statements for action in statement["Action"]} == {
-        "logs:CreateLogStream", "logs:PutLogEvents", "secretsmanager:GetSecretValue", "dynamodb:PutItem",
-        "cognito-idp:AdminUpdateUserAttributes"}
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "secretsmanager:GetSecretValue",
+        "dynamodb:PutItem",
+        "cognito-idp:AdminUpdateUserAttributes",
+    }
 
 
 @pytest.mark.parametrize("environment", ["dev", "prod"])

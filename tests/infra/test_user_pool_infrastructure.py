@@ -10,14 +10,17 @@ from tests.infra.conftest import resources
 
 
 def test_user_pool_signs_users_in_by_email_or_phone_with_self_sign_up(template):
-    template("dev").has_resource_properties("AWS::Cognito::UserPool", {
-        "UsernameAttributes": ["email", "phone_number"],
-        "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": False},
-        "UserPoolTier": "ESSENTIALS",
-        "MfaConfiguration": "OFF",
-        "AccountRecoverySetting": {"RecoveryMechanisms": [{"Name": "admin_only", "Priority": 1}]},
-        "UsernameConfiguration": {"CaseSensitive": False},
-    })
+    template("dev").has_resource_properties(
+        "AWS::Cognito::UserPool",
+        {
+            "UsernameAttributes": ["email", "phone_number"],
+            "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": False},
+            "UserPoolTier": "ESSENTIALS",
+            "MfaConfiguration": "OFF",
+            "AccountRecoverySetting": {"RecoveryMechanisms": [{"Name": "admin_only", "Priority": 1}]},
+            "UsernameConfiguration": {"CaseSensitive": False},
+        },
+    )
 
 
 def test_user_pool_wires_pre_sign_up_to_its_function_and_the_custom_auth_triggers_to_one_function(templates):
@@ -34,8 +37,10 @@ def test_user_pool_wires_pre_sign_up_to_its_function_and_the_custom_auth_trigger
         "VerifyAuthChallengeResponse": "triggers.custom_auth.handler",
     }
     # one function, so a sign-in that finds nothing warm starts one container, not three
-    assert len({wired[name] for name in ("DefineAuthChallenge", "CreateAuthChallenge",
-                                         "VerifyAuthChallengeResponse")}) == 1
+    assert (
+        len({wired[name] for name in ("DefineAuthChallenge", "CreateAuthChallenge", "VerifyAuthChallengeResponse")})
+        == 1
+    )
     assert len(functions) == 3  # pre sign-up, custom auth, the API
 
 
@@ -46,17 +51,34 @@ def test_user_pool_has_no_sms_role_because_authsignal_sends_every_otp(templates)
 
 
 def test_app_client_allows_only_custom_auth_and_refresh_without_secret(template):
-    template("dev").has_resource_properties("AWS::Cognito::UserPoolClient", {
-        "ExplicitAuthFlows": ["ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-        "GenerateSecret": False,
-        "PreventUserExistenceErrors": "ENABLED",
-        "EnableTokenRevocation": True,
-        "AllowedOAuthFlowsUserPoolClient": False,
-    })
+    template("dev").has_resource_properties(
+        "AWS::Cognito::UserPoolClient",
+        {
+            "ExplicitAuthFlows": ["ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            "GenerateSecret": False,
+            "PreventUserExistenceErrors": "ENABLED",
+            "EnableTokenRevocation": True,
+            "AllowedOAuthFlowsUserPoolClient": False,
+        },
+    )
 
 
-PROFILE_ATTRIBUTES = {"name", "nickname", "preferred_username", "website", "picture", "profile", "given_name",
-                      "family_name", "middle_name", "gender", "birthdate", "zoneinfo", "locale", "address"}
+PROFILE_ATTRIBUTES = {
+    "name",
+    "nickname",
+    "preferred_username",
+    "website",
+    "picture",
+    "profile",
+    "given_name",
+    "family_name",
+    "middle_name",
+    "gender",
+    "birthdate",
+    "zoneinfo",
+    "locale",
+    "address",
+}
 
 
 @pytest.mark.parametrize("environment", ["dev", "prod"])
@@ -86,27 +108,45 @@ def test_app_client_token_validity_comes_from_config(templates, configs, environ
     assert properties["AccessTokenValidity"] == config.access_token_validity_minutes
     assert properties["IdTokenValidity"] == config.id_token_validity_minutes
     assert properties["RefreshTokenValidity"] == config.refresh_token_validity_days * 24 * 60
-    assert properties["TokenValidityUnits"] == {"AccessToken": "minutes", "IdToken": "minutes",
-                                                "RefreshToken": "minutes"}
+    assert properties["TokenValidityUnits"] == {
+        "AccessToken": "minutes",
+        "IdToken": "minutes",
+        "RefreshToken": "minutes",
+    }
 
 
 def test_production_retains_the_user_pool_and_secret_and_protects_the_pool(template):
     prod = template("prod")
-    prod.has_resource("AWS::Cognito::UserPool", {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
-                                                 "Properties": Match.object_like({"DeletionProtection": "ACTIVE"})})
+    prod.has_resource(
+        "AWS::Cognito::UserPool",
+        {
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": Match.object_like({"DeletionProtection": "ACTIVE"}),
+        },
+    )
     prod.has_resource("AWS::SecretsManager::Secret", {"DeletionPolicy": "Retain"})
 
 
 def test_development_deletes_the_user_pool_and_secret_on_teardown(template):
     dev = template("dev")
-    dev.has_resource("AWS::Cognito::UserPool", {"DeletionPolicy": "Delete",
-                                                "Properties": Match.object_like({"DeletionProtection": "INACTIVE"})})
+    dev.has_resource(
+        "AWS::Cognito::UserPool",
+        {"DeletionPolicy": "Delete", "Properties": Match.object_like({"DeletionProtection": "INACTIVE"})},
+    )
     dev.has_resource("AWS::SecretsManager::Secret", {"DeletionPolicy": "Delete"})
 
 
 def test_stack_outputs_name_what_a_client_needs(templates):
-    assert set(templates["dev"]["Outputs"]) >= {"UserPoolId", "UserPoolClientId", "Region", "AuthsignalSecretArn",
-                                                "ApiUrl", "AttemptLimit", "AuthsignalClientUrl"}
+    assert set(templates["dev"]["Outputs"]) >= {
+        "UserPoolId",
+        "UserPoolClientId",
+        "Region",
+        "AuthsignalSecretArn",
+        "ApiUrl",
+        "AttemptLimit",
+        "AuthsignalClientUrl",
+    }
 
 
 @pytest.mark.parametrize("environment", ["dev", "prod", "byosecret"])
@@ -124,16 +164,24 @@ def test_an_environment_with_a_tenant_id_exports_it(templates, configs):
     assert templates["byosecret"]["Outputs"]["AuthsignalTenantId"]["Value"] == configs["byosecret"].authsignal_tenant_id
 
 
-
 def test_each_environments_tokens_last_as_long_as_its_config_says(templates, configs):
     for name, config in configs.items():
         (client,) = resources(templates[name], "AWS::Cognito::UserPoolClient").values()
         properties = client["Properties"]
-        assert (properties["AccessTokenValidity"], properties["IdTokenValidity"], properties["RefreshTokenValidity"]) \
-            == (config.access_token_validity_minutes, config.id_token_validity_minutes,
-                config.refresh_token_validity_days * 24 * 60), name
-        assert properties["TokenValidityUnits"] == {"AccessToken": "minutes", "IdToken": "minutes",
-                                                    "RefreshToken": "minutes"}, name
+        assert (
+            properties["AccessTokenValidity"],
+            properties["IdTokenValidity"],
+            properties["RefreshTokenValidity"],
+        ) == (
+            config.access_token_validity_minutes,
+            config.id_token_validity_minutes,
+            config.refresh_token_validity_days * 24 * 60,
+        ), name
+        assert properties["TokenValidityUnits"] == {
+            "AccessToken": "minutes",
+            "IdToken": "minutes",
+            "RefreshToken": "minutes",
+        }, name
 
 
 def test_production_tokens_expire_within_the_promised_minutes(templates, configs):
@@ -142,8 +190,10 @@ def test_production_tokens_expire_within_the_promised_minutes(templates, configs
     for name in production:
         (client,) = resources(templates[name], "AWS::Cognito::UserPoolClient").values()
         properties = client["Properties"]
-        assert max(properties["AccessTokenValidity"], properties["IdTokenValidity"]) \
-            <= PRODUCTION_TOKEN_VALIDITY_MAX_MINUTES, name
+        assert (
+            max(properties["AccessTokenValidity"], properties["IdTokenValidity"])
+            <= PRODUCTION_TOKEN_VALIDITY_MAX_MINUTES
+        ), name
 
 
 def test_the_password_nobody_types_must_still_be_strong(templates, configs):
@@ -153,8 +203,9 @@ def test_the_password_nobody_types_must_still_be_strong(templates, configs):
         (pool,) = resources(templates[name], "AWS::Cognito::UserPool").values()
         policy = pool["Properties"]["Policies"]["PasswordPolicy"]
         assert policy["MinimumLength"] >= 16, name
-        assert all(policy[key] for key in ("RequireLowercase", "RequireUppercase", "RequireNumbers",
-                                           "RequireSymbols")), name
+        assert all(
+            policy[key] for key in ("RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols")
+        ), name
 
 
 def test_a_sign_in_session_expires_within_cognitos_shortest_useful_window(templates, configs):

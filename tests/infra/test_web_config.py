@@ -33,11 +33,18 @@ OUTPUTS = {
     "AlarmTopicArn": "arn:aws:sns:eu-west-1:123456789012:alarms",
 }
 STATE: dict[str, Any] = {
-    "version": 1, "stack": "local-Passwordless", "region": "us-east-1", "endpoint": "http://127.0.0.1:4566",
-    "authsignalUrl": "http://127.0.0.1:4001/v1", "authsignalClientUrl": "http://127.0.0.1:4001/v1",
-    "authsignalTenantId": "fake-tenant", "appUrl": "http://127.0.0.1:4002/", "outboxUrl": "http://127.0.0.1:4001/outbox",
-    "outputs": {key: value for key, value in OUTPUTS.items()
-                if key not in ("AuthsignalTenantId", "AuthsignalClientUrl")},
+    "version": 1,
+    "stack": "local-Passwordless",
+    "region": "us-east-1",
+    "endpoint": "http://127.0.0.1:4566",
+    "authsignalUrl": "http://127.0.0.1:4001/v1",
+    "authsignalClientUrl": "http://127.0.0.1:4001/v1",
+    "authsignalTenantId": "fake-tenant",
+    "appUrl": "http://127.0.0.1:4002/",
+    "outboxUrl": "http://127.0.0.1:4001/outbox",
+    "outputs": {
+        key: value for key, value in OUTPUTS.items() if key not in ("AuthsignalTenantId", "AuthsignalClientUrl")
+    },
 }
 
 
@@ -46,9 +53,14 @@ def test_the_config_holds_only_public_settings_whatever_the_stack_outputs():
 
     assert set(config) <= ALLOWED_KEYS
     assert "arn:" not in json.dumps(config)
-    assert config == {"region": "eu-west-1", "userPoolClientId": "client123", "apiUrl": OUTPUTS["ApiUrl"],
-                      "authsignalTenantId": "tenant-1", "authsignalClientUrl": "https://api.authsignal.com/v1",
-                      "attemptLimit": 3}
+    assert config == {
+        "region": "eu-west-1",
+        "userPoolClientId": "client123",
+        "apiUrl": OUTPUTS["ApiUrl"],
+        "authsignalTenantId": "tenant-1",
+        "authsignalClientUrl": "https://api.authsignal.com/v1",
+        "attemptLimit": 3,
+    }
 
 
 def test_the_allowlist_holds_no_secret_or_admin_setting():
@@ -71,8 +83,9 @@ def test_the_sandbox_config_takes_the_fake_tenant_and_the_emulator_endpoint():
     assert config["region"] == "us-east-1"
 
 
-@pytest.mark.parametrize("state", [{**STATE, "version": 2}, {key: value for key, value in STATE.items()
-                                                             if key != "endpoint"}, []])
+@pytest.mark.parametrize(
+    "state", [{**STATE, "version": 2}, {key: value for key, value in STATE.items() if key != "endpoint"}, []]
+)
 def test_a_state_file_of_another_shape_is_refused_with_a_sentence(state):
     with pytest.raises(WebConfigError, match=r"^the sandbox state .*: restart scripts/sandbox$"):
         config_from_state(state)
@@ -98,10 +111,12 @@ def test_the_command_without_a_sandbox_says_to_start_it(tmp_path: Path, capsys: 
     assert error.startswith(f"no sandbox state at {tmp_path / 'none.json'}: start one with scripts/sandbox")
 
 
-def cloudformation_answering(method: str, response: dict[str, Any] | None = None,
-                             error_code: str | None = None) -> tuple[Any, Stubber]:
-    client = boto3.client("cloudformation", region_name="eu-west-1", aws_access_key_id="testing",
-                          aws_secret_access_key="testing")
+def cloudformation_answering(
+    method: str, response: dict[str, Any] | None = None, error_code: str | None = None
+) -> tuple[Any, Stubber]:
+    client = boto3.client(
+        "cloudformation", region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
     stubber = Stubber(client)
     if error_code:
         stubber.add_client_error(method, service_error_code=error_code, service_message="Stack does not exist")
@@ -112,9 +127,16 @@ def cloudformation_answering(method: str, response: dict[str, Any] | None = None
 
 
 def test_a_deployed_stack_outputs_are_read_from_cloudformation():
-    described = {"Stacks": [{"StackName": "dev-Passwordless", "CreationTime": "2026-01-01T00:00:00Z",
-                             "StackStatus": "CREATE_COMPLETE",
-                             "Outputs": [{"OutputKey": key, "OutputValue": value} for key, value in OUTPUTS.items()]}]}
+    described = {
+        "Stacks": [
+            {
+                "StackName": "dev-Passwordless",
+                "CreationTime": "2026-01-01T00:00:00Z",
+                "StackStatus": "CREATE_COMPLETE",
+                "Outputs": [{"OutputKey": key, "OutputValue": value} for key, value in OUTPUTS.items()],
+            }
+        ]
+    }
     client, stubber = cloudformation_answering("describe_stacks", described)
 
     assert stack_outputs(client, "dev-Passwordless") == OUTPUTS
@@ -124,6 +146,9 @@ def test_a_deployed_stack_outputs_are_read_from_cloudformation():
 def test_a_stack_not_deployed_says_so():
     client, _ = cloudformation_answering("describe_stacks", error_code="ValidationError")
 
-    with pytest.raises(WebConfigError, match=r"^staging-Passwordless: Stack does not exist \(deploy it first, or "
-                                             r"check your AWS credentials and region\)$"):
+    with pytest.raises(
+        WebConfigError,
+        match=r"^staging-Passwordless: Stack does not exist \(deploy it first, or "
+        r"check your AWS credentials and region\)$",
+    ):
         stack_outputs(client, "staging-Passwordless")

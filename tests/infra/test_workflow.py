@@ -16,7 +16,6 @@ from typing import Any
 
 import yaml
 
-
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = Path(__file__).resolve().parents[2] / ".github/workflows"
 ACTIONLINT = Path(sys.executable).parent / "actionlint"  # from the pinned wheel in requirements-dev.txt
@@ -38,8 +37,12 @@ def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
 
 def actionlint(*paths: Path) -> subprocess.CompletedProcess[str]:
     # shellcheck and pyflakes off: the result must not depend on what else is on PATH
-    return subprocess.run([str(ACTIONLINT), "-no-color", "-shellcheck=", "-pyflakes=", *map(str, paths)],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [str(ACTIONLINT), "-no-color", "-shellcheck=", "-pyflakes=", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_actionlint_finds_nothing_in_any_workflow():
@@ -51,8 +54,10 @@ def test_actionlint_finds_nothing_in_any_workflow():
 
 def test_actionlint_reports_a_broken_workflow(tmp_path):
     broken = tmp_path / "broken.yml"
-    broken.write_text("on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n"
-                      "    steps:\n      - run: echo ${{ github.no_such_context }}\n")
+    broken.write_text(
+        "on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n"
+        "    steps:\n      - run: echo ${{ github.no_such_context }}\n"
+    )
     assert actionlint(broken).returncode == 1
 
 
@@ -70,8 +75,11 @@ def uses(job: dict[Any, Any], action: str) -> dict[Any, Any]:
 
 
 def all_jobs() -> list[tuple[str, dict[Any, Any]]]:
-    return [(f"{name}:{job_name}", job) for name, workflow in (("ci", WORKFLOW), ("deploy", DEPLOY))
-            for job_name, job in workflow["jobs"].items()]
+    return [
+        (f"{name}:{job_name}", job)
+        for name, workflow in (("ci", WORKFLOW), ("deploy", DEPLOY))
+        for job_name, job in workflow["jobs"].items()
+    ]
 
 
 def test_every_action_is_pinned_to_a_full_commit_sha_with_its_version_in_a_comment():
@@ -133,10 +141,12 @@ def test_diff_job_compares_the_test_jobs_assemblies_so_the_read_only_diff_role_s
     diff, test = WORKFLOW["jobs"]["diff"], WORKFLOW["jobs"]["test"]
     assert diff["needs"] == "test"
     assert diff["strategy"]["matrix"]["include"] == "${{ fromJSON(needs.test.outputs.matrix) }}"
-    assert runs(diff)[-1] == ('npx cdk diff --app "assemblies/$ENVIRONMENT" --method=template '
-                              '"$ENVIRONMENT-Passwordless"')
-    assert uses(test, "actions/upload-artifact")["with"]["name"] == uses(diff, "actions/download-artifact")["with"][
-        "name"]
+    assert runs(diff)[-1] == (
+        'npx cdk diff --app "assemblies/$ENVIRONMENT" --method=template "$ENVIRONMENT-Passwordless"'
+    )
+    assert (
+        uses(test, "actions/upload-artifact")["with"]["name"] == uses(diff, "actions/download-artifact")["with"]["name"]
+    )
     assert "stacks.ci_plan pull_request" in " ".join(runs(test))
 
 
@@ -154,21 +164,31 @@ def test_the_plan_job_reads_the_environments_from_cdk_json_and_cannot_get_creden
     assert plan["permissions"] == {"contents": "read"}
     (step,) = [step for step in steps_of(plan) if "stacks.ci_plan" in step.get("run", "")]
     assert step["run"] == '.venv/bin/python -m stacks.ci_plan "$EVENT" --environment "$CHOSEN" >> "$GITHUB_OUTPUT"'
-    assert step["env"] == {"EVENT": "${{ github.event_name }}", "CHOSEN": "${{ inputs.environment }}",
-                           "VARS": "${{ toJSON(vars) }}"}
+    assert step["env"] == {
+        "EVENT": "${{ github.event_name }}",
+        "CHOSEN": "${{ inputs.environment }}",
+        "VARS": "${{ toJSON(vars) }}",
+    }
     assert plan["outputs"]["matrix"] == "${{ steps.plan.outputs.matrix }}"
-    assert any('npx cdk synth --strict --quiet -c env="$env" -o "assemblies/$env" "$env-Passwordless"' in run
-               for run in runs(plan))
+    assert any(
+        'npx cdk synth --strict --quiet -c env="$env" -o "assemblies/$env" "$env-Passwordless"' in run
+        for run in runs(plan)
+    )
     assert uses(plan, "actions/upload-artifact")["with"]["path"] == "assemblies"
 
 
 def test_each_environment_deploys_its_assembly_with_its_own_role_and_region_one_at_a_time():
     deploy = DEPLOY["jobs"]["deploy"]
     assert deploy["needs"] == "plan" and deploy["if"] == "needs.plan.outputs.matrix != '[]'"
-    assert deploy["strategy"] == {"max-parallel": 1, "fail-fast": True,
-                                  "matrix": {"include": "${{ fromJSON(needs.plan.outputs.matrix) }}"}}
+    assert deploy["strategy"] == {
+        "max-parallel": 1,
+        "fail-fast": True,
+        "matrix": {"include": "${{ fromJSON(needs.plan.outputs.matrix) }}"},
+    }
     assert uses(deploy, "aws-actions/configure-aws-credentials")["with"] == {
-        "role-to-assume": "${{ vars[matrix.role_variable] }}", "aws-region": "${{ matrix.region || vars.AWS_REGION }}"}
+        "role-to-assume": "${{ vars[matrix.role_variable] }}",
+        "aws-region": "${{ matrix.region || vars.AWS_REGION }}",
+    }
     assert runs(deploy) == [
         "npm ci --ignore-scripts --no-audit --no-fund",
         'npx cdk deploy --app "assemblies/$ENVIRONMENT" "$ENVIRONMENT-Passwordless" --require-approval never',

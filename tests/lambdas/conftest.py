@@ -17,20 +17,20 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
-
 from shared import authsignal_client, retry
 from shared import aws as functions_aws
+
 from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import (
     API_REQUESTS_PER_MINUTE_PER_USER,
     ATTEMPT_LIMIT,
     AUTHSIGNAL_FAULTS,
     PASSKEY_TOKEN_MAX_AGE_SECONDS,
-    RECENT_AUTH_MINUTES,
     RATE_LIMIT_TABLE,
-    SINGLE_USE_TABLE,
+    RECENT_AUTH_MINUTES,
     REGION,
     SECRET_KEY,
+    SINGLE_USE_TABLE,
     TIMEOUT_SECONDS,
     Logs,
     Secrets,
@@ -141,8 +141,9 @@ def closed_port_url() -> str:
 
 
 @pytest.fixture(params=list(AUTHSIGNAL_FAULTS))
-def break_authsignal(request: pytest.FixtureRequest, fake: FakeAuthsignal,
-                     monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+def break_authsignal(
+    request: pytest.FixtureRequest, fake: FakeAuthsignal, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., None]:
     """Each way Authsignal fails, in turn; call it (with ``on``, a regex of "METHOD /path", to
     pick one endpoint) before invoking the function.
 

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-
 from shared import authsignal_client, aws, log, retry, secret, single_use
+from triggers import create_auth_challenge, define_auth_challenge, verify_auth_challenge
+
 from tests.events import (  # noqa: F401 - the runtime tests import the event builders from here
     CLIENT_ID,
     REGION,
-    Json,
     USER_POOL_ID,
+    Json,
     User,
     access_claims,
     api_event,
@@ -29,9 +30,11 @@ from tests.events import (  # noqa: F401 - the runtime tests import the event bu
     session_private,
     verify_event,
 )
-from tests.fakes.authsignal_server import Call, FakeAuthsignal
-from tests.fakes.authsignal_server import tracked_attributes  # noqa: F401 - as the event builders
-from triggers import create_auth_challenge, define_auth_challenge, verify_auth_challenge
+from tests.fakes.authsignal_server import (
+    Call,
+    FakeAuthsignal,
+    tracked_attributes,  # noqa: F401 - as the event builders
+)
 
 SECRET_KEY = "sk-test-7f3a9c1e5b2d48f6a0c4e8b1d3f5a7c9"  # distinctive, so a leak check can find it
 ATTEMPT_LIMIT = 3
@@ -120,9 +123,12 @@ def create_tables(dynamodb: Any) -> None:
     """The tables the stack creates, in moto: single use (key ``idempotencyKey``) and the API's
     per-user limit (key ``key``)."""
     for name, key in ((SINGLE_USE_TABLE, "idempotencyKey"), (RATE_LIMIT_TABLE, "key")):
-        dynamodb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                              AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
-                              KeySchema=[{"AttributeName": key, "KeyType": "HASH"}])
+        dynamodb.create_table(
+            TableName=name,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+        )
 
 
 # --- the functions' logs ---------------------------------------------------------------------
@@ -160,7 +166,6 @@ class Logs:
             if value:
                 assert value not in text, f"a log line leaks {value!r}"
 
-
     def assert_free_of_contact_details(self) -> None:
         """No line carries anything shaped like an email address or an E.164 phone number."""
         text = self.text
@@ -175,9 +180,11 @@ Handler = Callable[[Json], Any]  # a function's handler: takes an event, answers
 def sign_in(user: User, answer: Answer, *, handler: Handler | None = None) -> bool:
     """Run the CUSTOM_AUTH loop as Cognito does; True if Cognito would issue tokens. ``handler``
     serves every trigger when given (the custom-auth function), else each trigger's own module."""
-    define, create, verify = ((handler,) * 3 if handler else
-                              (define_auth_challenge.handler, create_auth_challenge.handler,
-                               verify_auth_challenge.handler))
+    define, create, verify = (
+        (handler,) * 3
+        if handler
+        else (define_auth_challenge.handler, create_auth_challenge.handler, verify_auth_challenge.handler)
+    )
     session: list[dict[str, object]] = []
     while True:
         decision = define(define_event(user, session))["response"]

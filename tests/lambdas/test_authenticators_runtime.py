@@ -9,8 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
 from api import authenticators
+
 from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import (
     RECENT_AUTH_MINUTES,
@@ -46,18 +46,24 @@ def deletes(fake: FakeAuthsignal) -> list[str]:
 
 
 def route_events(user: User) -> list[Json]:
-    return [api_event(ADD, access_claims(user)), api_event(LIST, access_claims(user)),
-            delete(user, "0b8c8e02-5a0e-4d0b-9b3a-8f0a2c1d3e4f")]
+    return [
+        api_event(ADD, access_claims(user)),
+        api_event(LIST, access_claims(user)),
+        delete(user, "0b8c8e02-5a0e-4d0b-9b3a-8f0a2c1d3e4f"),
+    ]
 
 
 ROUTE_IDS = ["add", "list", "delete"]
 WINDOW = RECENT_AUTH_MINUTES * 60
 # RFC 9470 section 3: the step-up answer, with max_age the window in seconds.
-STEP_UP_CHALLENGE = ('Bearer error="insufficient_user_authentication", '
-                     f'error_description="A sign-in within the last {RECENT_AUTH_MINUTES} minutes is required", '
-                     f"max_age={WINDOW}")
-STEP_UP_MESSAGE = (f"sign in again: adding or removing an authenticator needs a sign-in within the last "
-                   f"{RECENT_AUTH_MINUTES} minutes")
+STEP_UP_CHALLENGE = (
+    'Bearer error="insufficient_user_authentication", '
+    f'error_description="A sign-in within the last {RECENT_AUTH_MINUTES} minutes is required", '
+    f"max_age={WINDOW}"
+)
+STEP_UP_MESSAGE = (
+    f"sign in again: adding or removing an authenticator needs a sign-in within the last {RECENT_AUTH_MINUTES} minutes"
+)
 
 
 # --- happy paths -----------------------------------------------------------------------------
@@ -92,13 +98,17 @@ def test_list_returns_the_users_authenticators_without_credential_material(
     status, body = call(api_event(LIST, access_claims(email_user)))
 
     assert status == 200
-    assert body == {"authenticators": [{
-        "id": authenticator_id,
-        "type": "PASSKEY",
-        "createdAt": "2025-01-02T03:04:05.000Z",
-        "lastUsedAt": "2025-02-03T04:05:06.000Z",
-        "displayName": "YubiKey 5",
-    }]}
+    assert body == {
+        "authenticators": [
+            {
+                "id": authenticator_id,
+                "type": "PASSKEY",
+                "createdAt": "2025-01-02T03:04:05.000Z",
+                "lastUsedAt": "2025-02-03T04:05:06.000Z",
+                "displayName": "YubiKey 5",
+            }
+        ]
+    }
     assert [call.path for call in fake.calls()] == [f"/v1/users/{email_user.sub}/authenticators"]
 
 
@@ -106,9 +116,7 @@ def test_list_is_empty_for_a_user_without_authenticators(fake: FakeAuthsignal, e
     assert call(api_event(LIST, access_claims(email_user))) == (200, {"authenticators": []})
 
 
-def test_list_shows_only_the_callers_authenticators(
-    fake: FakeAuthsignal, email_user: User, other_user: User
-) -> None:
+def test_list_shows_only_the_callers_authenticators(fake: FakeAuthsignal, email_user: User, other_user: User) -> None:
     mine = fake.add_authenticator(email_user.sub)
     fake.add_authenticator(other_user.sub)
 
@@ -142,8 +150,9 @@ def answer(event: Json) -> tuple[int, str | None, Any]:
 
 CHANGES = {
     "add": lambda claims, _: api_event(ADD, claims),
-    "delete": lambda claims, authenticator_id: api_event(DELETE, claims,
-                                                         path_parameters={"authenticatorId": authenticator_id}),
+    "delete": lambda claims, authenticator_id: api_event(
+        DELETE, claims, path_parameters={"authenticatorId": authenticator_id}
+    ),
 }
 
 
@@ -212,12 +221,17 @@ def _list(claims: dict[str, Any]) -> None:
     claims["auth_time"] = [claims["auth_time"]]
 
 
-@pytest.mark.parametrize("spoil", [_no_auth_time, _empty, _iso_date, _fractional, _negative, _boolean, _far_future,
-                                   _list], ids=lambda spoil: spoil.__name__.strip("_"))
+@pytest.mark.parametrize(
+    "spoil",
+    [_no_auth_time, _empty, _iso_date, _fractional, _negative, _boolean, _far_future, _list],
+    ids=lambda spoil: spoil.__name__.strip("_"),
+)
 @pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
 def test_a_change_with_a_missing_unparseable_or_future_auth_time_needs_a_new_sign_in(
-    fake: FakeAuthsignal, change: Callable[..., dict[str, Any]], spoil: Callable[[dict[str, Any]], None],
-    email_user: User
+    fake: FakeAuthsignal,
+    change: Callable[..., dict[str, Any]],
+    spoil: Callable[[dict[str, Any]], None],
+    email_user: User,
 ) -> None:
     authenticator_id = two_authenticators(fake, email_user)
     claims = access_claims(email_user)
@@ -295,12 +309,16 @@ def test_the_last_of_two_authenticators_cannot_be_deleted_after_the_first(
     assert fake.authenticator_ids(email_user.sub) == {second}
 
 
-@pytest.mark.parametrize("malformed", [
-    {"verificationMethod": "PASSKEY"},
-    {"userAuthenticatorId": "", "verificationMethod": "PASSKEY"},
-    {"userAuthenticatorId": None, "verificationMethod": "EMAIL_OTP"},
-    {"userAuthenticatorId": 7, "verificationMethod": "SMS"},
-], ids=["no_id", "empty_id", "null_id", "number_id"])
+@pytest.mark.parametrize(
+    "malformed",
+    [
+        {"verificationMethod": "PASSKEY"},
+        {"userAuthenticatorId": "", "verificationMethod": "PASSKEY"},
+        {"userAuthenticatorId": None, "verificationMethod": "EMAIL_OTP"},
+        {"userAuthenticatorId": 7, "verificationMethod": "SMS"},
+    ],
+    ids=["no_id", "empty_id", "null_id", "number_id"],
+)
 def test_an_item_without_an_id_does_not_make_the_only_authenticator_deletable(
     fake: FakeAuthsignal, email_user: User, malformed: dict[str, Any]
 ) -> None:
@@ -414,9 +432,7 @@ def test_a_request_without_authorizer_claims_answers_401(fake: FakeAuthsignal, i
 
 
 @pytest.mark.parametrize("index", range(3), ids=ROUTE_IDS)
-def test_a_request_with_an_id_token_answers_401(
-    fake: FakeAuthsignal, index: int, email_user: User, logs: Logs
-) -> None:
+def test_a_request_with_an_id_token_answers_401(fake: FakeAuthsignal, index: int, email_user: User, logs: Logs) -> None:
     event = route_events(email_user)[index]
     event["requestContext"]["authorizer"] = {"jwt": {"claims": id_claims(email_user), "scopes": None}}
 
@@ -444,8 +460,9 @@ def _sub_not_a_string(claims: dict[str, Any]) -> None:
     claims["sub"] = ["a", "b"]
 
 
-@pytest.mark.parametrize("spoil", [_no_token_use, _no_sub, _empty_sub, _sub_not_a_string],
-                         ids=lambda spoil: spoil.__name__.strip("_"))
+@pytest.mark.parametrize(
+    "spoil", [_no_token_use, _no_sub, _empty_sub, _sub_not_a_string], ids=lambda spoil: spoil.__name__.strip("_")
+)
 def test_a_request_with_unusable_claims_answers_401(
     fake: FakeAuthsignal, spoil: Callable[[dict[str, Any]], None], email_user: User
 ) -> None:

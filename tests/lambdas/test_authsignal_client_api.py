@@ -43,9 +43,15 @@ class BrowserSdk:
         options = self.post("/user-authenticators/passkey/registration-options", {"username": username}, token)
         assert options.status_code == 200, options.text
         registration = authenticator.create(options.json()["options"])
-        added = self.post("/user-authenticators/passkey", {"registrationCredential": registration,
-                                                           "conditionalCreate": False,
-                                                           "challengeId": options.json()["challengeId"]}, token)
+        added = self.post(
+            "/user-authenticators/passkey",
+            {
+                "registrationCredential": registration,
+                "conditionalCreate": False,
+                "challengeId": options.json()["challengeId"],
+            },
+            token,
+        )
         assert added.status_code == 200, added.text
         return as_object(added)
 
@@ -53,27 +59,34 @@ class BrowserSdk:
         """``passkey.signIn({action})`` up to the ceremony: challenge, then authentication options."""
         challenge = self.post("/challenge", {"action": action})
         assert challenge.status_code == 200, challenge.text
-        options = self.post("/user-authenticators/passkey/authentication-options",
-                            {"challengeId": challenge.json()["challengeId"]})
+        options = self.post(
+            "/user-authenticators/passkey/authentication-options", {"challengeId": challenge.json()["challengeId"]}
+        )
         assert options.status_code == 200, options.text
         return as_object(options)
 
-    def verify_passkey(self, options: dict[str, Any], assertion: dict[str, Any],
-                       token: str | None = None) -> requests.Response:
-        return self.post("/verify/passkey", {"authenticationCredential": assertion, "deviceId": "device-1",
-                                             "challengeId": options["challengeId"]}, token)
+    def verify_passkey(
+        self, options: dict[str, Any], assertion: dict[str, Any], token: str | None = None
+    ) -> requests.Response:
+        return self.post(
+            "/verify/passkey",
+            {"authenticationCredential": assertion, "deviceId": "device-1", "challengeId": options["challengeId"]},
+            token,
+        )
 
 
 def track(fake: FakeAuthsignal, user_id: str, action: str, **attributes: Any) -> dict[str, Any]:
-    answer = requests.post(f"{fake.base_url}/v1/users/{user_id}/actions/{action}", json=attributes,
-                           auth=(SECRET_KEY, ""), timeout=5)
+    answer = requests.post(
+        f"{fake.base_url}/v1/users/{user_id}/actions/{action}", json=attributes, auth=(SECRET_KEY, ""), timeout=5
+    )
     assert answer.status_code == 200, answer.text
     return as_object(answer)
 
 
 def validate(fake: FakeAuthsignal, token: str) -> dict[str, Any]:
-    return as_object(requests.post(f"{fake.base_url}/v1/validate", json={"token": token}, auth=(SECRET_KEY, ""),
-                                   timeout=5))
+    return as_object(
+        requests.post(f"{fake.base_url}/v1/validate", json={"token": token}, auth=(SECRET_KEY, ""), timeout=5)
+    )
 
 
 def as_object(response: requests.Response) -> dict[str, Any]:
@@ -93,8 +106,9 @@ def authenticator() -> SoftwareAuthenticator:
     return SoftwareAuthenticator(origin=ORIGIN)
 
 
-def add_passkey(fake: FakeAuthsignal, sdk: BrowserSdk, authenticator: SoftwareAuthenticator,
-                user_id: str = "user-1") -> dict[str, Any]:
+def add_passkey(
+    fake: FakeAuthsignal, sdk: BrowserSdk, authenticator: SoftwareAuthenticator, user_id: str = "user-1"
+) -> dict[str, Any]:
     """What the app does after ``POST /authenticators``: ``passkey.signUp`` with its token."""
     fake.add_authenticator(user_id, verification_method="EMAIL_OTP", email="ada@example.com")
     token = track(fake, user_id, "addAuthenticator", scope="add:authenticators")["token"]
@@ -104,12 +118,16 @@ def add_passkey(fake: FakeAuthsignal, sdk: BrowserSdk, authenticator: SoftwareAu
 # --- OTP ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("channel", "contact", "to", "method"), [
-    ("email-otp", "email", "ada@example.com", "EMAIL_OTP"),
-    ("sms", "phoneNumber", "+15550100", "SMS"),
-])
+@pytest.mark.parametrize(
+    ("channel", "contact", "to", "method"),
+    [
+        ("email-otp", "email", "ada@example.com", "EMAIL_OTP"),
+        ("sms", "phoneNumber", "+15550100", "SMS"),
+    ],
+)
 def test_an_otp_goes_to_the_tracked_contact_and_verifying_it_completes_that_action(
-        fake: FakeAuthsignal, sdk: BrowserSdk, channel: str, contact: str, to: str, method: str) -> None:
+    fake: FakeAuthsignal, sdk: BrowserSdk, channel: str, contact: str, to: str, method: str
+) -> None:
     tracked = track(fake, "user-1", "cognitoAuth", **{contact: to}, idempotencyKey="key-1")
 
     challenge = sdk.post(f"/challenge/{channel}", token=tracked["token"])
@@ -120,8 +138,14 @@ def test_an_otp_goes_to_the_tracked_contact_and_verifying_it_completes_that_acti
     assert [(m.to, m.channel) for m in fake.outbox] == [(to, "email" if channel == "email-otp" else "sms")]
     assert verified["isVerified"] is True and verified["accessToken"] != tracked["token"]
     assert validate(fake, verified["accessToken"]) | {"stateUpdatedAt": None} == {
-        "isValid": True, "state": "CHALLENGE_SUCCEEDED", "stateUpdatedAt": None, "userId": "user-1",
-        "action": "cognitoAuth", "idempotencyKey": "key-1", "verificationMethod": method}
+        "isValid": True,
+        "state": "CHALLENGE_SUCCEEDED",
+        "stateUpdatedAt": None,
+        "userId": "user-1",
+        "action": "cognitoAuth",
+        "idempotencyKey": "key-1",
+        "verificationMethod": method,
+    }
 
 
 def test_a_wrong_code_is_not_verified_and_completes_nothing(fake: FakeAuthsignal, sdk: BrowserSdk) -> None:
@@ -144,8 +168,9 @@ def test_a_code_goes_to_the_enrolled_contact_when_track_named_none(fake: FakeAut
     assert [m.to for m in fake.outbox] == ["+15550199"]
 
 
-def test_a_code_is_verified_only_on_the_channel_and_token_it_was_sent_for(fake: FakeAuthsignal,
-                                                                          sdk: BrowserSdk) -> None:
+def test_a_code_is_verified_only_on_the_channel_and_token_it_was_sent_for(
+    fake: FakeAuthsignal, sdk: BrowserSdk
+) -> None:
     first = track(fake, "user-1", "cognitoAuth", email="ada@example.com")
     second = track(fake, "user-1", "cognitoAuth", email="ada@example.com")
     sdk.post("/challenge/email-otp", token=first["token"])
@@ -172,15 +197,22 @@ def test_the_client_api_refuses_another_tenant_or_an_unknown_token(fake: FakeAut
 
 
 def test_the_client_api_answers_the_browsers_cors_preflight(fake: FakeAuthsignal, sdk: BrowserSdk) -> None:
-    preflight = requests.options(f"{sdk.url}/verify/email-otp", timeout=5, headers={
-        "Origin": ORIGIN, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization,content-type"})
+    preflight = requests.options(
+        f"{sdk.url}/verify/email-otp",
+        timeout=5,
+        headers={
+            "Origin": ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
     answer = sdk.post("/challenge", {"action": "cognitoAuth"})
 
     assert preflight.status_code == 204
     assert preflight.headers["Access-Control-Allow-Origin"] == ORIGIN
-    assert {"authorization", "content-type"} <= {h.strip().lower() for h in
-                                                 preflight.headers["Access-Control-Allow-Headers"].split(",")}
+    assert {"authorization", "content-type"} <= {
+        h.strip().lower() for h in preflight.headers["Access-Control-Allow-Headers"].split(",")
+    }
     assert answer.headers["Access-Control-Allow-Origin"] == ORIGIN
 
 
@@ -199,7 +231,8 @@ def test_the_outbox_page_lists_codes_newest_first(fake: FakeAuthsignal, sdk: Bro
 
 
 def test_a_passkey_added_in_the_client_api_is_listed_and_signs_in_as_passkey(
-        fake: FakeAuthsignal, sdk: BrowserSdk, authenticator: SoftwareAuthenticator) -> None:
+    fake: FakeAuthsignal, sdk: BrowserSdk, authenticator: SoftwareAuthenticator
+) -> None:
     added = add_passkey(fake, sdk, authenticator)
     options = sdk.sign_in_options()
 
@@ -213,12 +246,19 @@ def test_a_passkey_added_in_the_client_api_is_listed_and_signs_in_as_passkey(
     assert verified["isVerified"] is True
     assert (verified["userId"], verified["username"]) == ("user-1", "ada@example.com")
     assert validate(fake, verified["accessToken"]) | {"stateUpdatedAt": None, "idempotencyKey": None} == {
-        "isValid": True, "state": "CHALLENGE_SUCCEEDED", "stateUpdatedAt": None, "userId": "user-1",
-        "action": "cognitoAuth", "idempotencyKey": None, "verificationMethod": "PASSKEY"}
+        "isValid": True,
+        "state": "CHALLENGE_SUCCEEDED",
+        "stateUpdatedAt": None,
+        "userId": "user-1",
+        "action": "cognitoAuth",
+        "idempotencyKey": None,
+        "verificationMethod": "PASSKEY",
+    }
 
 
 def test_a_passkey_completes_the_action_whose_token_the_app_used(
-        fake: FakeAuthsignal, sdk: BrowserSdk, authenticator: SoftwareAuthenticator) -> None:
+    fake: FakeAuthsignal, sdk: BrowserSdk, authenticator: SoftwareAuthenticator
+) -> None:
     add_passkey(fake, sdk, authenticator)
     tracked = track(fake, "user-1", "cognitoAuth", email="ada@example.com", idempotencyKey="key-7")
     options = sdk.post("/user-authenticators/passkey/authentication-options", {}, tracked["token"]).json()
@@ -248,16 +288,19 @@ def tampered(assertion: dict[str, Any]) -> dict[str, Any]:
     return changed
 
 
-@pytest.mark.parametrize(("case", "assertion_from"), [
-    ("tampered", lambda a, o: tampered(a.get(o))),
-    ("wrong origin", lambda a, o: a.get(o, origin="http://evil.example:5173")),
-    ("wrong RP ID", lambda a, o: a.get(o, rp_id="evil.example")),
-    ("user not verified", lambda a, o: SoftwareAuthenticator(ORIGIN, False, a.passkeys).get(o)),
-    ("another challenge", lambda a, o: a.get({**o, "challenge": bytes_to_base64url(b"x" * 32)})),
-])
+@pytest.mark.parametrize(
+    ("case", "assertion_from"),
+    [
+        ("tampered", lambda a, o: tampered(a.get(o))),
+        ("wrong origin", lambda a, o: a.get(o, origin="http://evil.example:5173")),
+        ("wrong RP ID", lambda a, o: a.get(o, rp_id="evil.example")),
+        ("user not verified", lambda a, o: SoftwareAuthenticator(ORIGIN, False, a.passkeys).get(o)),
+        ("another challenge", lambda a, o: a.get({**o, "challenge": bytes_to_base64url(b"x" * 32)})),
+    ],
+)
 def test_a_passkey_assertion_that_fails_a_webauthn_check_is_refused(
-        fake: FakeAuthsignal, sdk: BrowserSdk, authenticator: SoftwareAuthenticator, case: str,
-        assertion_from: Any) -> None:
+    fake: FakeAuthsignal, sdk: BrowserSdk, authenticator: SoftwareAuthenticator, case: str, assertion_from: Any
+) -> None:
     add_passkey(fake, sdk, authenticator)
     options = sdk.sign_in_options()
 
@@ -268,8 +311,9 @@ def test_a_passkey_assertion_that_fails_a_webauthn_check_is_refused(
     assert "accessToken" not in answer.json()
 
 
-def test_a_replayed_assertion_is_refused(fake: FakeAuthsignal, sdk: BrowserSdk,
-                                        authenticator: SoftwareAuthenticator) -> None:
+def test_a_replayed_assertion_is_refused(
+    fake: FakeAuthsignal, sdk: BrowserSdk, authenticator: SoftwareAuthenticator
+) -> None:
     add_passkey(fake, sdk, authenticator)
     options = sdk.sign_in_options()
     assertion = authenticator.get(options["options"])
@@ -280,8 +324,9 @@ def test_a_replayed_assertion_is_refused(fake: FakeAuthsignal, sdk: BrowserSdk,
     assert replayed.status_code == 400 and "challengeId" in replayed.json()["errorDescription"]
 
 
-def test_a_sign_count_that_does_not_increase_is_refused(fake: FakeAuthsignal, sdk: BrowserSdk,
-                                                        authenticator: SoftwareAuthenticator) -> None:
+def test_a_sign_count_that_does_not_increase_is_refused(
+    fake: FakeAuthsignal, sdk: BrowserSdk, authenticator: SoftwareAuthenticator
+) -> None:
     add_passkey(fake, sdk, authenticator)
     first = sdk.sign_in_options()
     assert sdk.verify_passkey(first, authenticator.get(first["options"], sign_count=5)).status_code == 200
@@ -293,18 +338,24 @@ def test_a_sign_count_that_does_not_increase_is_refused(fake: FakeAuthsignal, sd
 
 
 @pytest.mark.parametrize("case", ["wrong origin", "wrong RP ID", "user not verified"])
-def test_a_registration_that_fails_a_webauthn_check_adds_no_passkey(fake: FakeAuthsignal, sdk: BrowserSdk,
-                                                                   case: str) -> None:
+def test_a_registration_that_fails_a_webauthn_check_adds_no_passkey(
+    fake: FakeAuthsignal, sdk: BrowserSdk, case: str
+) -> None:
     fake.add_authenticator("user-1", verification_method="EMAIL_OTP", email="ada@example.com")
     token = track(fake, "user-1", "addAuthenticator", scope="add:authenticators")["token"]
     options = sdk.post("/user-authenticators/passkey/registration-options", {"username": "ada"}, token).json()
     authenticator = SoftwareAuthenticator(ORIGIN, user_verified=case != "user not verified")
-    registration = authenticator.create(options["options"],
-                                        origin="http://evil.example" if case == "wrong origin" else None,
-                                        rp_id="evil.example" if case == "wrong RP ID" else None)
+    registration = authenticator.create(
+        options["options"],
+        origin="http://evil.example" if case == "wrong origin" else None,
+        rp_id="evil.example" if case == "wrong RP ID" else None,
+    )
 
-    answer = sdk.post("/user-authenticators/passkey", {"registrationCredential": registration,
-                                                       "challengeId": options["challengeId"]}, token)
+    answer = sdk.post(
+        "/user-authenticators/passkey",
+        {"registrationCredential": registration, "challengeId": options["challengeId"]},
+        token,
+    )
 
     assert answer.status_code == 400 and answer.json()["errorCode"] == "invalid_credential"
     assert [a["verificationMethod"] for a in fake.authenticators("user-1")] == ["EMAIL_OTP"]
@@ -314,18 +365,25 @@ def test_the_rp_id_is_the_host_of_the_asking_origin(fake: FakeAuthsignal) -> Non
     fake.set_origins([ORIGIN, OTHER_ORIGIN])
     token = track(fake, "user-1", "cognitoAuth", email="ada@example.com")["token"]
 
-    options = BrowserSdk(fake, origin=OTHER_ORIGIN).post(
-        "/user-authenticators/passkey/registration-options", {"username": "ada"}, token).json()
+    options = (
+        BrowserSdk(fake, origin=OTHER_ORIGIN)
+        .post("/user-authenticators/passkey/registration-options", {"username": "ada"}, token)
+        .json()
+    )
 
     assert options["options"]["rp"]["id"] == "127.0.0.1"
     assert options["options"]["authenticatorSelection"]["userVerification"] == "required"
 
 
-def test_a_removed_passkey_no_longer_signs_in(fake: FakeAuthsignal, sdk: BrowserSdk,
-                                              authenticator: SoftwareAuthenticator) -> None:
+def test_a_removed_passkey_no_longer_signs_in(
+    fake: FakeAuthsignal, sdk: BrowserSdk, authenticator: SoftwareAuthenticator
+) -> None:
     added = add_passkey(fake, sdk, authenticator)
-    requests.delete(f"{fake.base_url}/v1/users/user-1/authenticators/{added['userAuthenticatorId']}",
-                    auth=(SECRET_KEY, ""), timeout=5)
+    requests.delete(
+        f"{fake.base_url}/v1/users/user-1/authenticators/{added['userAuthenticatorId']}",
+        auth=(SECRET_KEY, ""),
+        timeout=5,
+    )
     options = sdk.sign_in_options()
 
     answer = sdk.verify_passkey(options, authenticator.get(options["options"]))

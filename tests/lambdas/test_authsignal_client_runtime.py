@@ -6,11 +6,12 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from shared.authsignal_client import authsignal
+from triggers import create_auth_challenge
+
 from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import SLOWER_THAN_TIMEOUT, TIMEOUT_SECONDS, TRACK, User, create_event, enrol_own_contact
-from triggers import create_auth_challenge
+
 
 def test_a_slow_authsignal_call_is_abandoned_after_the_configured_timeout_and_tried_again(
     fake: FakeAuthsignal, email_user: User
@@ -50,8 +51,9 @@ def test_without_a_configured_timeout_no_call_is_made_and_the_sign_in_is_refused
 def test_track_with_an_absent_attribute_sends_the_length_it_announces(fake: FakeAuthsignal) -> None:
     started = time.monotonic()
 
-    result = authsignal().track(user_id="u-1", action="cognitoAuth",
-                                attributes={"email": "a@example.com", "phoneNumber": None})
+    result = authsignal().track(
+        user_id="u-1", action="cognitoAuth", attributes={"email": "a@example.com", "phoneNumber": None}
+    )
 
     assert result["state"] == "CHALLENGE_REQUIRED"
     assert fake.calls()[-1].body == {"email": "a@example.com"}

@@ -31,8 +31,9 @@ def test_the_fake_rejects_a_missing_or_wrong_secret_with_401_and_records_it(fake
 def test_the_fake_is_controlled_over_http(fake: FakeAuthsignal) -> None:
     control = f"{fake.base_url}/__fake"
     secret = (SECRET_KEY, "")
-    tracked = requests.post(f"{fake.base_url}/v1/users/u-1/actions/cognitoAuth", json={"email": "a@example.com"},
-                            auth=secret, timeout=2).json()
+    tracked = requests.post(
+        f"{fake.base_url}/v1/users/u-1/actions/cognitoAuth", json={"email": "a@example.com"}, auth=secret, timeout=2
+    ).json()
 
     completed = requests.post(f"{control}/complete", json={"token": tracked["token"]}, timeout=2)
     token = completed.json()["result"]
@@ -66,13 +67,16 @@ def test_the_fake_enrols_a_passkey_only_with_a_token_of_the_add_scope(fake: Fake
     authenticator_id = fake.enrol_passkey(add.json()["token"])
 
     assert fake.authenticator_ids("u-1") == {authenticator_id}
-    assert requests.post(f"{fake.base_url}/__fake/enrol_passkey", json={"token": sign_in["token"]},
-                         timeout=2).status_code == 400
+    assert (
+        requests.post(f"{fake.base_url}/__fake/enrol_passkey", json={"token": sign_in["token"]}, timeout=2).status_code
+        == 400
+    )
 
 
 def _post_track(fake: FakeAuthsignal, user_id: str, body: dict[str, str]) -> requests.Response:
-    return requests.post(f"{fake.base_url}/v1/users/{user_id}/actions/cognitoAuth", json=body,
-                         auth=(SECRET_KEY, ""), timeout=2)
+    return requests.post(
+        f"{fake.base_url}/v1/users/{user_id}/actions/cognitoAuth", json=body, auth=(SECRET_KEY, ""), timeout=2
+    )
 
 
 def _track(fake: FakeAuthsignal, user_id: str, body: dict[str, str]) -> dict[str, Any]:
@@ -80,8 +84,7 @@ def _track(fake: FakeAuthsignal, user_id: str, body: dict[str, str]) -> dict[str
 
 
 def _validate(fake: FakeAuthsignal, token: str) -> dict[str, Any]:
-    return requests.post(f"{fake.base_url}/v1/validate", json={"token": token}, auth=(SECRET_KEY, ""),
-                         timeout=2).json()
+    return requests.post(f"{fake.base_url}/v1/validate", json={"token": token}, auth=(SECRET_KEY, ""), timeout=2).json()
 
 
 def test_completing_a_challenge_yields_a_distinct_token_that_reports_the_tracked_action(fake: FakeAuthsignal) -> None:
@@ -91,10 +94,21 @@ def test_completing_a_challenge_yields_a_distinct_token_that_reports_the_tracked
 
     assert token != tracked["token"]
     validated = _validate(fake, token)
-    assert set(validated) == {"isValid", "state", "stateUpdatedAt", "userId", "action", "idempotencyKey",
-                              "verificationMethod"}
-    assert (validated["isValid"], validated["state"], validated["userId"], validated["action"]) == \
-        (True, "CHALLENGE_SUCCEEDED", "u-1", "cognitoAuth")
+    assert set(validated) == {
+        "isValid",
+        "state",
+        "stateUpdatedAt",
+        "userId",
+        "action",
+        "idempotencyKey",
+        "verificationMethod",
+    }
+    assert (validated["isValid"], validated["state"], validated["userId"], validated["action"]) == (
+        True,
+        "CHALLENGE_SUCCEEDED",
+        "u-1",
+        "cognitoAuth",
+    )
     assert validated["idempotencyKey"] == tracked["idempotencyKey"]
     assert validated["verificationMethod"] == "EMAIL_OTP"
     assert datetime.fromisoformat(validated["stateUpdatedAt"]).tzinfo is not None
@@ -137,8 +151,12 @@ def test_a_passkey_sign_in_is_its_own_succeeded_action(fake: FakeAuthsignal) -> 
 
     validated = _validate(fake, fake.passkey_sign_in("u-1"))
 
-    assert (validated["isValid"], validated["state"], validated["action"], validated["verificationMethod"]) == \
-        (True, "CHALLENGE_SUCCEEDED", "cognitoAuth", "PASSKEY")
+    assert (validated["isValid"], validated["state"], validated["action"], validated["verificationMethod"]) == (
+        True,
+        "CHALLENGE_SUCCEEDED",
+        "cognitoAuth",
+        "PASSKEY",
+    )
     assert validated["idempotencyKey"] != tracked["idempotencyKey"]
 
 
@@ -165,15 +183,18 @@ def test_a_passkey_token_can_be_aged_and_its_answer_forged(fake: FakeAuthsignal)
 def test_the_fake_runs_standalone() -> None:
     server = subprocess.Popen(
         [sys.executable, "-m", "tests.fakes.authsignal_server", "--port", "0", "--secret", "sk-standalone"],
-        cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert server.stdout is not None
         base_url = server.stdout.readline().strip()
         requests.post(f"{base_url}/__fake/add_authenticator", json={"user_id": "u-1"}, timeout=2)
         token = requests.post(f"{base_url}/__fake/passkey_sign_in", json={"user_id": "u-1"}, timeout=2)
-        found = requests.post(f"{base_url}/v1/validate", auth=("sk-standalone", ""), timeout=2,
-                              json={"token": token.json()["result"]})
+        found = requests.post(
+            f"{base_url}/v1/validate", auth=("sk-standalone", ""), timeout=2, json={"token": token.json()["result"]}
+        )
 
         assert (found.json()["userId"], found.json()["verificationMethod"]) == ("u-1", "PASSKEY")
     finally:
@@ -205,8 +226,9 @@ def test_a_fault_rate_fails_that_share_of_requests_repeatably(fake: FakeAuthsign
         with requests.Session() as session:
             return [session.get(url, auth=(SECRET_KEY, ""), timeout=2).status_code for _ in range(100)]
 
-    requests.post(f"{control}/set_fault_rate", json={"rate": 0.3, "kinds": ["status"], "seed": 7},
-                  timeout=2).raise_for_status()
+    requests.post(
+        f"{control}/set_fault_rate", json={"rate": 0.3, "kinds": ["status"], "seed": 7}, timeout=2
+    ).raise_for_status()
     first = statuses()
     fake.set_fault_rate(0.3, ["status"], seed=7)
     second = statuses()
@@ -236,8 +258,9 @@ def test_a_reset_handles_the_request_and_loses_the_answer(fake: FakeAuthsignal) 
         _track(fake, "u-1", {"email": "a@example.com", "idempotencyKey": "k-lost"})
 
     assert len(fake.issued_tokens()) == 1  # tracked, though nobody heard the answer
-    assert _track(fake, "u-1", {"email": "a@example.com", "idempotencyKey": "k-lost"})["token"] == \
-        fake.issued_tokens()[0]
+    assert (
+        _track(fake, "u-1", {"email": "a@example.com", "idempotencyKey": "k-lost"})["token"] == fake.issued_tokens()[0]
+    )
 
 
 def test_slow_answers_come_after_the_delay(fake: FakeAuthsignal) -> None:
@@ -254,8 +277,10 @@ def test_the_fake_refuses_a_bad_fault_rate_or_kind(fake: FakeAuthsignal) -> None
     assert requests.post(f"{control}/outage", json={"kinds": ["explode"]}, timeout=2).status_code == 400
 
 
-@pytest.mark.parametrize(("theirs", "method"), [({"email": "m@evil.example"}, "EMAIL_OTP"),
-                                                ({"phone": "+447700900999"}, "SMS"), ({"passkey": True}, "PASSKEY")])
+@pytest.mark.parametrize(
+    ("theirs", "method"),
+    [({"email": "m@evil.example"}, "EMAIL_OTP"), ({"phone": "+447700900999"}, "SMS"), ({"passkey": True}, "PASSKEY")],
+)
 def test_a_user_with_no_authenticator_may_enrol_any_first_one_with_a_track_token(
     fake: FakeAuthsignal, theirs: dict[str, Any], method: str
 ) -> None:

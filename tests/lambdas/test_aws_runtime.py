@@ -7,6 +7,7 @@ import ast
 from pathlib import Path
 
 from shared import aws
+
 from tests.lambdas.support import REGION, cold_start
 
 LAMBDAS = Path(aws.__file__).resolve().parents[1]
@@ -28,7 +29,8 @@ def test_every_client_comes_from_the_one_session() -> None:
     # a client's region and credentials are its session's: nothing per client, nothing hardcoded
     assert {client.meta.region_name for client in clients} == {REGION}
     assert {client._request_signer._credentials.access_key for client in clients} == {
-        session.get_credentials().access_key}
+        session.get_credentials().access_key
+    }
 
 
 def test_every_client_gives_up_well_before_cognito_does() -> None:
@@ -56,8 +58,16 @@ def test_no_function_module_makes_aws_clients_but_shared_aws() -> None:
         if path == Path(aws.__file__).resolve():
             continue
         for node in ast.walk(ast.parse(path.read_text())):
-            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
-                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-            offenders += [f"{path.relative_to(LAMBDAS)}: {name}" for name in names
-                          if name.split(".")[0] in ("boto3", "botocore", "aioboto3")]
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            offenders += [
+                f"{path.relative_to(LAMBDAS)}: {name}"
+                for name in names
+                if name.split(".")[0] in ("boto3", "botocore", "aioboto3")
+            ]
     assert offenders == []

@@ -10,11 +10,11 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
-
 from shared import aws as functions_aws
+from triggers import create_auth_challenge, verify_auth_challenge
+
 from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import REGION, Json, LambdaContext, Logs, User, create_event, new_user, verify_event
-from triggers import create_auth_challenge, verify_auth_challenge
 
 
 class Pool:
@@ -22,8 +22,9 @@ class Pool:
 
     def __init__(self) -> None:
         self.cognito = boto3.client("cognito-idp", region_name=REGION)
-        self.id = self.cognito.create_user_pool(PoolName="passwordless", UsernameAttributes=["email", "phone_number"],
-                                                AutoVerifiedAttributes=[])["UserPool"]["Id"]
+        self.id = self.cognito.create_user_pool(
+            PoolName="passwordless", UsernameAttributes=["email", "phone_number"], AutoVerifiedAttributes=[]
+        )["UserPool"]["Id"]
         self.updates = 0
         self.cognito.meta.events.register("before-call.cognito-idp.AdminUpdateUserAttributes", self._count)
 
@@ -32,10 +33,12 @@ class Pool:
 
     def sign_up(self, user: User) -> str:
         """The user as pre sign-up leaves them: confirmed, contact not verified. Their userName."""
-        attributes = [{"Name": "email", "Value": user.email}] if user.email else \
-            [{"Name": "phone_number", "Value": user.phone}]
-        created = self.cognito.admin_create_user(UserPoolId=self.id, Username=user.typed, UserAttributes=attributes,
-                                                 MessageAction="SUPPRESS")
+        attributes = (
+            [{"Name": "email", "Value": user.email}] if user.email else [{"Name": "phone_number", "Value": user.phone}]
+        )
+        created = self.cognito.admin_create_user(
+            UserPoolId=self.id, Username=user.typed, UserAttributes=attributes, MessageAction="SUPPRESS"
+        )
         return created["User"]["Username"]
 
     def attributes(self, user_name: str) -> dict[str, str]:
@@ -48,16 +51,22 @@ def pool() -> Pool:
     return Pool()
 
 
-def answer_event(fake: FakeAuthsignal, pool: Pool, user: User, user_name: str, *, answer: str | None = None,
-                 method: str | None = None) -> Json:
+def answer_event(
+    fake: FakeAuthsignal,
+    pool: Pool,
+    user: User,
+    user_name: str,
+    *,
+    answer: str | None = None,
+    method: str | None = None,
+) -> Json:
     """The verify event of a sign-in the create trigger started: answering with ``answer``, or
     with the completed challenge's token (its ``verificationMethod`` forged to ``method``)."""
     created = create_auth_challenge.handler(create_event(user))["response"]
     token = answer or fake.complete(created["publicChallengeParameters"]["token"])
     if method:
         fake.forge(token, verification_method=method)
-    return verify_event(user, token, created["privateChallengeParameters"],
-                        user_pool_id=pool.id, user_name=user_name)
+    return verify_event(user, token, created["privateChallengeParameters"], user_pool_id=pool.id, user_name=user_name)
 
 
 def signs_in(fake: FakeAuthsignal, pool: Pool, user: User, user_name: str, answer: str | None = None) -> bool:
@@ -150,8 +159,11 @@ def test_a_failure_to_verify_is_logged_once_and_the_sign_in_stands(
     assert signs_in(fake, pool, user, user_name) is True
 
     problem = logs.one_problem()
-    assert (problem["event"], problem["reason"], problem["error"]) == \
-        ("contact_verification_failed", "email_verified", "UserNotFoundException")
+    assert (problem["event"], problem["reason"], problem["error"]) == (
+        "contact_verification_failed",
+        "email_verified",
+        "UserNotFoundException",
+    )
     assert problem["correlation_id"] == user.sub
 
 
@@ -195,18 +207,28 @@ def test_a_throttled_contact_update_leaves_the_sign_in_standing_and_the_next_sig
     user = new_user(email="grace@example.com", verified=False)
     user_name = pool.sign_up(user)
     with Stubber(functions_aws.client("cognito-idp")) as cognito:
-        cognito.add_client_error("admin_update_user_attributes", service_error_code="TooManyRequestsException",
-                                 service_message="Rate exceeded", http_status_code=400, expected_params={
-                                     "UserPoolId": pool.id, "Username": user_name,
-                                     "UserAttributes": [{"Name": "email_verified", "Value": "true"}]})
+        cognito.add_client_error(
+            "admin_update_user_attributes",
+            service_error_code="TooManyRequestsException",
+            service_message="Rate exceeded",
+            http_status_code=400,
+            expected_params={
+                "UserPoolId": pool.id,
+                "Username": user_name,
+                "UserAttributes": [{"Name": "email_verified", "Value": "true"}],
+            },
+        )
 
         assert signs_in(fake, pool, user, user_name) is True
 
         cognito.assert_no_pending_responses()
     assert pool.attributes(user_name).get("email_verified") != "true"
     problem = logs.one_problem()
-    assert (problem["event"], problem["reason"], problem["error"]) == \
-        ("contact_verification_throttled", "email_verified", "TooManyRequestsException")
+    assert (problem["event"], problem["reason"], problem["error"]) == (
+        "contact_verification_throttled",
+        "email_verified",
+        "TooManyRequestsException",
+    )
     assert problem["ContactVerificationThrottled"] == 1 and problem["correlation_id"] == user.sub
 
     assert signs_in(fake, pool, user, user_name) is True  # Cognito still says: not verified

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from triggers import create_auth_challenge
+from triggers.create_auth_challenge import ChallengeRefused
 
 from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import (
@@ -25,8 +27,6 @@ from tests.lambdas.support import (
     tracked_attributes,
     tracks,
 )
-from triggers import create_auth_challenge
-from triggers.create_auth_challenge import ChallengeRefused
 
 
 def refused(event: Json) -> None:
@@ -90,8 +90,10 @@ def test_create_keeps_a_digest_of_the_track_token_it_hands_out_never_the_token(
     # A JWS: what a verifier reads of it is its payload, so that is what the digest is of.
     payload = token.split(".")[1]
     decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-    assert response["privateChallengeParameters"]["trackTokenDigest"] == hashlib.sha256(
-        b"jws-payload:" + decoded).hexdigest()
+    assert (
+        response["privateChallengeParameters"]["trackTokenDigest"]
+        == hashlib.sha256(b"jws-payload:" + decoded).hexdigest()
+    )
 
 
 def test_create_makes_exactly_one_authsignal_call_and_looks_up_nothing(fake: FakeAuthsignal, email_user: User) -> None:
@@ -100,7 +102,8 @@ def test_create_makes_exactly_one_authsignal_call_and_looks_up_nothing(fake: Fak
     create_auth_challenge.handler(create_event(email_user))
 
     assert [(call.method, call.path) for call in fake.calls()] == [
-        ("POST", f"/v1/users/{email_user.sub}/actions/cognitoAuth")]
+        ("POST", f"/v1/users/{email_user.sub}/actions/cognitoAuth")
+    ]
 
 
 def test_create_refuses_a_user_with_two_contacts_without_calling_authsignal(fake: FakeAuthsignal, logs: Logs) -> None:
@@ -197,7 +200,8 @@ def test_create_refuses_when_authsignal_rejects_the_secret(
 
 
 @pytest.mark.parametrize(
-    "value", ["   ", "PLACEHOLDER", "PLACEHOLDER: set the Authsignal secret key", "  PLACEHOLDER with spaces before"],
+    "value",
+    ["   ", "PLACEHOLDER", "PLACEHOLDER: set the Authsignal secret key", "  PLACEHOLDER with spaces before"],
     ids=["blank", "placeholder", "placeholder_text", "indented_placeholder"],
 )
 def test_create_refuses_without_a_usable_secret(
@@ -266,7 +270,8 @@ def _request_not_a_dict(event: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(
-    "spoil", [_without_sub, _sub_not_a_string, _empty_sub, _no_user_attributes, _request_not_a_dict],
+    "spoil",
+    [_without_sub, _sub_not_a_string, _empty_sub, _no_user_attributes, _request_not_a_dict],
     ids=lambda spoil: spoil.__name__.strip("_"),
 )
 def test_create_refuses_a_malformed_event_without_calling_authsignal(

@@ -8,8 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from shared import retry
+from triggers import custom_auth
+from triggers.create_auth_challenge import ChallengeRefused
+from triggers.custom_auth import UnknownTrigger
+
 from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import (
     NO_TIME_TO_VERIFY,
@@ -25,14 +28,12 @@ from tests.lambdas.support import (
     sign_in,
     verify_event,
 )
-from triggers import custom_auth
-from triggers.create_auth_challenge import ChallengeRefused
-from triggers.custom_auth import UnknownTrigger
 
 
 def routed(event: Any, context: object = None) -> Any:
     """The custom-auth function's answer, as whichever trigger served it (each test knows which)."""
     return custom_auth.handler(event, context)
+
 
 def test_each_trigger_source_is_served_by_its_own_trigger(fake: FakeAuthsignal, email_user: User) -> None:
     assert routed(define_event(email_user, []))["response"]["challengeName"] == "CUSTOM_CHALLENGE"
@@ -44,12 +45,21 @@ def test_each_trigger_source_is_served_by_its_own_trigger(fake: FakeAuthsignal, 
     assert routed(define_event(email_user, [entry(True)]))["response"]["issueTokens"] is True
 
 
-@pytest.mark.parametrize("source", [
-    "PreSignUp_SignUp", "PostAuthentication_Authentication", "DefineAuthChallenge_Authentication ",
-    "defineauthchallenge_authentication", "", None, 7,
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "PreSignUp_SignUp",
+        "PostAuthentication_Authentication",
+        "DefineAuthChallenge_Authentication ",
+        "defineauthchallenge_authentication",
+        "",
+        None,
+        7,
+    ],
+)
 def test_any_other_trigger_source_is_refused_with_one_log_line(
-        fake: FakeAuthsignal, email_user: User, logs: Logs, source: object) -> None:
+    fake: FakeAuthsignal, email_user: User, logs: Logs, source: object
+) -> None:
     event = define_event(email_user, [entry(True)])  # a define that would otherwise issue tokens
     event["triggerSource"] = source
 
@@ -64,7 +74,8 @@ def test_any_other_trigger_source_is_refused_with_one_log_line(
 
 @pytest.mark.parametrize("user_not_found", [False, True], ids=["known", "unknown"])
 def test_a_refused_source_is_logged_by_the_sub_never_the_typed_user_name(
-        email_user: User, logs: Logs, user_not_found: bool) -> None:
+    email_user: User, logs: Logs, user_not_found: bool
+) -> None:
     # for a user Cognito did not find, userName is the address as typed (docs/design.md: logging)
     event = define_event(email_user, [], user_not_found=user_not_found)
     event["triggerSource"] = "PreSignUp_SignUp"
@@ -85,12 +96,17 @@ def test_an_event_without_a_trigger_source_is_refused(logs: Logs, event: object)
 
 
 def test_every_line_and_metric_names_the_trigger_that_wrote_it(
-        fake: FakeAuthsignal, email_user: User, logs: Logs) -> None:
+    fake: FakeAuthsignal, email_user: User, logs: Logs
+) -> None:
     assert sign_in(email_user, completes_otp(fake), handler=custom_auth.handler) is True
 
     named = [(line["event"], line["trigger"]) for line in logs.lines]
-    assert named == [("challenge_requested", "DefineAuthChallenge"), ("challenge_created", "CreateAuthChallenge"),
-                     ("answer_accepted", "VerifyAuthChallenge"), ("tokens_issued", "DefineAuthChallenge")]
+    assert named == [
+        ("challenge_requested", "DefineAuthChallenge"),
+        ("challenge_created", "CreateAuthChallenge"),
+        ("answer_accepted", "VerifyAuthChallenge"),
+        ("tokens_issued", "DefineAuthChallenge"),
+    ]
     for line in logs.lines:
         if "_aws" in line:
             (directive,) = line["_aws"]["CloudWatchMetrics"]
@@ -99,7 +115,8 @@ def test_every_line_and_metric_names_the_trigger_that_wrote_it(
 
 
 def test_a_refused_source_after_a_served_one_is_not_named_after_it(
-        fake: FakeAuthsignal, email_user: User, logs: Logs) -> None:
+    fake: FakeAuthsignal, email_user: User, logs: Logs
+) -> None:
     custom_auth.handler(define_event(email_user, []))
     event = define_event(email_user, [])
     event["triggerSource"] = "PreSignUp_SignUp"
@@ -111,7 +128,8 @@ def test_a_refused_source_after_a_served_one_is_not_named_after_it(
 
 
 def test_each_trigger_gets_lambdas_context_so_its_authsignal_calls_keep_the_deadline(
-        fake: FakeAuthsignal, email_user: User) -> None:
+    fake: FakeAuthsignal, email_user: User
+) -> None:
     # time for no attempt: create and verify must make no call, which they know only from the context
     created = routed(create_event(email_user), LambdaContext(4.0))["response"]
     token = fake.complete(created["publicChallengeParameters"]["token"])
@@ -126,7 +144,8 @@ def test_each_trigger_gets_lambdas_context_so_its_authsignal_calls_keep_the_dead
 
 
 def test_two_whole_sign_ins_read_the_secret_once_and_make_each_client_once(
-        fake: FakeAuthsignal, secrets: Secrets, email_user: User, other_user: User) -> None:
+    fake: FakeAuthsignal, secrets: Secrets, email_user: User, other_user: User
+) -> None:
     from shared import aws
 
     assert sign_in(email_user, completes_otp(fake), handler=custom_auth.handler) is True

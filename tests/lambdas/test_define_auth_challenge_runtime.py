@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import event as note
 from hypothesis import strategies as st
+from triggers import define_auth_challenge
 
 from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import ATTEMPT_LIMIT, Logs, Secrets, User, define_event, entry
-from triggers import define_auth_challenge
 
 
 def decide(event: Any) -> Any:
@@ -30,7 +30,9 @@ def failed(logs: Logs) -> dict[str, Any]:
 
 def test_define_asks_for_a_custom_challenge_on_an_empty_session(email_user: User, logs: Logs) -> None:
     assert decide(define_event(email_user, [])) == {
-        "issueTokens": False, "failAuthentication": False, "challengeName": "CUSTOM_CHALLENGE"
+        "issueTokens": False,
+        "failAuthentication": False,
+        "challengeName": "CUSTOM_CHALLENGE",
     }
     assert logs.problems() == []
 
@@ -66,13 +68,13 @@ def test_define_fails_after_attempt_limit_wrong_answers(email_user: User, logs: 
     assert response == {"issueTokens": False, "failAuthentication": True}
     problem = failed(logs)
     assert (problem["event"], problem["failures"], problem["AttemptsExhausted"]) == (
-        "attempts_exhausted", ATTEMPT_LIMIT, 1
+        "attempts_exhausted",
+        ATTEMPT_LIMIT,
+        1,
     )
 
 
-def test_define_reads_the_attempt_limit_from_the_environment(
-    monkeypatch: pytest.MonkeyPatch, email_user: User
-) -> None:
+def test_define_reads_the_attempt_limit_from_the_environment(monkeypatch: pytest.MonkeyPatch, email_user: User) -> None:
     monkeypatch.setenv("ATTEMPT_LIMIT", "1")
 
     assert decide(define_event(email_user, [entry(False)]))["failAuthentication"] is True
@@ -115,8 +117,12 @@ def test_define_never_issues_tokens_to_a_user_that_was_not_found(email_user: Use
 
 @pytest.mark.parametrize(
     "session",
-    [[entry(True, "SRP_A")], [entry(True, "PASSWORD_VERIFIER")], [entry(True, "SRP_A"), entry(True)],
-     [entry(False), entry(True, "SMS_MFA")]],
+    [
+        [entry(True, "SRP_A")],
+        [entry(True, "PASSWORD_VERIFIER")],
+        [entry(True, "SRP_A"), entry(True)],
+        [entry(False), entry(True, "SMS_MFA")],
+    ],
     ids=["srp_a", "password_verifier", "srp_then_custom", "custom_then_sms_mfa"],
 )
 def test_define_fails_a_session_with_a_challenge_that_is_not_custom(
@@ -164,8 +170,17 @@ def _no_request(event: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(
     "spoil",
-    [_no_session, _session_null, _session_a_dict, _entry_not_a_dict, _result_a_string, _result_missing,
-     _result_one, _user_not_found_a_string, _no_request],
+    [
+        _no_session,
+        _session_null,
+        _session_a_dict,
+        _entry_not_a_dict,
+        _result_a_string,
+        _result_missing,
+        _result_one,
+        _user_not_found_a_string,
+        _no_request,
+    ],
     ids=lambda spoil: spoil.__name__.strip("_"),
 )
 def test_define_fails_a_malformed_event(spoil: Any, email_user: User, logs: Logs) -> None:
@@ -194,13 +209,22 @@ def test_define_needs_neither_authsignal_nor_the_secret(
 
 # --- the property ----------------------------------------------------------------------------
 
-JUNK = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20),
-                 st.lists(st.none(), max_size=2), st.dictionaries(st.text(max_size=5), st.none(), max_size=2))
+JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=20),
+    st.lists(st.none(), max_size=2),
+    st.dictionaries(st.text(max_size=5), st.none(), max_size=2),
+)
 CHALLENGE_NAMES = st.one_of(st.sampled_from(["CUSTOM_CHALLENGE", "SRP_A", "PASSWORD_VERIFIER", "SMS_MFA", ""]), JUNK)
 RESULTS = st.one_of(st.booleans(), JUNK)
 ENTRIES = st.one_of(
-    st.fixed_dictionaries({"challengeName": CHALLENGE_NAMES, "challengeResult": RESULTS},
-                          optional={"challengeMetadata": st.one_of(st.none(), st.text(max_size=10))}),
+    st.fixed_dictionaries(
+        {"challengeName": CHALLENGE_NAMES, "challengeResult": RESULTS},
+        optional={"challengeMetadata": st.one_of(st.none(), st.text(max_size=10))},
+    ),
     JUNK,
 )
 WELL_FORMED = st.builds(entry, st.booleans(), st.sampled_from(["CUSTOM_CHALLENGE", "CUSTOM_CHALLENGE", "SRP_A"]))
@@ -237,8 +261,12 @@ def test_define_issues_tokens_only_when_the_last_entry_is_a_successful_custom_ch
     if response["issueTokens"] is not False:
         assert response["issueTokens"] is True
         assert _last_is_a_successful_custom_challenge(session)
-        assert all(isinstance(item, dict) and item["challengeName"] == "CUSTOM_CHALLENGE"
-                   and isinstance(item["challengeResult"], bool) for item in session)
+        assert all(
+            isinstance(item, dict)
+            and item["challengeName"] == "CUSTOM_CHALLENGE"
+            and isinstance(item["challengeResult"], bool)
+            for item in session
+        )
         assert user_not_found is False
     assert not (response["issueTokens"] and response["failAuthentication"])
     [line] = [json.loads(text) for text in output.getvalue().splitlines()]

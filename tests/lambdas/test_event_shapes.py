@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from shared import event as read
 from shared import event_types
+
 from tests import events
 from tests.lambdas import BUNDLE_ROOT
 
@@ -50,35 +50,50 @@ SIGN_IN_OPTIONAL = COGNITO_OPTIONAL | {"request.userNotFound"}
 ENTRY_METADATA = "request.session[].challengeMetadata"
 
 PRE_SIGN_UP = Documented(
-    "pre-sign-up.json", COGNITO_MAPS | {"request.validationData"}, COGNITO_OPTIONAL,
+    "pre-sign-up.json",
+    COGNITO_MAPS | {"request.validationData"},
+    COGNITO_OPTIONAL,
     nullable=frozenset({"request.validationData"}),  # null when SignUp carries no ValidationData
 )
 # Cognito sends the response half of a sign-in trigger's event with null values; define's
 # challengeName is set only when another challenge follows.
 DEFINE = Documented(
-    "define-auth-challenge.json", COGNITO_MAPS, SIGN_IN_OPTIONAL | {ENTRY_METADATA, "response.challengeName"},
-    nullable=frozenset({ENTRY_METADATA, "response.challengeName", "response.issueTokens",
-                        "response.failAuthentication"}),
+    "define-auth-challenge.json",
+    COGNITO_MAPS,
+    SIGN_IN_OPTIONAL | {ENTRY_METADATA, "response.challengeName"},
+    nullable=frozenset(
+        {ENTRY_METADATA, "response.challengeName", "response.issueTokens", "response.failAuthentication"}
+    ),
 )
 CREATE = Documented(
     "create-auth-challenge.json",
     COGNITO_MAPS | {"response.publicChallengeParameters", "response.privateChallengeParameters"},
     SIGN_IN_OPTIONAL | {ENTRY_METADATA},
-    nullable=frozenset({ENTRY_METADATA, "response.publicChallengeParameters", "response.privateChallengeParameters",
-                        "response.challengeMetadata"}),
+    nullable=frozenset(
+        {
+            ENTRY_METADATA,
+            "response.publicChallengeParameters",
+            "response.privateChallengeParameters",
+            "response.challengeMetadata",
+        }
+    ),
 )
 VERIFY = Documented(
-    "verify-auth-challenge.json", COGNITO_MAPS | {"request.privateChallengeParameters"}, SIGN_IN_OPTIONAL,
+    "verify-auth-challenge.json",
+    COGNITO_MAPS | {"request.privateChallengeParameters"},
+    SIGN_IN_OPTIONAL,
     nullable=frozenset({"response.answerCorrect"}),
 )
 # Payload 2.0: cookies, query string, body, path and stage variables only when the request or
 # stage has them; the authorizer only on a route that has one; scopes null when it asks for none.
 HTTP_API = Documented(
     "http-api-jwt.json",
-    frozenset({"headers", "queryStringParameters", "pathParameters", "stageVariables",
-               "requestContext.authorizer.jwt.claims"}),
-    frozenset({"cookies", "queryStringParameters", "body", "pathParameters", "stageVariables",
-               "requestContext.authorizer"}),
+    frozenset(
+        {"headers", "queryStringParameters", "pathParameters", "stageVariables", "requestContext.authorizer.jwt.claims"}
+    ),
+    frozenset(
+        {"cookies", "queryStringParameters", "body", "pathParameters", "stageVariables", "requestContext.authorizer"}
+    ),
     nullable=frozenset({"requestContext.authorizer.jwt.scopes"}),
 )
 DOCUMENTED = {"pre_sign_up": PRE_SIGN_UP, "define": DEFINE, "create": CREATE, "verify": VERIFY, "http_api": HTTP_API}
@@ -99,8 +114,11 @@ def differences(built: object, documented: object, rules: Documented, path: str 
         sample = next(iter(documented.values()))
         return [problem for value in built.values() for problem in differences(value, sample, rules, f"{path}.*")]
     found = [f"{_join(path, key)}: not documented" for key in sorted(built.keys() - documented.keys())]
-    found += [f"{_join(path, key)}: missing" for key in sorted(documented.keys() - built.keys())
-              if _join(path, key) not in rules.optional]
+    found += [
+        f"{_join(path, key)}: missing"
+        for key in sorted(documented.keys() - built.keys())
+        if _join(path, key) not in rules.optional
+    ]
     for key in sorted(built.keys() & documented.keys()):
         found += differences(built[key], documented[key], rules, _join(path, key))
     return found
@@ -127,15 +145,21 @@ BUILT: list[tuple[str, str, Any]] = [
     ("verify", "unbound", events.verify_event(PHONE_USER, "validation-token")),
     ("http_api", "post", events.api_event("POST /authenticators", ACCESS_CLAIMS)),
     ("http_api", "id_token", events.api_event("GET /authenticators", events.id_claims(EMAIL_USER))),
-    ("http_api", "delete", events.api_event("DELETE /authenticators/{authenticatorId}", ACCESS_CLAIMS,
-                                            path_parameters={"authenticatorId": "abc"})),
+    (
+        "http_api",
+        "delete",
+        events.api_event(
+            "DELETE /authenticators/{authenticatorId}", ACCESS_CLAIMS, path_parameters={"authenticatorId": "abc"}
+        ),
+    ),
     ("http_api", "body", events.api_event("GET /authenticators", ACCESS_CLAIMS, body="{}")),
     ("http_api", "no_authorizer", events.api_event("GET /authenticators", None)),
 ]
 
 
-@pytest.mark.parametrize(("kind", "event"), [(kind, event) for kind, _, event in BUILT],
-                         ids=[f"{kind}-{name}" for kind, name, _ in BUILT])
+@pytest.mark.parametrize(
+    ("kind", "event"), [(kind, event) for kind, _, event in BUILT], ids=[f"{kind}-{name}" for kind, name, _ in BUILT]
+)
 def test_built_event_has_the_documented_shape(kind: str, event: Any) -> None:
     rules = DOCUMENTED[kind]
 
@@ -160,9 +184,13 @@ def test_shape_check_finds_an_undocumented_key_a_missing_one_a_wrong_type_and_a_
     ]
 
 
-TYPED = [(event_types.PreSignUpEvent, PRE_SIGN_UP), (event_types.DefineAuthChallengeEvent, DEFINE),
-         (event_types.CreateAuthChallengeEvent, CREATE), (event_types.VerifyAuthChallengeEvent, VERIFY),
-         (event_types.HttpApiEvent, HTTP_API)]
+TYPED = [
+    (event_types.PreSignUpEvent, PRE_SIGN_UP),
+    (event_types.DefineAuthChallengeEvent, DEFINE),
+    (event_types.CreateAuthChallengeEvent, CREATE),
+    (event_types.VerifyAuthChallengeEvent, VERIFY),
+    (event_types.HttpApiEvent, HTTP_API),
+]
 
 
 def type_differences(typed: Any, documented: dict[str, Any], rules: Documented, path: str = "") -> list[str]:
@@ -174,8 +202,10 @@ def type_differences(typed: Any, documented: dict[str, Any], rules: Documented, 
     for key in sorted(hints.keys() & documented.keys()):
         where, annotation, value = _join(path, key), hints[key], documented[key]
         if (key in typed.__optional_keys__) != (where in rules.optional):
-            found.append(f"{where}: NotRequired in {name} is {key in typed.__optional_keys__}, "
-                         f"documented optional is {where in rules.optional}")
+            found.append(
+                f"{where}: NotRequired in {name} is {key in typed.__optional_keys__}, "
+                f"documented optional is {where in rules.optional}"
+            )
         # A response is typed as the function answers it: what Cognito sends there is never read.
         if where in rules.nullable and not where.startswith("response.") and not _accepts(annotation, None):
             found.append(f"{where}: {annotation} refuses the documented null")
@@ -229,8 +259,9 @@ def test_type_check_finds_a_missing_key_a_wrong_type_and_a_refused_null() -> Non
     documented["request"]["challengeAnswer"] = 7
     documented["request"]["extra"] = "x"
     del documented["callerContext"]
-    rules = Documented(VERIFY.file, VERIFY.maps, VERIFY.optional - {"request.userNotFound"},
-                       frozenset({"request.challengeAnswer"}))
+    rules = Documented(
+        VERIFY.file, VERIFY.maps, VERIFY.optional - {"request.userNotFound"}, frozenset({"request.challengeAnswer"})
+    )
 
     assert type_differences(event_types.VerifyAuthChallengeEvent, documented, rules) == [
         "callerContext: in VerifyAuthChallengeEvent, not documented",
@@ -262,12 +293,19 @@ def test_readers_accept_every_documented_event() -> None:
 
 
 def test_no_function_loads_the_event_types_at_run_time() -> None:
-    code = ("import json, sys; sys.path.insert(0, sys.argv[1]); "
-            "import triggers.custom_auth, triggers.pre_sign_up, triggers.define_auth_challenge, "
-            "triggers.create_auth_challenge, triggers.verify_auth_challenge, api.authenticators; "
-            "print(json.dumps(sorted(name for name in sys.modules if name.startswith(('shared', 'triggers', 'api')))))")
-    result = subprocess.run([sys.executable, "-c", code, BUNDLE_ROOT], capture_output=True, text=True, check=True,
-                            env={"PATH": os.environ.get("PATH", ""), "AWS_DEFAULT_REGION": "eu-west-1"})
+    code = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); "
+        "import triggers.custom_auth, triggers.pre_sign_up, triggers.define_auth_challenge, "
+        "triggers.create_auth_challenge, triggers.verify_auth_challenge, api.authenticators; "
+        "print(json.dumps(sorted(name for name in sys.modules if name.startswith(('shared', 'triggers', 'api')))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, BUNDLE_ROOT],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": os.environ.get("PATH", ""), "AWS_DEFAULT_REGION": "eu-west-1"},
+    )
     # Importing runs Lambda's init (shared/init_phase), whose log lines come first: the list is the last line.
     loaded = json.loads(result.stdout.splitlines()[-1])
 

@@ -16,19 +16,20 @@ from typing import Any
 
 import pytest
 import snapshot_restore_py
-
 from shared import authsignal_client, aws, init_phase, secret
+from triggers import custom_auth
+
 from tests.events import User
 from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import SECRET_KEY, Logs, Secrets, completes_otp, enrol_own_contact, sign_in
-from triggers import custom_auth
 
 SERVICES = ("secretsmanager", "dynamodb")
 LAMBDAS = os.path.join(os.path.dirname(custom_auth.__file__), os.pardir)
 
 
 def test_init_makes_the_clients_and_reads_the_key_so_a_sign_in_reads_nothing_more(
-        fake: FakeAuthsignal, secrets: Secrets, email_user: User) -> None:
+    fake: FakeAuthsignal, secrets: Secrets, email_user: User
+) -> None:
     init_phase.prepare(SERVICES)
     assert secrets.reads == 1 and aws.services() == sorted(SERVICES)
     made = authsignal_client.authsignal()
@@ -51,7 +52,8 @@ def test_init_freezes_what_it_made_out_of_the_collectors_reach_and_then_collects
 
 
 def test_a_failed_read_in_init_is_one_line_and_the_sign_in_then_fails_closed(
-        fake: FakeAuthsignal, secrets: Secrets, email_user: User, logs: Logs) -> None:
+    fake: FakeAuthsignal, secrets: Secrets, email_user: User, logs: Logs
+) -> None:
     secrets.set("PLACEHOLDER")
     init_phase.prepare(SERVICES)  # does not raise
 
@@ -62,7 +64,8 @@ def test_a_failed_read_in_init_is_one_line_and_the_sign_in_then_fails_closed(
 
 
 def test_a_key_set_after_a_failed_read_in_init_is_used_by_the_next_sign_in(
-        fake: FakeAuthsignal, secrets: Secrets, email_user: User) -> None:
+    fake: FakeAuthsignal, secrets: Secrets, email_user: User
+) -> None:
     secrets.set("PLACEHOLDER")
     init_phase.prepare(SERVICES)
     secrets.set(SECRET_KEY)
@@ -115,24 +118,39 @@ def _fresh_container(module: str) -> dict[str, Any]:
     nothing here (a closed port): the init's secret read fails. Its top-level packages, the AWS
     clients it made, and its log lines."""
     path = [os.path.abspath(LAMBDAS), sysconfig.get_paths()["purelib"]]
-    code = (f"import sys, json; sys.path[0:0] = {path!r}\n"
-            f"import {module}\n"
-            "from shared import aws\n"
-            "print(json.dumps({'modules': sorted({name.split('.')[0] for name in sys.modules}),"
-            " 'services': aws.services()}), file=sys.stderr)")
-    result = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, check=True,
-                            env={"PATH": os.environ.get("PATH", ""), "AUTHSIGNAL_URL": "http://127.0.0.1:9/v1",
-                                 "ATTEMPT_LIMIT": "3", "AUTHSIGNAL_TIMEOUT_SECONDS": "0.5",
-                                 "AUTHSIGNAL_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x",
-                                 "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "1",
-                                 "AWS_DEFAULT_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "testing",
-                                 "AWS_SECRET_ACCESS_KEY": "testing"})
+    code = (
+        f"import sys, json; sys.path[0:0] = {path!r}\n"
+        f"import {module}\n"
+        "from shared import aws\n"
+        "print(json.dumps({'modules': sorted({name.split('.')[0] for name in sys.modules}),"
+        " 'services': aws.services()}), file=sys.stderr)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={
+            "PATH": os.environ.get("PATH", ""),
+            "AUTHSIGNAL_URL": "http://127.0.0.1:9/v1",
+            "ATTEMPT_LIMIT": "3",
+            "AUTHSIGNAL_TIMEOUT_SECONDS": "0.5",
+            "AUTHSIGNAL_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x",
+            "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+            "AWS_MAX_ATTEMPTS": "1",
+            "AWS_DEFAULT_REGION": "eu-west-1",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+        },
+    )
     report: dict[str, Any] = json.loads(result.stderr.strip().splitlines()[-1])
     return report | {"lines": [json.loads(line) for line in result.stdout.splitlines()]}
 
 
-@pytest.mark.parametrize(("module", "services"), [("triggers.custom_auth", ["dynamodb", "secretsmanager"]),
-                                                  ("api.authenticators", ["dynamodb", "secretsmanager"])])
+@pytest.mark.parametrize(
+    ("module", "services"),
+    [("triggers.custom_auth", ["dynamodb", "secretsmanager"]), ("api.authenticators", ["dynamodb", "secretsmanager"])],
+)
 def test_init_loads_the_sdk_and_the_aws_sdk_but_not_boto3(module: str, services: list[str]) -> None:
     container = _fresh_container(module)
 
@@ -145,4 +163,5 @@ def test_a_secret_read_that_fails_in_init_leaves_the_container_up_with_one_log_l
     container = _fresh_container("triggers.custom_auth")  # check=True: the import did not raise
 
     assert [(line["event"], line["reason"], line["error"]) for line in container["lines"]] == [
-        ("init_incomplete", "authsignal_client", "SecretUnavailable")]
+        ("init_incomplete", "authsignal_client", "SecretUnavailable")
+    ]

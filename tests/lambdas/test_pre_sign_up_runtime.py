@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from triggers import pre_sign_up
+from triggers.pre_sign_up import SignUpRefused
 
 from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import Json, Logs, Secrets, pre_sign_up_event
-from triggers import pre_sign_up
-from triggers.pre_sign_up import SignUpRefused
 
 EMAIL = "grace.hopper@example.com"
 PHONE = "+447700900123"
@@ -50,8 +50,22 @@ def test_pre_sign_up_refuses_the_victims_email_next_to_the_attackers_phone(logs:
     assert event["response"]["autoConfirmUser"] is False
 
 
-@pytest.mark.parametrize("name", ["name", "nickname", "preferred_username", "website", "picture", "profile",
-                                  "email_verified", "phone_number_verified", "given_name", "custom:role", ""])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "name",
+        "nickname",
+        "preferred_username",
+        "website",
+        "picture",
+        "profile",
+        "email_verified",
+        "phone_number_verified",
+        "given_name",
+        "custom:role",
+        "",
+    ],
+)
 def test_pre_sign_up_refuses_any_attribute_besides_the_contact(name: str, logs: Logs) -> None:
     """``SignUp(victim@corp.com, name="IT Support", ...)`` must not seed the profile, and so the
     ID token, of the account the victim later signs into."""
@@ -66,8 +80,9 @@ def test_pre_sign_up_refuses_any_attribute_besides_the_contact(name: str, logs: 
 
 
 def test_pre_sign_up_lets_through_what_cognito_adds_itself() -> None:
-    event = pre_sign_up_event(phone=PHONE, other={"sub": "7d8e9f00-1a2b-4c3d-8e4f-5a6b7c8d9e0f",
-                                                  "cognito:user_status": "UNCONFIRMED"})
+    event = pre_sign_up_event(
+        phone=PHONE, other={"sub": "7d8e9f00-1a2b-4c3d-8e4f-5a6b7c8d9e0f", "cognito:user_status": "UNCONFIRMED"}
+    )
 
     assert pre_sign_up.handler(event)["response"] == NOTHING_VERIFIED
 
@@ -83,12 +98,16 @@ def test_pre_sign_up_refuses_a_sign_up_with_neither_email_nor_phone(logs: Logs) 
     assert event["response"]["autoConfirmUser"] is False
 
 
-@pytest.mark.parametrize(("user_name", "email", "phone"), [
-    ("+447700900999", EMAIL, None),  # the attacker's phone as username, the victim's email
-    ("mallory@example.com", EMAIL, None),
-    (EMAIL, None, PHONE),
-    ("+447700900999", None, PHONE),
-], ids=["phone_username_email_attribute", "other_email", "email_username_phone_attribute", "other_phone"])
+@pytest.mark.parametrize(
+    ("user_name", "email", "phone"),
+    [
+        ("+447700900999", EMAIL, None),  # the attacker's phone as username, the victim's email
+        ("mallory@example.com", EMAIL, None),
+        (EMAIL, None, PHONE),
+        ("+447700900999", None, PHONE),
+    ],
+    ids=["phone_username_email_attribute", "other_email", "email_username_phone_attribute", "other_phone"],
+)
 def test_pre_sign_up_refuses_a_contact_that_is_not_the_typed_username(
     user_name: str, email: str | None, phone: str | None, logs: Logs
 ) -> None:
@@ -97,14 +116,18 @@ def test_pre_sign_up_refuses_a_contact_that_is_not_the_typed_username(
     assert (message, reason) == ("the email or phone_number must be the username", "contact_not_username")
 
 
-@pytest.mark.parametrize(("user_name", "email", "phone"), [
-    ("attacker", EMAIL, None),
-    ("attacker", None, PHONE),
-    ("447700900123", None, PHONE),  # not E.164 without its +
-    ("+44 7700 900123", None, "+44 7700 900123"),
-    ("+0447700900123", None, "+0447700900123"),
-    ("a1b2c3d4-e5f6-a7b8-c9d0", EMAIL, None),  # shaped almost like a generated name
-], ids=["word_email", "word_phone", "phone_without_plus", "phone_with_spaces", "phone_leading_zero", "short_uuid"])
+@pytest.mark.parametrize(
+    ("user_name", "email", "phone"),
+    [
+        ("attacker", EMAIL, None),
+        ("attacker", None, PHONE),
+        ("447700900123", None, PHONE),  # not E.164 without its +
+        ("+44 7700 900123", None, "+44 7700 900123"),
+        ("+0447700900123", None, "+0447700900123"),
+        ("a1b2c3d4-e5f6-a7b8-c9d0", EMAIL, None),  # shaped almost like a generated name
+    ],
+    ids=["word_email", "word_phone", "phone_without_plus", "phone_with_spaces", "phone_leading_zero", "short_uuid"],
+)
 def test_pre_sign_up_refuses_a_typed_username_that_is_neither_an_email_nor_e164(
     user_name: str, email: str | None, phone: str | None, logs: Logs
 ) -> None:
@@ -185,7 +208,8 @@ def _no_request(event: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(
-    "spoil", [_no_user_attributes, _user_attributes_a_list, _email_not_a_string, _no_request],
+    "spoil",
+    [_no_user_attributes, _user_attributes_a_list, _email_not_a_string, _no_request],
     ids=lambda spoil: spoil.__name__.strip("_"),
 )
 def test_pre_sign_up_refuses_a_malformed_event(spoil: Any, logs: Logs) -> None:

@@ -9,8 +9,8 @@ from typing import Any
 
 import boto3
 import pytest
-
 from api import authenticators, rate_limit
+
 from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import RATE_LIMIT_TABLE, REGION, Logs, User, access_claims, api_event
 
@@ -52,7 +52,10 @@ def test_a_user_over_the_limit_gets_429_with_retry_after_and_authsignal_is_not_c
     assert authsignal_calls(fake) == calls
     problem = logs.one_problem()
     assert (problem["event"], problem["correlation_id"], problem["status_code"]) == (
-        "rate_limited", email_user.sub, 429)
+        "rate_limited",
+        email_user.sub,
+        429,
+    )
 
 
 def test_one_users_requests_do_not_limit_another(fake: FakeAuthsignal, email_user: User, other_user: User) -> None:
@@ -67,8 +70,13 @@ def test_every_route_counts_and_an_unauthorized_request_counts_for_nobody(
 ) -> None:
     authenticators.handler(api_event("GET /authenticators", None))  # 401: no sub to count against
     authenticators.handler(api_event("POST /authenticators", access_claims(email_user)))
-    authenticators.handler(api_event("DELETE /authenticators/{authenticatorId}", access_claims(email_user),
-                                     path_parameters={"authenticatorId": "unknown-id"}))
+    authenticators.handler(
+        api_event(
+            "DELETE /authenticators/{authenticatorId}",
+            access_claims(email_user),
+            path_parameters={"authenticatorId": "unknown-id"},
+        )
+    )
 
     assert list_authenticators(email_user)["statusCode"] == 200
     assert list_authenticators(email_user)["statusCode"] == 429
@@ -104,13 +112,23 @@ def test_the_counter_holds_the_sub_and_window_and_expires_after_its_window(email
     assert int(item["expiresAt"]["N"]) == window_start + 2 * rate_limit.WINDOW_SECONDS
 
 
-@pytest.mark.parametrize(("variable", "value"), [
-    ("RATE_LIMIT_TABLE_NAME", "no-such-table"), ("RATE_LIMIT_TABLE_NAME", None),
-    ("API_REQUESTS_PER_MINUTE_PER_USER", "0"), ("API_REQUESTS_PER_MINUTE_PER_USER", None),
-], ids=["table_missing", "table_not_configured", "limit_zero", "limit_not_configured"])
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("RATE_LIMIT_TABLE_NAME", "no-such-table"),
+        ("RATE_LIMIT_TABLE_NAME", None),
+        ("API_REQUESTS_PER_MINUTE_PER_USER", "0"),
+        ("API_REQUESTS_PER_MINUTE_PER_USER", None),
+    ],
+    ids=["table_missing", "table_not_configured", "limit_zero", "limit_not_configured"],
+)
 def test_a_request_that_cannot_be_counted_answers_503_and_reaches_nothing(
-    fake: FakeAuthsignal, email_user: User, logs: Logs, monkeypatch: pytest.MonkeyPatch,
-    variable: str, value: str | None
+    fake: FakeAuthsignal,
+    email_user: User,
+    logs: Logs,
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    value: str | None,
 ) -> None:
     if value is None:
         monkeypatch.delenv(variable)

@@ -6,14 +6,15 @@ key is picked up on a 401 without a cold start."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, UTC
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
 import pytest
-
 from shared import retry, single_use
 from shared.authsignal_client import authsignal
+from triggers import create_auth_challenge, verify_auth_challenge
+
 from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import (
     AUTHSIGNAL_FAULTS,
@@ -33,7 +34,7 @@ from tests.lambdas.support import (
     validations,
     verify_event,
 )
-from triggers import create_auth_challenge, verify_auth_challenge
+
 
 def create(user: User, context: object = None) -> Any:
     return create_auth_challenge.handler(create_event(user), context)
@@ -50,8 +51,7 @@ class Answer:
 def answered(fake: FakeAuthsignal, created: dict[str, Any]) -> Answer:
     """The user completes the challenge create handed out; the app answers the validation token."""
     response = created["response"]
-    return Answer(fake.complete(response["publicChallengeParameters"]["token"]),
-                  response["privateChallengeParameters"])
+    return Answer(fake.complete(response["publicChallengeParameters"]["token"]), response["privateChallengeParameters"])
 
 
 def completed(fake: FakeAuthsignal, user: User) -> Answer:
@@ -83,10 +83,17 @@ def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 # --- transient failures are retried --------------------------------------------------------
 
 
-@pytest.mark.parametrize("fault", [AUTHSIGNAL_FAULTS["5xx"], {"kind": "status", "status": 429},
-                                   AUTHSIGNAL_FAULTS["connection_closed"], {"kind": "reset"},
-                                   AUTHSIGNAL_FAULTS["timeout"]],
-                         ids=["503", "429", "closed", "reset", "timeout"])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        AUTHSIGNAL_FAULTS["5xx"],
+        {"kind": "status", "status": 429},
+        AUTHSIGNAL_FAULTS["connection_closed"],
+        {"kind": "reset"},
+        AUTHSIGNAL_FAULTS["timeout"],
+    ],
+    ids=["503", "429", "closed", "reset", "timeout"],
+)
 def test_a_transient_failure_of_validate_is_retried_and_the_user_signs_in(
     fake: FakeAuthsignal, email_user: User, fault: dict[str, Any]
 ) -> None:
@@ -174,9 +181,7 @@ def test_a_track_without_an_idempotency_key_is_never_retried(fake: FakeAuthsigna
 
 
 @pytest.mark.parametrize("status", [400, 403, 404, 409, 422])
-def test_an_answer_other_than_429_or_5xx_is_never_retried(
-    fake: FakeAuthsignal, email_user: User, status: int
-) -> None:
+def test_an_answer_other_than_429_or_5xx_is_never_retried(fake: FakeAuthsignal, email_user: User, status: int) -> None:
     answer = completed(fake, email_user)
     fake.fail("status", status=status, times=3, on=VALIDATE)
 
@@ -223,16 +228,17 @@ def test_a_retry_after_that_does_not_fit_the_deadline_refuses_at_once_with_one_p
 
     assert len(validations(fake)) == 1 and pauses == []
     problem = logs.one_problem()
-    assert (problem["event"], problem["reason"], problem["error"]) == \
-        ("answer_rejected", "authsignal_error", "ApiException status 429")
+    assert (problem["event"], problem["reason"], problem["error"]) == (
+        "answer_rejected",
+        "authsignal_error",
+        "ApiException status 429",
+    )
     [held] = not_retried_lines(logs)
     assert (held["reason"], held["status_code"], held["operation"]) == ("throttled", 429, "validate")
     assert held["error"] == "no time left for the wait and another attempt"
 
 
-def test_every_429_counts_once_whether_it_is_retried_or_not(
-    fake: FakeAuthsignal, email_user: User, logs: Logs
-) -> None:
+def test_every_429_counts_once_whether_it_is_retried_or_not(fake: FakeAuthsignal, email_user: User, logs: Logs) -> None:
     """The alarm on Authsignal's 429s adds the two metrics: a 429 is either retried
     (``AuthsignalRetry``) or not (``AuthsignalNotRetried``), never both, never neither."""
     answer = completed(fake, email_user)
@@ -331,10 +337,28 @@ def test_each_retry_writes_one_line_and_counts_one_metric_without_token_or_conta
 
     lines = retry_lines(logs)
     assert [(line["attempt"], line["operation"], line["reason"], line["status_code"]) for line in lines] == [
-        (2, "validate", "server_error", 503), (3, "validate", "server_error", 503)]
+        (2, "validate", "server_error", 503),
+        (3, "validate", "server_error", 503),
+    ]
     assert all(line["AuthsignalRetry"] == 1 and line["level"] == "INFO" for line in lines)
-    assert all(set(line) <= {"level", "event", "function", "environment", "reason", "attempt", "operation",
-                             "status_code", "_aws", "Environment", "Reason", "AuthsignalRetry"} for line in lines)
+    assert all(
+        set(line)
+        <= {
+            "level",
+            "event",
+            "function",
+            "environment",
+            "reason",
+            "attempt",
+            "operation",
+            "status_code",
+            "_aws",
+            "Environment",
+            "Reason",
+            "AuthsignalRetry",
+        }
+        for line in lines
+    )
     logs.assert_free_of(answer.token, email_user.email)
 
 

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
 from api import authenticators
+from triggers import create_auth_challenge, verify_auth_challenge
+
 from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import (
     SECRET_KEY,
@@ -23,14 +24,17 @@ from tests.lambdas.support import (
     verify_event,
 )
 from tests.lambdas.test_sign_in_runtime import completes_otp, sign_in
-from triggers import create_auth_challenge, verify_auth_challenge
 
 WARM_INVOCATIONS = 20
 # What CloudFormation stores in a new stack's secret: the template of stacks/authsignal_secret.py
 # with a generated filler (compact JSON, as Secrets Manager's generator writes it).
-GENERATED_NOT_SET = json.dumps({"authsignalSecretKeyNotSet": "set the Authsignal secret key with "
-                                                             "scripts/set-authsignal-secret",
-                                "filler": "q8ZrT2mXv4LbN7cP"}, separators=(",", ":"))
+GENERATED_NOT_SET = json.dumps(
+    {
+        "authsignalSecretKeyNotSet": "set the Authsignal secret key with scripts/set-authsignal-secret",
+        "filler": "q8ZrT2mXv4LbN7cP",
+    },
+    separators=(",", ":"),
+)
 
 
 def _create(user: User) -> Any:
@@ -112,9 +116,15 @@ def test_whitespace_around_the_secret_is_not_part_of_the_key(
     assert fake.calls() and all(call.authorized for call in fake.calls())
 
 
-@pytest.mark.parametrize("value", [GENERATED_NOT_SET, json.dumps(json.loads(GENERATED_NOT_SET), indent=2),
-                                   "PLACEHOLDER: set the Authsignal secret key with scripts/set-authsignal-secret"],
-                         ids=["generated", "generated_pretty", "placeholder_of_older_stacks"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        GENERATED_NOT_SET,
+        json.dumps(json.loads(GENERATED_NOT_SET), indent=2),
+        "PLACEHOLDER: set the Authsignal secret key with scripts/set-authsignal-secret",
+    ],
+    ids=["generated", "generated_pretty", "placeholder_of_older_stacks"],
+)
 def test_sign_ins_fail_closed_until_the_real_key_replaces_the_value_the_stack_created(
     fake: FakeAuthsignal, secrets: Secrets, value: str, email_user: User
 ) -> None:
@@ -128,8 +138,9 @@ def test_sign_ins_fail_closed_until_the_real_key_replaces_the_value_the_stack_cr
     assert sign_in(email_user, completes_otp(fake)) is True
 
 
-@pytest.mark.parametrize("value", ['{"apiKey": "sk-1"}', "{not json", "sk-{braces}"],
-                         ids=["other_json", "brace", "inner"])
+@pytest.mark.parametrize(
+    "value", ['{"apiKey": "sk-1"}', "{not json", "sk-{braces}"], ids=["other_json", "brace", "inner"]
+)
 def test_only_the_marker_not_any_brace_makes_a_value_not_set(value: str) -> None:
     from shared.secret import is_not_set
 

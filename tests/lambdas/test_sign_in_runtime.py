@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from triggers import create_auth_challenge, verify_auth_challenge
 
 from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import (
@@ -22,7 +23,6 @@ from tests.lambdas.support import (
     validations,
     verify_event,
 )
-from triggers import create_auth_challenge, verify_auth_challenge
 
 
 def test_a_user_signs_in_with_an_email_otp(fake: FakeAuthsignal, email_user: User, logs: Logs) -> None:
@@ -33,7 +33,10 @@ def test_a_user_signs_in_with_an_email_otp(fake: FakeAuthsignal, email_user: Use
     assert [tracked_attributes(call.body) for call in tracks(fake)] == [{"email": email_user.email}]
     assert len(fake.calls()) == 2  # track and validate
     assert [line["event"] for line in logs.lines] == [
-        "challenge_requested", "challenge_created", "answer_accepted", "tokens_issued"
+        "challenge_requested",
+        "challenge_created",
+        "answer_accepted",
+        "tokens_issued",
     ]
 
 
@@ -55,7 +58,11 @@ def test_an_accounts_first_sign_in_enrols_its_own_contact_before_any_challenge(
 
     method, contact, value = ("EMAIL_OTP", "email", user.email) if user.email else ("SMS", "phoneNumber", user.phone)
     assert [(call.method, call.path.rsplit("/", 1)[-1]) for call in fake.calls()] == [
-        ("POST", "cognitoAuth"), ("POST", "authenticators"), ("POST", "cognitoAuth"), ("POST", "validate")]
+        ("POST", "cognitoAuth"),
+        ("POST", "authenticators"),
+        ("POST", "cognitoAuth"),
+        ("POST", "validate"),
+    ]
     enrolment = fake.calls()[1]
     assert enrolment.path == f"/v1/users/{user.sub}/authenticators"
     assert enrolment.body == {"verificationMethod": method, contact: value}
@@ -65,8 +72,11 @@ def test_an_accounts_first_sign_in_enrols_its_own_contact_before_any_challenge(
     assert enrolled == [(method, value)]
 
 
-@pytest.mark.parametrize("theirs", [{"email": "mallory@evil.example"}, {"phone": "+447700900999"}, {"passkey": True}],
-                         ids=["email", "sms", "passkey"])
+@pytest.mark.parametrize(
+    "theirs",
+    [{"email": "mallory@evil.example"}, {"phone": "+447700900999"}, {"passkey": True}],
+    ids=["email", "sms", "passkey"],
+)
 def test_an_attacker_who_signed_up_the_victims_address_cannot_enrol_their_own_method_with_the_token(
     fake: FakeAuthsignal, theirs: dict[str, object]
 ) -> None:
@@ -88,7 +98,8 @@ def test_an_attacker_who_signed_up_the_victims_address_cannot_enrol_their_own_me
 
     assert len(refusals) == ATTEMPT_LIMIT
     assert [(item["verificationMethod"], item.get("email")) for item in fake.authenticators(victim.sub)] == [
-        ("EMAIL_OTP", victim.email)]
+        ("EMAIL_OTP", victim.email)
+    ]
 
 
 def test_a_user_signs_in_with_a_passkey(fake: FakeAuthsignal, email_user: User) -> None:
@@ -131,8 +142,9 @@ def test_initiating_a_sign_in_for_another_user_captures_nothing_of_their_passkey
     adas = fake.passkey_sign_in(email_user.sub)
 
     mallorys_token = mallorys["publicChallengeParameters"]["token"]
-    verdict = verify_auth_challenge.handler(verify_event(
-        email_user, mallorys_token, mallorys["privateChallengeParameters"]))
+    verdict = verify_auth_challenge.handler(
+        verify_event(email_user, mallorys_token, mallorys["privateChallengeParameters"])
+    )
     assert verdict["response"]["answerCorrect"] is False
     assert sign_in(email_user, lambda public: adas) is True
 

@@ -9,11 +9,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 import pytest
-
 from shared import single_use
+from triggers import create_auth_challenge, verify_auth_challenge
+
 from tests.fakes.authsignal_server import FakeAuthsignal
 from tests.lambdas.support import REGION, SINGLE_USE_TABLE, Logs, User, create_event, verify_event
-from triggers import create_auth_challenge, verify_auth_challenge
 
 RACERS = 8
 
@@ -48,8 +48,10 @@ def test_of_verifies_racing_with_one_token_exactly_one_signs_in(
     else:
         fake.add_authenticator(email_user.sub)
         token = fake.passkey_sign_in(email_user.sub)
-        sessions = [create_auth_challenge.handler(create_event(email_user))["response"]["privateChallengeParameters"]
-                    for _ in range(RACERS)]
+        sessions = [
+            create_auth_challenge.handler(create_event(email_user))["response"]["privateChallengeParameters"]
+            for _ in range(RACERS)
+        ]
     start = threading.Barrier(RACERS)
 
     def verify(private: dict[str, str]) -> bool:

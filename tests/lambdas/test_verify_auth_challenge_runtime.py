@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-
 from api import authenticators
+from triggers import create_auth_challenge, verify_auth_challenge
+
 from tests.fakes.authsignal_server import FakeAuthsignal, now_iso
 from tests.lambdas.support import (
     PASSKEY_TOKEN_MAX_AGE_SECONDS,
@@ -27,7 +28,6 @@ from tests.lambdas.support import (
     validations,
     verify_event,
 )
-from triggers import create_auth_challenge, verify_auth_challenge
 
 
 @dataclass(frozen=True)
@@ -135,9 +135,7 @@ def test_verify_rejects_a_token_forged_for_another_user(
     assert rejected_because(logs) == "wrong_user"
 
 
-def test_verify_rejects_a_completed_token_of_another_action(
-    fake: FakeAuthsignal, email_user: User, logs: Logs
-) -> None:
+def test_verify_rejects_a_completed_token_of_another_action(fake: FakeAuthsignal, email_user: User, logs: Logs) -> None:
     """The token the API hands out to add a passkey is this user's, but not a sign-in."""
     response = authenticators.handler(api_event("POST /authenticators", access_claims(email_user)))
     token = fake.complete(json.loads(response["body"])["authsignalToken"])
@@ -190,13 +188,16 @@ def _flip_spare_bit(segment: str) -> str:
     return segment[:-1] + B64URL[B64URL.index(segment[-1]) ^ 1]
 
 
-@pytest.mark.parametrize("respell", [
-    pytest.param(lambda token: token + " ", id="trailing_space"),
-    pytest.param(lambda token: token + "\n", id="trailing_newline"),
-    pytest.param(lambda token: "\t" + token, id="leading_tab"),
-    pytest.param(lambda token: token + "=", id="padding"),
-    pytest.param(lambda token: token.replace(".", "+.", 1), id="other_alphabet"),
-])
+@pytest.mark.parametrize(
+    "respell",
+    [
+        pytest.param(lambda token: token + " ", id="trailing_space"),
+        pytest.param(lambda token: token + "\n", id="trailing_newline"),
+        pytest.param(lambda token: "\t" + token, id="leading_tab"),
+        pytest.param(lambda token: token + "=", id="padding"),
+        pytest.param(lambda token: token.replace(".", "+.", 1), id="other_alphabet"),
+    ],
+)
 def test_verify_refuses_an_answer_no_token_holds_without_asking_authsignal(
     fake: FakeAuthsignal, email_user: User, logs: Logs, respell: Callable[[str], str]
 ) -> None:
@@ -211,11 +212,16 @@ def test_verify_refuses_an_answer_no_token_holds_without_asking_authsignal(
     assert rejected_because(logs) == "malformed_answer"
 
 
-@pytest.mark.parametrize("respell", [
-    pytest.param(lambda token: _with_segment(token, 2, "A" * 43), id="another_signature"),
-    pytest.param(lambda token: _with_segment(token, 2, _flip_spare_bit(token.split(".")[2])), id="signature_spare_bit"),
-    pytest.param(lambda token: _with_segment(token, 1, token.split(".")[1] + "A"), id="payload_dangling_character"),
-])
+@pytest.mark.parametrize(
+    "respell",
+    [
+        pytest.param(lambda token: _with_segment(token, 2, "A" * 43), id="another_signature"),
+        pytest.param(
+            lambda token: _with_segment(token, 2, _flip_spare_bit(token.split(".")[2])), id="signature_spare_bit"
+        ),
+        pytest.param(lambda token: _with_segment(token, 1, token.split(".")[1] + "A"), id="payload_dangling_character"),
+    ],
+)
 def test_verify_refuses_the_track_token_spelled_another_way(
     fake: FakeAuthsignal, email_user: User, logs: Logs, respell: Callable[[str], str]
 ) -> None:
@@ -261,10 +267,13 @@ def test_verify_refuses_a_session_challenge_completed_by_passkey_in_another_sess
 OTHER_METHODS = [None, "AUTHENTICATOR_APP", "PUSH", "SECURITY_KEY", "RECOVERY_CODE", "VERIFF", "DEVICE"]
 
 
-@pytest.mark.parametrize(("kind", "method"), [
-    *[("email", method) for method in [*OTHER_METHODS, "SMS"]],
-    *[("phone", method) for method in [*OTHER_METHODS, "EMAIL_OTP", "EMAIL_MAGIC_LINK"]],
-])
+@pytest.mark.parametrize(
+    ("kind", "method"),
+    [
+        *[("email", method) for method in [*OTHER_METHODS, "SMS"]],
+        *[("phone", method) for method in [*OTHER_METHODS, "EMAIL_OTP", "EMAIL_MAGIC_LINK"]],
+    ],
+)
 @pytest.mark.usefixtures("magic_links_on")
 def test_verify_refuses_this_sessions_answer_by_a_method_that_is_not_the_accounts_channel(
     fake: FakeAuthsignal, email_user: User, phone_user: User, logs: Logs, kind: str, method: str | None
@@ -281,9 +290,16 @@ def test_verify_refuses_this_sessions_answer_by_a_method_that_is_not_the_account
     assert rejected_because(logs) == "wrong_method"
 
 
-@pytest.mark.parametrize(("kind", "method"), [
-    ("email", "EMAIL_OTP"), ("email", "EMAIL_MAGIC_LINK"), ("email", "PASSKEY"), ("phone", "SMS"), ("phone", "PASSKEY"),
-])
+@pytest.mark.parametrize(
+    ("kind", "method"),
+    [
+        ("email", "EMAIL_OTP"),
+        ("email", "EMAIL_MAGIC_LINK"),
+        ("email", "PASSKEY"),
+        ("phone", "SMS"),
+        ("phone", "PASSKEY"),
+    ],
+)
 @pytest.mark.usefixtures("magic_links_on")
 def test_verify_accepts_this_sessions_answer_by_the_accounts_own_channel_or_a_passkey(
     fake: FakeAuthsignal, email_user: User, phone_user: User, kind: str, method: str
@@ -376,12 +392,29 @@ def test_verify_accepts_a_token_once_then_refuses_it_in_its_own_session_and_ever
     assert [line["reason"] for line in logs.problems()] == ["already_used", "not_this_sign_in"]
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("idempotency_key", None), ("idempotency_key", ""), ("idempotency_key", 42),
-    ("state_updated_at", None), ("state_updated_at", ""), ("state_updated_at", "yesterday"),
-    ("state_updated_at", 1735787045), ("state_updated_at", "2025-01-02T03:04:05"),
-], ids=["key_missing", "key_empty", "key_number", "time_missing", "time_empty", "time_unparseable",
-        "time_number", "time_without_zone"])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("idempotency_key", None),
+        ("idempotency_key", ""),
+        ("idempotency_key", 42),
+        ("state_updated_at", None),
+        ("state_updated_at", ""),
+        ("state_updated_at", "yesterday"),
+        ("state_updated_at", 1735787045),
+        ("state_updated_at", "2025-01-02T03:04:05"),
+    ],
+    ids=[
+        "key_missing",
+        "key_empty",
+        "key_number",
+        "time_missing",
+        "time_empty",
+        "time_unparseable",
+        "time_number",
+        "time_without_zone",
+    ],
+)
 def test_verify_rejects_an_answer_without_a_usable_key_or_time(
     fake: FakeAuthsignal, email_user: User, field: str, value: Any, logs: Logs
 ) -> None:
@@ -409,7 +442,8 @@ def test_verify_accepts_a_fresh_passkey_sign_in_in_any_session_of_the_user_once(
 
 
 def test_verify_rejects_a_passkey_token_older_than_the_limit(
-        fake: FakeAuthsignal, email_user: User, logs: Logs) -> None:
+    fake: FakeAuthsignal, email_user: User, logs: Logs
+) -> None:
     token = passkey_token(fake, email_user, age_seconds=PASSKEY_TOKEN_MAX_AGE_SECONDS + 5)
 
     assert answer_correct(email_user, token, start(email_user).private) is False
@@ -606,8 +640,17 @@ def _track_token_digest_not_a_string(event: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(
     "spoil",
-    [_without_sub, _sub_not_a_string, _without_answer, _empty_answer, _answer_not_a_string, _answer_true, _no_request,
-     _without_track_token_digest, _track_token_digest_not_a_string],
+    [
+        _without_sub,
+        _sub_not_a_string,
+        _without_answer,
+        _empty_answer,
+        _answer_not_a_string,
+        _answer_true,
+        _no_request,
+        _without_track_token_digest,
+        _track_token_digest_not_a_string,
+    ],
     ids=lambda spoil: spoil.__name__.strip("_"),
 )
 def test_verify_rejects_a_malformed_event_without_calling_authsignal(

@@ -37,8 +37,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item,
-                               call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Under ``CI=true`` a browser test that would be skipped (no Chromium, no emulator) fails."""
     report = yield
     if report.skipped and os.environ.get("CI") == "true" and item.get_closest_marker("browser"):
@@ -154,4 +155,3 @@ def open_app(chromium: Any, web_app_url: str, request: pytest.FixtureRequest) ->
     yield open_one
     for context in contexts:
         context.close()
-

@@ -22,8 +22,7 @@ def enter_code(app: AppPage, code: str) -> None:
     app.idle()
 
 
-def sign_in_with_code(app: AppPage, authsignal: FakeAuthsignalControls, username: str, *,
-                      shots: bool = False) -> str:
+def sign_in_with_code(app: AppPage, authsignal: FakeAuthsignalControls, username: str, *, shots: bool = False) -> str:
     """Sign up or sign in with a code read from the outbox, as the person reads their mail;
     returns the ``sub`` the signed-in screen shows."""
     ask_for_code(app, username)
@@ -56,6 +55,9 @@ def sign_out(app: AppPage) -> None:
 
 def cognito_error(kind: str, message: str) -> dict[str, Any]:
     """Cognito's JSON error answer (the AWS JSON 1.1 protocol) for ``route.fulfill``."""
-    return {"status": 400, "content_type": "application/x-amz-json-1.1",
-            "headers": {"x-amzn-ErrorType": kind, "Access-Control-Allow-Origin": "*"},
-            "body": json.dumps({"__type": kind, "message": message})}
+    return {
+        "status": 400,
+        "content_type": "application/x-amz-json-1.1",
+        "headers": {"x-amzn-ErrorType": kind, "Access-Control-Allow-Origin": "*"},
+        "body": json.dumps({"__type": kind, "message": message}),
+    }

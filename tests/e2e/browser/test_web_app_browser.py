@@ -49,8 +49,10 @@ def no_stack_trace(text: str) -> bool:
 
 # --- 1. sign up or sign in with a code ---------------------------------------------------------
 
+
 def test_a_new_user_signs_up_with_an_email_code_and_sees_their_verified_email(
-        open_app: OpenApp, authsignal: FakeAuthsignalControls, sandbox: LocalSandbox) -> None:
+    open_app: OpenApp, authsignal: FakeAuthsignalControls, sandbox: LocalSandbox
+) -> None:
     app, email = open_app(), new_email()
     app.shot("sign-in")
 
@@ -61,15 +63,17 @@ def test_a_new_user_signs_up_with_an_email_code_and_sees_their_verified_email(
     assert app.page.inner_text("#verified-label") == "Email verified"
     assert app.page.inner_text("#verified") == "yes"
     assert [message.to for message in authsignal.outbox if message.to == email] == [email]
-    assert [request.what for request in app.requests if request.what in ("SignUp", "InitiateAuth",
-                                                                         "RespondToAuthChallenge")] == [
-        "InitiateAuth", "SignUp", "InitiateAuth", "RespondToAuthChallenge"]
+    assert [
+        request.what for request in app.requests if request.what in ("SignUp", "InitiateAuth", "RespondToAuthChallenge")
+    ] == ["InitiateAuth", "SignUp", "InitiateAuth", "RespondToAuthChallenge"]
 
 
 # --- 2. add a passkey, with a step-up when the sign-in is stale -----------------------------------
 
+
 def test_a_stale_sign_in_is_asked_to_sign_in_again_and_then_the_passkey_is_added(
-        open_app: OpenApp, authsignal: FakeAuthsignalControls, sandbox: LocalSandbox) -> None:
+    open_app: OpenApp, authsignal: FakeAuthsignalControls, sandbox: LocalSandbox
+) -> None:
     """A sign-in older than recentAuthMinutes cannot be made in a test's time, so the first
     POST /authenticators gets the API's step-up answer (RFC 9470, as lambdas/api answers it);
     the second, after the new sign-in, goes to the real API."""
@@ -82,13 +86,22 @@ def test_a_stale_sign_in_is_asked_to_sign_in_again_and_then_the_passkey_is_added
             route.continue_()
             return
         answered.append(route.request.url)
-        route.fulfill(status=401, content_type="application/json", headers={
-            "WWW-Authenticate": 'Bearer error="insufficient_user_authentication", '
-                                'error_description="A sign-in within the last 10 minutes is required", max_age=600',
-            "Access-Control-Allow-Origin": app.page.evaluate("location.origin"),
-            "Access-Control-Expose-Headers": "WWW-Authenticate"},
-            body=json.dumps({"message": "sign in again: adding or removing an authenticator needs a sign-in "
-                                        "within the last 10 minutes"}))
+        route.fulfill(
+            status=401,
+            content_type="application/json",
+            headers={
+                "WWW-Authenticate": 'Bearer error="insufficient_user_authentication", '
+                'error_description="A sign-in within the last 10 minutes is required", max_age=600',
+                "Access-Control-Allow-Origin": app.page.evaluate("location.origin"),
+                "Access-Control-Expose-Headers": "WWW-Authenticate",
+            },
+            body=json.dumps(
+                {
+                    "message": "sign in again: adding or removing an authenticator needs a sign-in "
+                    "within the last 10 minutes"
+                }
+            ),
+        )
 
     app.page.route(sandbox.deployment.api_url.rstrip("/") + "/authenticators", stale_once)
     app.page.click("#add-passkey")
@@ -108,6 +121,7 @@ def test_a_stale_sign_in_is_asked_to_sign_in_again_and_then_the_passkey_is_added
 
 
 # --- 3. sign in with a passkey, passkey first ------------------------------------------------------
+
 
 def passkey_first(app: AppPage) -> None:
     """The passkey ceremony ran, and was verified, before Cognito was asked; no code was sent."""
@@ -134,8 +148,9 @@ def test_a_passkey_signs_in_before_cognito_is_asked(open_app: OpenApp, authsigna
     passkey_first(app)
 
 
-def test_passkey_autofill_signs_in_from_the_username_field(open_app: OpenApp,
-                                                            authsignal: FakeAuthsignalControls) -> None:
+def test_passkey_autofill_signs_in_from_the_username_field(
+    open_app: OpenApp, authsignal: FakeAuthsignalControls
+) -> None:
     """The start screen asks for a passkey with conditional mediation (the username field has
     ``autocomplete="username webauthn"``); the virtual authenticator picks the one it holds as a
     person picks it from the autofill list, and the sign-in completes without a click."""
@@ -161,8 +176,10 @@ def test_passkey_autofill_signs_in_from_the_username_field(open_app: OpenApp,
 
 # --- 4. list and remove sign-in methods ------------------------------------------------------------
 
+
 def test_the_last_sign_in_method_cannot_be_removed_and_a_second_one_can(
-        open_app: OpenApp, authsignal: FakeAuthsignalControls) -> None:
+    open_app: OpenApp, authsignal: FakeAuthsignalControls
+) -> None:
     app = open_app()
     sign_in_with_code(app, authsignal, new_email())
     methods = app.page.locator("#authenticators li")
@@ -183,8 +200,10 @@ def test_the_last_sign_in_method_cannot_be_removed_and_a_second_one_can(
 
 # --- 5. what a person sees when something goes wrong ----------------------------------------------
 
-def test_a_blocked_sign_in_is_a_sentence(open_app: OpenApp, authsignal: FakeAuthsignalControls,
-                                         sandbox: LocalSandbox) -> None:
+
+def test_a_blocked_sign_in_is_a_sentence(
+    open_app: OpenApp, authsignal: FakeAuthsignalControls, sandbox: LocalSandbox
+) -> None:
     email = new_email()
     sub = sandbox.client().sign_up(email).sub
     authsignal.set_rule("BLOCK", user_id=sub)
@@ -201,7 +220,8 @@ def test_a_blocked_sign_in_is_a_sentence(open_app: OpenApp, authsignal: FakeAuth
 
 
 def test_a_wrong_code_says_the_tries_left_and_the_last_one_ends_the_sign_in(
-        open_app: OpenApp, authsignal: FakeAuthsignalControls) -> None:
+    open_app: OpenApp, authsignal: FakeAuthsignalControls
+) -> None:
     app, phone = open_app(), new_phone()
     ask_for_code(app, phone)
     wrong = "".join(str((int(digit) + 1) % 10) for digit in code_sent_to(authsignal, phone))
@@ -220,8 +240,9 @@ def test_a_wrong_code_says_the_tries_left_and_the_last_one_ends_the_sign_in(
     assert not app.sent("^RespondToAuthChallenge$")
 
 
-def test_an_expired_session_is_a_sentence(open_app: OpenApp, authsignal: FakeAuthsignalControls,
-                                          sandbox: LocalSandbox) -> None:
+def test_an_expired_session_is_a_sentence(
+    open_app: OpenApp, authsignal: FakeAuthsignalControls, sandbox: LocalSandbox
+) -> None:
     """Cognito forgets a session after the client's AuthSessionValidity (3 minutes or more): the
     app's answer carries a session Cognito no longer knows, and the emulator answers as for one."""
     app, email = open_app(), new_email()
@@ -244,8 +265,9 @@ def test_an_expired_session_is_a_sentence(open_app: OpenApp, authsignal: FakeAut
 
 def test_authsignal_out_of_reach_is_a_sentence(open_app: OpenApp, sandbox_state: dict[str, Any]) -> None:
     app = open_app()
-    app.page.route(sandbox_state["authsignalClientUrl"].rstrip("/") + "/**",
-                   lambda route: route.abort("connectionrefused"))
+    app.page.route(
+        sandbox_state["authsignalClientUrl"].rstrip("/") + "/**", lambda route: route.abort("connectionrefused")
+    )
 
     app.page.fill("#username", new_email())
     app.page.click("#continue")
@@ -255,8 +277,9 @@ def test_authsignal_out_of_reach_is_a_sentence(open_app: OpenApp, sandbox_state:
     assert sentence.startswith(SERVICE_DOWN) and no_stack_trace(sentence)
 
 
-def test_the_api_out_of_reach_is_a_sentence(open_app: OpenApp, authsignal: FakeAuthsignalControls,
-                                            sandbox: LocalSandbox) -> None:
+def test_the_api_out_of_reach_is_a_sentence(
+    open_app: OpenApp, authsignal: FakeAuthsignalControls, sandbox: LocalSandbox
+) -> None:
     app = open_app()
     sign_in_with_code(app, authsignal, new_email())
     app.page.route(sandbox.deployment.api_url.rstrip("/") + "/**", lambda route: route.abort("connectionrefused"))
@@ -298,8 +321,10 @@ def test_cognito_throttling_is_retried_then_a_sentence(open_app: OpenApp, sandbo
 
 # --- 6. tokens refreshed when the access token expires; sign out revokes the refresh token --------
 
+
 def test_an_expired_access_token_is_refreshed_and_sign_out_revokes_the_refresh_token(
-        open_app: OpenApp, authsignal: FakeAuthsignalControls, sandbox: LocalSandbox) -> None:
+    open_app: OpenApp, authsignal: FakeAuthsignalControls, sandbox: LocalSandbox
+) -> None:
     """The first GET /authenticators meets the JWT authorizer's answer to an expired access
     token (an hour cannot pass in a test): the app refreshes its tokens and asks again. Sign-out
     then revokes the refresh token, which Cognito refuses from then on."""
@@ -311,15 +336,21 @@ def test_an_expired_access_token_is_refreshed_and_sign_out_revokes_the_refresh_t
             route.continue_()
             return
         expired.append(route.request.url)
-        route.fulfill(status=401, content_type="application/json", body=json.dumps({"message": "Unauthorized"}),
-                      headers={"WWW-Authenticate": 'Bearer scope="" error="invalid_token" '
-                                                   'error_description="the token has expired"',
-                               "Access-Control-Allow-Origin": app.page.evaluate("location.origin"),
-                               "Access-Control-Expose-Headers": "WWW-Authenticate"})
+        route.fulfill(
+            status=401,
+            content_type="application/json",
+            body=json.dumps({"message": "Unauthorized"}),
+            headers={
+                "WWW-Authenticate": 'Bearer scope="" error="invalid_token" error_description="the token has expired"',
+                "Access-Control-Allow-Origin": app.page.evaluate("location.origin"),
+                "Access-Control-Expose-Headers": "WWW-Authenticate",
+            },
+        )
 
     app.page.route(sandbox.deployment.api_url.rstrip("/") + "/authenticators", expire_once)
-    with app.page.expect_response(lambda response: response.request.headers.get("x-amz-target", "")
-                                  .endswith("RespondToAuthChallenge")) as answered:
+    with app.page.expect_response(
+        lambda response: response.request.headers.get("x-amz-target", "").endswith("RespondToAuthChallenge")
+    ) as answered:
         sign_in_with_code(app, authsignal, new_email())
     refresh_token = answered.value.json()["AuthenticationResult"]["RefreshToken"]
     app.page.locator("#authenticators li").first.wait_for()
@@ -333,15 +364,20 @@ def test_an_expired_access_token_is_refreshed_and_sign_out_revokes_the_refresh_t
 
     assert app.sent("^RevokeToken$")
     with pytest.raises(ClientError) as refused:
-        sandbox.aws("cognito-idp").initiate_auth(ClientId=sandbox.deployment.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
-                                                 AuthParameters={"REFRESH_TOKEN": refresh_token})
+        sandbox.aws("cognito-idp").initiate_auth(
+            ClientId=sandbox.deployment.client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": refresh_token},
+        )
     assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
 
 
 # --- the attacker ---------------------------------------------------------------------------------
 
+
 def test_a_sign_in_started_for_someone_else_gets_nothing_it_can_use(
-        open_app: OpenApp, authsignal: FakeAuthsignalControls, sandbox: LocalSandbox) -> None:
+    open_app: OpenApp, authsignal: FakeAuthsignalControls, sandbox: LocalSandbox
+) -> None:
     """The attacker types the victim's address in their own browser. The code goes to the
     victim's mailbox only; the attacker's browser gets no token for the account; neither the
     challenge token the attacker's browser does hold, nor the victim's own answer from the
@@ -351,15 +387,17 @@ def test_a_sign_in_started_for_someone_else_gets_nothing_it_can_use(
     sent_before = len(authsignal.outbox)
     sign_in_with_code(victim, authsignal, email)
     attacker = open_app()
-    with attacker.page.expect_response(lambda response: response.request.headers.get("x-amz-target", "")
-                                       .endswith("InitiateAuth")) as started:
+    with attacker.page.expect_response(
+        lambda response: response.request.headers.get("x-amz-target", "").endswith("InitiateAuth")
+    ) as started:
         ask_for_code(attacker, email)
     attacker.shot("attacker-waits-for-a-code")
     challenge = started.value.json()
 
     sign_out(victim)
-    with victim.page.expect_request(lambda request: request.headers.get("x-amz-target", "")
-                                    .endswith("RespondToAuthChallenge")) as answered:
+    with victim.page.expect_request(
+        lambda request: request.headers.get("x-amz-target", "").endswith("RespondToAuthChallenge")
+    ) as answered:
         sign_in_with_code(victim, authsignal, email)
     victim_answer = json.loads(answered.value.post_data or "{}")["ChallengeResponses"]["ANSWER"]
 
@@ -376,8 +414,11 @@ def refused_answer(sandbox: LocalSandbox, session: str, username: str, answer: s
     session Cognito asks again with (or the same one, when it ended the sign-in)."""
     try:
         result = sandbox.aws("cognito-idp").respond_to_auth_challenge(
-            ClientId=sandbox.deployment.client_id, ChallengeName="CUSTOM_CHALLENGE", Session=session,
-            ChallengeResponses={"USERNAME": username, "ANSWER": answer})
+            ClientId=sandbox.deployment.client_id,
+            ChallengeName="CUSTOM_CHALLENGE",
+            Session=session,
+            ChallengeResponses={"USERNAME": username, "ANSWER": answer},
+        )
     except ClientError as refused:
         assert refused.response["Error"]["Code"] == "NotAuthorizedException"
         return session
