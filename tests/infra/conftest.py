@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +18,25 @@ from stacks.config import EnvironmentConfig
 from tests.conftest import CONTEXT, EXISTING_SECRET_ARN, ROOT, Synthesized  # noqa: F401 - re-exported
 
 _ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")
+
+
+def run_app(context: dict[str, Any], outdir: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """``python app.py`` as the CDK CLI runs it, with ``context`` (as ``-c`` would give it), its
+    assembly in ``outdir`` and ``env`` added to the environment."""
+    return subprocess.run(
+        [sys.executable, "app.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **os.environ,
+            "CDK_CONTEXT_JSON": json.dumps(context),
+            "CDK_OUTDIR": str(outdir),
+            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+            **env,
+        },
+    )
 
 
 @pytest.fixture(scope="session")

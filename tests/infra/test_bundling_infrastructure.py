@@ -1,6 +1,5 @@
 """Docker-free bundles: what they hold, and a hash that depends on content, not on paths."""
 
-import json
 import os
 import shutil
 import subprocess
@@ -17,7 +16,7 @@ from stacks.bundling import (
     bytecode_python,
     require_reproducible_bundles,
 )
-from tests.infra.conftest import CONTEXT, ROOT, resources
+from tests.infra.conftest import CONTEXT, ROOT, resources, run_app
 
 
 def bundle_directories(synthesized):
@@ -161,20 +160,7 @@ def test_with_the_lambda_python_every_environment_may_bundle():
 
 def test_synth_of_staging_without_the_lambda_python_stops_with_one_line(tmp_path):
     context = {"environments": CONTEXT["environments"], "env": "staging"}
-    result = subprocess.run(
-        [sys.executable, "app.py"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={
-            **os.environ,
-            "CDK_CONTEXT_JSON": json.dumps(context),
-            "CDK_OUTDIR": str(tmp_path),
-            "LAMBDA_BYTECODE_PYTHON": "none",
-            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-        },
-    )
+    result = run_app(context, tmp_path, LAMBDA_BYTECODE_PYTHON="none")
 
     assert result.returncode == 1
     assert "Traceback" not in result.stderr

@@ -1,10 +1,7 @@
 """Configuration errors stop synth with one line naming the key and what it allows."""
 
-import json
-import os
 import shutil
 import subprocess
-import sys
 
 import pytest
 from aws_cdk.cx_api import SynthesisMessageLevel
@@ -20,7 +17,7 @@ from stacks.config import (
     select_environment,
     stack_name,
 )
-from tests.infra.conftest import CONTEXT, ROOT
+from tests.infra.conftest import CONTEXT, ROOT, run_app
 
 # Environments built here, not read from cdk.json: a team's edits to cdk.json never change what
 # these tests mean (only test_every_environment_in_cdk_json_is_valid reads the file's).
@@ -175,19 +172,7 @@ def test_every_environment_in_cdk_json_is_valid():
 
 def test_synth_with_a_bad_setting_prints_one_line_and_no_stack_trace(tmp_path):
     context = {"environments": {"dev": with_setting("attemptLimit", 0)}}
-    result = subprocess.run(
-        [sys.executable, "app.py"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={
-            **os.environ,
-            "CDK_CONTEXT_JSON": json.dumps(context),
-            "CDK_OUTDIR": str(tmp_path),
-            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-        },
-    )
+    result = run_app(context, tmp_path)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines() == [
@@ -481,19 +466,7 @@ def test_the_app_and_cdk_own_context_keys_pass(key):
 
 def test_synth_with_a_mistyped_env_key_stops_instead_of_building_dev(tmp_path):
     context = {"environments": ENVIRONMENTS, "enviroment": "prod"}
-    result = subprocess.run(
-        [sys.executable, "app.py"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={
-            **os.environ,
-            "CDK_CONTEXT_JSON": json.dumps(context),
-            "CDK_OUTDIR": str(tmp_path),
-            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-        },
-    )
+    result = run_app(context, tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "-c enviroment=prod is not a setting: select the environment with -c env=prod "
