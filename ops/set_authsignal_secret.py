@@ -20,6 +20,7 @@ from typing import Any, TextIO
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ops.stack_outputs import stack_outputs
 from stacks.config import stack_name
 
 SECRET_OUTPUT = "AuthsignalSecretArn"
@@ -56,14 +57,7 @@ def read_key(stdin: TextIO, prompt: str) -> str:
 
 def secret_arn(cloudformation: Any, stack: str) -> str:
     """The stack's ``AuthsignalSecretArn`` output."""
-    try:
-        described = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]
-    except ClientError as error:
-        raise SetSecretError(
-            f"{stack}: {error.response['Error'].get('Message', error)} "
-            "(deploy it first, or check your AWS credentials and region)"
-        ) from None
-    outputs = {output["OutputKey"]: output["OutputValue"] for output in described.get("Outputs", [])}
+    outputs = stack_outputs(cloudformation, stack, SetSecretError)
     if not outputs.get(SECRET_OUTPUT):
         raise SetSecretError(f"{stack} has no {SECRET_OUTPUT} output: deploy it first")
     return str(outputs[SECRET_OUTPUT])

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ops.stack_outputs import stack_outputs as read_outputs
 from stacks.config import stack_name
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,16 +80,7 @@ def config_from_state(state: dict[str, Any]) -> dict[str, Any]:
 
 def stack_outputs(cloudformation: Any, stack: str) -> dict[str, str]:
     """A deployed stack's outputs, output name -> value."""
-    from botocore.exceptions import ClientError
-
-    try:
-        described = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]
-    except ClientError as error:
-        raise WebConfigError(
-            f"{stack}: {error.response['Error'].get('Message', error)} "
-            "(deploy it first, or check your AWS credentials and region)"
-        ) from None
-    return {output["OutputKey"]: output["OutputValue"] for output in described.get("Outputs", [])}
+    return read_outputs(cloudformation, stack, WebConfigError)
 
 
 def write(config: dict[str, Any], out: Path) -> None:
